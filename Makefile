@@ -1,0 +1,64 @@
+# Two commands matter (see README): `make run` and `make test`. Everything else is a step of those.
+SHELL := /bin/bash
+PG_URL ?= postgres://postgres@127.0.0.1:5432/cnscd
+REDIS ?= redis://127.0.0.1:6379/0
+PROVINCE ?= 51
+HOUSEHOLDS ?= 3000
+SHARED ?= ../shared/data/admin-units
+PORT ?= 8000
+UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
+RUN := $(UV) run --frozen
+
+.PHONY: setup run demo test test-sqlite test-postgres lint browser-deps messages clean
+
+# Python 3.11 and pip are all a fresh machine needs: uv comes from pip, everything else from uv.lock.
+setup:
+	@command -v uv >/dev/null 2>&1 || test -x "$(UV)" || python3 -m pip install --user --quiet uv
+	$(UV) sync --frozen --quiet
+	@bash scripts/vendor-assets.sh
+
+demo: setup
+	$(RUN) python manage.py migrate --noinput
+	$(RUN) python manage.py loaddata fixtures/services.json
+	$(RUN) python manage.py import_units --province $(PROVINCE)
+	@if [ -f "$(SHARED)/51_quang_ngai_communes.geojson" ] && [ "$(PROVINCE)" = "51" ]; then \
+	  $(RUN) python manage.py import_boundaries $(SHARED)/51_quang_ngai_province.geojson --level province && \
+	  $(RUN) python manage.py import_boundaries $(SHARED)/51_quang_ngai_communes.geojson --level commune; \
+	else echo "Không thấy ranh giới thật trong $(SHARED): dùng ô xấp xỉ quanh tâm xã."; fi
+	$(RUN) python manage.py seed_demo --province $(PROVINCE) --households $(HOUSEHOLDS) --seed 1 \
+	  --logins-file demo-logins.txt
+
+run: demo
+	@echo ""
+	@echo "  Bản đồ và báo cáo:   http://127.0.0.1:$(PORT)/"
+	@echo "  Tài liệu API:        http://127.0.0.1:$(PORT)/api/docs/"
+	@echo "  Quản trị:            http://127.0.0.1:$(PORT)/admin/   (admin / xem demo-logins.txt)"
+	@echo "  Đăng nhập điện thoại: POST http://127.0.0.1:$(PORT)/api/v1/auth/login/"
+	@echo "  Tài khoản mẫu:       demo-logins.txt"
+	@echo ""
+	@cat demo-logins.txt
+	$(RUN) python manage.py runserver 127.0.0.1:$(PORT)
+
+lint: setup
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) python manage.py makemigrations --check --dry-run
+
+browser-deps:
+	@bash scripts/ensure-chromium.sh
+
+# The whole suite on the embedded default (SQLite, eager Celery), then again on PostgreSQL with a real
+# Redis-backed Celery worker for the tests that need one. Needs PostgreSQL and Redis on 127.0.0.1.
+test: setup lint browser-deps test-sqlite test-postgres
+
+test-sqlite:
+	$(RUN) pytest -q --create-db
+
+test-postgres:
+	DATABASE_URL=$(PG_URL) TEST_CELERY_BROKER_URL=$(REDIS) $(RUN) pytest -q --create-db
+
+messages:
+	$(RUN) python manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf .venv db.sqlite3 staticfiles media demo-logins.txt

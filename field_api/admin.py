@@ -1,0 +1,170 @@
+"""Django admin in Vietnamese for areas, teams, members and households.
+
+Searches go through ``search_name`` (diacritics folded), so "Cam Thanh" finds "Cẩm Thành".
+"""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from field_api import models
+from field_api.text import search_key
+
+admin.site.site_header = _("Quản trị tổ công nghệ số cộng đồng")
+admin.site.site_title = _("Tổ công nghệ số cộng đồng")
+admin.site.index_title = _("Quản trị dữ liệu")
+
+
+class FoldedSearchMixin:
+    """Search the diacritic-folded ``search_name`` as well as the listed fields."""
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term:
+            results |= queryset.filter(search_name__contains=search_key(search_term))
+        return results, may_have_duplicates
+
+
+@admin.register(models.Province)
+class ProvinceAdmin(FoldedSearchMixin, admin.ModelAdmin):
+    list_display = ["code", "full_name", "has_boundary"]
+    search_fields = ["code", "name", "full_name"]
+
+    @admin.display(boolean=True, description=_("có ranh giới"))
+    def has_boundary(self, obj):
+        return obj.geometry is not None
+
+
+@admin.register(models.Commune)
+class CommuneAdmin(FoldedSearchMixin, admin.ModelAdmin):
+    list_display = ["code", "full_name", "province", "unit_type", "has_boundary"]
+    list_filter = ["province", "unit_type"]
+    search_fields = ["code", "name", "full_name"]
+    list_select_related = ["province"]
+
+    @admin.display(boolean=True, description=_("có ranh giới"))
+    def has_boundary(self, obj):
+        return obj.geometry is not None
+
+
+class VillageInline(admin.TabularInline):
+    model = models.Village
+    fields = ["code", "name", "declared_households"]
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(models.Village)
+class VillageAdmin(FoldedSearchMixin, admin.ModelAdmin):
+    list_display = ["code", "name", "commune", "team", "declared_households", "is_demo"]
+    list_filter = ["is_demo", "commune__province"]
+    search_fields = ["code", "name"]
+    autocomplete_fields = ["commune", "team"]
+    list_select_related = ["commune", "team"]
+
+
+class MemberInline(admin.TabularInline):
+    model = models.User
+    fields = ["username", "full_name", "phone", "role"]
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(models.Team)
+class TeamAdmin(FoldedSearchMixin, admin.ModelAdmin):
+    list_display = ["name", "commune", "is_demo"]
+    list_filter = ["is_demo", "commune__province"]
+    search_fields = ["name"]
+    autocomplete_fields = ["commune"]
+    inlines = [VillageInline, MemberInline]
+    list_select_related = ["commune"]
+
+
+@admin.register(models.User)
+class MemberAdmin(UserAdmin):
+    list_display = ["username", "full_name", "role", "team", "commune", "province", "is_active"]
+    list_filter = ["role", "is_active", "is_demo", "province"]
+    search_fields = ["username", "full_name", "phone"]
+    autocomplete_fields = ["province", "commune", "team"]
+    list_select_related = ["team", "commune", "province"]
+    fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        (_("Thông tin thành viên"), {"fields": ["full_name", "phone"]}),
+        (_("Vai trò và phạm vi"), {"fields": ["role", "province", "commune", "team"]}),
+        (_("Quyền"), {"fields": ["is_active", "is_staff", "is_superuser"]}),
+        (_("Thời gian"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"fields": ["username", "password1", "password2"]}),
+        (_("Vai trò và phạm vi"), {"fields": ["full_name", "phone", "role", "province", "commune", "team"]}),
+    ]
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term:
+            # Members have no stored folded name; fold the query against the names we do have.
+            folded = search_key(search_term)
+            matching = [
+                pk for pk, name in queryset.values_list("pk", "full_name") if folded in search_key(name or "")
+            ]
+            results |= queryset.filter(pk__in=matching)
+        return results, may_have_duplicates
+
+
+@admin.register(models.Household)
+class HouseholdAdmin(admin.ModelAdmin):
+    list_display = ["label", "head_name", "village", "members", "moved", "last_visited_at", "is_demo"]
+    list_filter = ["moved", "is_demo", "village__commune__province"]
+    search_fields = ["label", "head_name", "phone"]
+    autocomplete_fields = ["village"]
+    readonly_fields = [
+        "version",
+        "last_visited_at",
+        "last_outcome",
+        "services_done",
+        "created_at",
+        "updated_at",
+    ]
+    list_select_related = ["village"]
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term:
+            folded = search_key(search_term)
+            village_codes = models.Village.objects.filter(search_name__contains=folded).values("code")
+            results |= queryset.filter(village__in=village_codes)
+        return results, may_have_duplicates
+
+
+@admin.register(models.Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "category", "followup_days", "is_active"]
+    list_filter = ["category", "is_active"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(models.Visit)
+class VisitAdmin(admin.ModelAdmin):
+    list_display = ["id", "household", "volunteer", "visited_at", "outcome", "is_flagged"]
+    list_filter = ["outcome", "is_flagged", "is_demo"]
+    readonly_fields = [f.name for f in models.Visit._meta.fields]
+    list_select_related = ["household", "volunteer"]
+
+    def has_change_permission(self, request, obj=None):
+        return False  # visits are immutable records of what happened
+
+
+class CampaignTargetInline(admin.TabularInline):
+    model = models.CampaignTarget
+    extra = 0
+    autocomplete_fields = ["commune", "village"]
+
+
+@admin.register(models.Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = ["name", "province", "starts_on", "ends_on"]
+    list_filter = ["province"]
+    search_fields = ["name"]
+    autocomplete_fields = ["province", "communes"]
+    filter_horizontal = ["services"]
+    inlines = [CampaignTargetInline]

@@ -1,0 +1,80 @@
+"""Reference data for the phone: communes, villages and the service catalogue."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from field_api.models import Commune, Service, Village
+from field_api.selectors import communes_for, services_list, villages_for
+
+SEARCH_PARAM = OpenApiParameter(
+    "search", str, description='Tìm theo tên, không phân biệt dấu ("Cam Thanh" tìm được "Cẩm Thành")'
+)
+
+
+class CommuneListApi(APIView):
+    class CommuneFilterSerializer(serializers.Serializer):
+        province = serializers.RegexField(r"^\d{2}$", required=False)
+        search = serializers.CharField(required=False, max_length=100)
+
+    class CommuneOutputSerializer(serializers.ModelSerializer):
+        class Meta:
+            model = Commune
+            fields = ["code", "name", "full_name", "province"]
+
+    @extend_schema(
+        operation_id="areas_communes",
+        parameters=[OpenApiParameter("province", str, description="Mã tỉnh, ví dụ 51"), SEARCH_PARAM],
+        responses={200: CommuneOutputSerializer(many=True)},
+        summary="Danh sách xã trong phạm vi",
+    )
+    def get(self, request):
+        filters = self.CommuneFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        communes = communes_for(user=request.user, **filters.validated_data).only(
+            "code", "name", "full_name", "province_id"
+        )
+        return Response(self.CommuneOutputSerializer(communes, many=True).data)
+
+
+class VillageListApi(APIView):
+    class VillageFilterSerializer(serializers.Serializer):
+        commune = serializers.RegexField(r"^\d{5}$", required=False)
+        search = serializers.CharField(required=False, max_length=100)
+
+    class VillageOutputSerializer(serializers.ModelSerializer):
+        class Meta:
+            model = Village
+            fields = ["code", "name", "commune"]
+
+    @extend_schema(
+        operation_id="areas_villages",
+        parameters=[OpenApiParameter("commune", str, description="Mã xã, ví dụ 21025"), SEARCH_PARAM],
+        responses={200: VillageOutputSerializer(many=True)},
+        summary="Danh sách thôn, tổ dân phố trong phạm vi",
+    )
+    def get(self, request):
+        filters = self.VillageFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        villages = villages_for(user=request.user, **filters.validated_data).only(
+            "code", "name", "commune_id"
+        )
+        return Response(self.VillageOutputSerializer(villages, many=True).data)
+
+
+class ServiceListApi(APIView):
+    class ServiceOutputSerializer(serializers.ModelSerializer):
+        guide = serializers.ListField(child=serializers.CharField())
+
+        class Meta:
+            model = Service
+            fields = ["code", "name", "category", "guide"]
+
+    @extend_schema(
+        operation_id="services_list",
+        responses={200: ServiceOutputSerializer(many=True)},
+        summary="Danh mục dịch vụ và kỹ năng, kèm hướng dẫn từng bước",
+    )
+    def get(self, request):
+        return Response(self.ServiceOutputSerializer(services_list(), many=True).data)

@@ -1,0 +1,97 @@
+"""Login for phones (knox tokens), logout, logout-all and /me, exactly as in API.md."""
+
+from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from knox.models import get_token_model
+from knox.settings import knox_settings
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from field_api.authentication import token_cache_forget
+from field_api.models import User
+from field_api.selectors import member_villages
+
+
+class MeSerializer(serializers.ModelSerializer):
+    villages = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "full_name", "role", "province", "commune", "team", "villages"]
+
+    def get_villages(self, user: User) -> list[str]:
+        return member_villages(user=user)
+
+
+class LoginApi(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+    class LoginInputSerializer(serializers.Serializer):
+        username = serializers.CharField(max_length=150)
+        password = serializers.CharField(max_length=128, trim_whitespace=False)
+        device_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+    class LoginOutputSerializer(serializers.Serializer):
+        token = serializers.CharField()
+        expiry = serializers.DateTimeField(allow_null=True)
+        user = MeSerializer()
+
+    @extend_schema(
+        operation_id="auth_login",
+        request=LoginInputSerializer,
+        responses={200: LoginOutputSerializer},
+        auth=[],
+        summary="Đăng nhập, nhận token cho điện thoại",
+    )
+    def post(self, request):
+        data = self.LoginInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(
+            request, username=data.validated_data["username"], password=data.validated_data["password"]
+        )
+        if user is None:
+            raise serializers.ValidationError(
+                {"non_field_errors": [_("Tên đăng nhập hoặc mật khẩu không đúng.")]}
+            )
+        instance, token = get_token_model().objects.create(user, knox_settings.TOKEN_TTL)
+        user_logged_in.send(sender=user.__class__, request=request, user=user)
+        output = {"token": token, "expiry": instance.expiry, "user": user}
+        return Response(self.LoginOutputSerializer(output).data)
+
+
+class LogoutApi(APIView):
+    @extend_schema(
+        operation_id="auth_logout", request=None, responses={204: None}, summary="Đăng xuất token này"
+    )
+    def post(self, request):
+        token_key = request.auth.token_key
+        get_token_model().objects.filter(user=request.user, token_key=token_key).delete()
+        token_cache_forget(token_keys=[token_key])
+        user_logged_out.send(sender=request.user.__class__, request=request, user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutAllApi(APIView):
+    @extend_schema(
+        operation_id="auth_logoutall", request=None, responses={204: None}, summary="Đăng xuất mọi thiết bị"
+    )
+    def post(self, request):
+        tokens = get_token_model().objects.filter(user=request.user)
+        token_cache_forget(token_keys=list(tokens.values_list("token_key", flat=True)))
+        tokens.delete()
+        user_logged_out.send(sender=request.user.__class__, request=request, user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeApi(APIView):
+    @extend_schema(operation_id="me", responses={200: MeSerializer}, summary="Tài khoản và phạm vi của tôi")
+    def get(self, request):
+        return Response(MeSerializer(request.user).data)

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FieldApiConfig(AppConfig):
+    name = "field_api"
+    verbose_name = _("Tổ công nghệ số cộng đồng")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from field_api import schema  # noqa: F401  (registers the OpenAPI auth extension)

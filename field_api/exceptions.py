@@ -1,0 +1,52 @@
+"""One error shape for the whole API: ``{"detail": "...", "errors": {field: [messages]}}``."""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+
+class ApplicationError(Exception):
+    """A business rule said no. Carries a message for people and optional per-field errors."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+
+    def __init__(self, message: str, *, errors: dict | None = None, status_code: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or {}
+        if status_code:
+            self.status_code = status_code
+
+
+def _as_field_errors(detail) -> dict:
+    if isinstance(detail, dict):
+        return {key: value if isinstance(value, list | dict) else [value] for key, value in detail.items()}
+    if isinstance(detail, list):
+        return {"non_field_errors": detail}
+    return {}
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, ApplicationError):
+        return Response({"detail": exc.message, "errors": exc.errors}, status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = {"detail": _("Dữ liệu gửi lên không hợp lệ."), "errors": _as_field_errors(exc.detail)}
+    elif isinstance(response.data, dict) and "detail" in response.data:
+        response.data = {"detail": str(response.data["detail"]), "errors": {}}
+    else:
+        response.data = {"detail": str(exc), "errors": _as_field_errors(response.data)}
+    return response

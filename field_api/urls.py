@@ -1,0 +1,15 @@
+from django.urls import path
+
+from field_api.apis import areas, auth
+
+app_name = "field_api"
+
+urlpatterns = [
+    path("auth/login/", auth.LoginApi.as_view(), name="login"),
+    path("auth/logout/", auth.LogoutApi.as_view(), name="logout"),
+    path("auth/logoutall/", auth.LogoutAllApi.as_view(), name="logoutall"),
+    path("me/", auth.MeApi.as_view(), name="me"),
+    path("areas/communes/", areas.CommuneListApi.as_view(), name="communes"),
+    path("areas/villages/", areas.VillageListApi.as_view(), name="villages"),
+    path("services/", areas.ServiceListApi.as_view(), name="services"),
+]

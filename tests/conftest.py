@@ -1,0 +1,112 @@
+"""Shared fixtures. ``world`` is a small two-province map with one user per role on each side, so every
+scope rule can be checked in and out of scope."""
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from field_api.models import Role
+from tests import factories
+
+SHARED_ADMIN_UNITS = Path(settings.SHARED_DATA_DIR) / "admin-units"
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # Throttle counters and cached tokens must not leak between tests.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def shared_admin_units() -> Path:
+    """The real administrative data. In CI its absence is a failure, never a skip."""
+    if not (SHARED_ADMIN_UNITS / "51_quang_ngai_communes.geojson").exists():
+        message = f"real administrative data missing: {SHARED_ADMIN_UNITS}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.fail(message + " (put ../shared beside the project)")
+    return SHARED_ADMIN_UNITS
+
+
+@dataclass
+class Side:
+    """One province with a commune, a team, two villages and one user per role."""
+
+    province: object
+    commune: object
+    other_commune: object
+    team: object
+    village: object
+    other_village: object
+    users: dict = field(default_factory=dict)
+
+
+@dataclass
+class World:
+    a: Side
+    b: Side
+    admin: object
+
+
+def _side(prefix: str, province_code: str) -> Side:
+    province = factories.ProvinceFactory(
+        code=province_code, name=f"Tỉnh {prefix}", full_name=f"Tỉnh {prefix}"
+    )
+    commune = factories.CommuneFactory(
+        code=f"{province_code}001",
+        province=province,
+        name=f"Cẩm Thành {prefix}",
+        full_name=f"Phường Cẩm Thành {prefix}",
+    )
+    other_commune = factories.CommuneFactory(
+        code=f"{province_code}002",
+        province=province,
+        name=f"Nghĩa Lộ {prefix}",
+        full_name=f"Phường Nghĩa Lộ {prefix}",
+    )
+    team = factories.TeamFactory(commune=commune, name=f"Tổ {prefix}")
+    village = factories.VillageFactory(commune=commune, code=f"{commune.code}-01", name="Thôn 1", team=team)
+    other_village = factories.VillageFactory(commune=commune, code=f"{commune.code}-02", name="Thôn 2")
+    users = {
+        Role.VOLUNTEER: factories.UserFactory(username=f"{prefix}-tv", role=Role.VOLUNTEER, team=team),
+        Role.TEAM_LEADER: factories.UserFactory(username=f"{prefix}-tt", role=Role.TEAM_LEADER, team=team),
+        Role.COMMUNE_LEADER: factories.UserFactory(
+            username=f"{prefix}-xa", role=Role.COMMUNE_LEADER, commune=commune
+        ),
+        Role.PROVINCE_OFFICER: factories.UserFactory(
+            username=f"{prefix}-tinh", role=Role.PROVINCE_OFFICER, province=province
+        ),
+    }
+    return Side(province, commune, other_commune, team, village, other_village, users)
+
+
+@pytest.fixture
+def world(db) -> World:
+    admin = factories.UserFactory(username="quantri", role=Role.ADMIN)
+    return World(a=_side("A", "51"), b=_side("B", "52"), admin=admin)
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+def token_client(user) -> APIClient:
+    from knox.models import AuthToken
+
+    _instance, token = AuthToken.objects.create(user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    return client
+
+
+@pytest.fixture
+def client_for():
+    return token_client

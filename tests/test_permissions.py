@@ -1,0 +1,76 @@
+"""Permission matrix: every endpoint × every role × in scope / out of scope.
+
+Each row names an endpoint and, per role, what the caller may see on side A (their own) and on side B
+(another province). Out of scope is 404 for single objects and an absent row for lists.
+Later endpoints add rows here so the matrix stays whole.
+"""
+
+import pytest
+
+from field_api.models import Role
+
+ROLES = [Role.VOLUNTEER, Role.TEAM_LEADER, Role.COMMUNE_LEADER, Role.PROVINCE_OFFICER, Role.ADMIN]
+
+
+def _user(world, role):
+    return world.admin if role == Role.ADMIN else world.a.users[role]
+
+
+# endpoint → (url, function(world, role) -> (expected codes on side A, forbidden codes on side B), key)
+def _communes(world, role):
+    see = {
+        Role.VOLUNTEER: {"51001"},
+        Role.TEAM_LEADER: {"51001"},
+        Role.COMMUNE_LEADER: {"51001"},
+        Role.PROVINCE_OFFICER: {"51001", "51002"},
+        Role.ADMIN: {"51001", "51002", "52001", "52002"},
+    }[role]
+    return see
+
+
+def _villages(world, role):
+    return {
+        Role.VOLUNTEER: {"51001-01"},
+        Role.TEAM_LEADER: {"51001-01"},
+        Role.COMMUNE_LEADER: {"51001-01", "51001-02"},
+        Role.PROVINCE_OFFICER: {"51001-01", "51001-02"},
+        Role.ADMIN: {"51001-01", "51001-02", "52001-01", "52001-02"},
+    }[role]
+
+
+LIST_ENDPOINTS = [
+    ("/api/v1/areas/communes/", "code", _communes),
+    ("/api/v1/areas/villages/", "code", _villages),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("url", "key", "expected"), LIST_ENDPOINTS)
+def test_list_endpoints_show_exactly_the_scope(world, client_for, role, url, key, expected):
+    response = client_for(_user(world, role)).get(url)
+    assert response.status_code == 200
+    assert {row[key] for row in response.json()} == expected(world, role)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_filtering_outside_scope_finds_nothing(world, client_for, role):
+    client = client_for(_user(world, role))
+    communes = client.get("/api/v1/areas/communes/?province=52").json()
+    villages = client.get("/api/v1/areas/villages/?commune=52001").json()
+    if role == Role.ADMIN:
+        assert communes and villages
+    else:
+        assert communes == [] and villages == []
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("url", ["/api/v1/me/", "/api/v1/services/"])
+def test_open_to_every_role(world, client_for, role, url):
+    assert client_for(_user(world, role)).get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/v1/me/", "/api/v1/services/", "/api/v1/areas/communes/", "/api/v1/areas/villages/"]
+)
+def test_anonymous_is_401(api_client, db, url):
+    assert api_client.get(url).status_code == 401
