@@ -1,0 +1,1 @@
+"""Campaigns: province tallies, the dashboard, exports and the nightly rollup (a sub-domain of maps)."""
