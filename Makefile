@@ -59,8 +59,11 @@ test-sqlite:
 test-postgres:
 	DATABASE_URL=$(PG_URL) TEST_CELERY_BROKER_URL=$(REDIS) $(RUN) pytest -q --create-db
 
+# Source strings are Vietnamese; the English catalogue is locale/en. Compiled .mo files are committed so
+# a fresh machine needs no gettext.
 messages:
-	$(RUN) python manage.py compilemessages --ignore=.venv
+	$(RUN) python manage.py makemessages -l en --no-wrap --no-location --no-obsolete --ignore=.venv --ignore=maps/node_modules
+	$(RUN) python manage.py compilemessages -l en --ignore=.venv
 
 clean:
 	rm -rf .venv db.sqlite3 staticfiles media demo-logins.txt
