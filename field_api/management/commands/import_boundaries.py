@@ -1,0 +1,38 @@
+from pathlib import Path
+
+from field_api.management.commands._base import ImportCommand
+from field_api.services.boundaries import LEVELS, boundaries_import
+
+
+class Command(ImportCommand):
+    help = "Nhập ranh giới (GeoJSON, Shapefile, GeoPackage), khớp theo mã đơn vị; hình học hỏng được sửa và liệt kê."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--level", choices=sorted(LEVELS), required=True)
+        parser.add_argument("--code-field", help="Tên cột chứa mã đơn vị, nếu không tự nhận ra")
+        parser.add_argument("--province", help="Chỉ lấy các đối tượng của một tỉnh (tệp toàn quốc)")
+        parser.add_argument(
+            "--skip-unmatched", action="store_true", help="Lưu các đối tượng khớp mã, liệt kê mã không khớp"
+        )
+
+    def handle(self, *args, **options):
+        report = self.run_import(
+            boundaries_import,
+            path=options["file"],
+            level=options["level"],
+            code_field=options["code_field"],
+            province=options["province"],
+            skip_unmatched=options["skip_unmatched"],
+        )
+        self.stdout.write(self.style.SUCCESS(f"Ranh giới {options['level']}: {report.summary()}"))
+        if report.repaired:
+            self.stdout.write(self.style.WARNING(f"Đã sửa {len(report.repaired)} hình học không hợp lệ:"))
+            for line in report.repaired:
+                self.stdout.write(f"  - {line}")
+        if report.unmatched:
+            self.stdout.write(
+                self.style.WARNING(f"{len(report.unmatched)} mã không khớp: {', '.join(report.unmatched)}")
+            )
+        if report.outside_province:
+            self.stdout.write(f"Bỏ qua {report.outside_province} đối tượng ngoài tỉnh {options['province']}.")
