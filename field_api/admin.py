@@ -8,6 +8,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from field_api import models
+from field_api.services.scope import household_erase, household_stamp, village_assign_team
 from field_api.text import search_key
 
 admin.site.site_header = _("Quản trị tổ công nghệ số cộng đồng")
@@ -50,12 +51,23 @@ class CommuneAdmin(FoldedSearchMixin, admin.ModelAdmin):
 class VillageInline(admin.TabularInline):
     model = models.Village
     fields = ["code", "name", "declared_households"]
+    readonly_fields = ["code"]
+    can_delete = False
     extra = 0
     show_change_link = True
 
 
 @admin.register(models.Village)
 class VillageAdmin(FoldedSearchMixin, admin.ModelAdmin):
+    def save_model(self, request, obj, form, change):
+        new_team = obj.team
+        if change and "team" in form.changed_data:
+            obj.team = models.Village.objects.get(pk=obj.pk).team  # the service moves it and tells phones
+            super().save_model(request, obj, form, change)
+            village_assign_team(village=obj, team=new_team)
+        else:
+            super().save_model(request, obj, form, change)
+
     list_display = ["code", "name", "commune", "team", "declared_households", "is_demo"]
     list_filter = ["is_demo", "commune__province"]
     search_fields = ["code", "name"]
@@ -113,6 +125,20 @@ class MemberAdmin(UserAdmin):
 
 @admin.register(models.Household)
 class HouseholdAdmin(admin.ModelAdmin):
+    actions = ["erase_households"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.version += 1
+        obj.search_name = search_key(f"{obj.label} {obj.head_name}")
+        household_stamp(household=obj)
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Xóa hẳn các hộ đã chọn (theo yêu cầu của người dân)"))
+    def erase_households(self, request, queryset):
+        for household in queryset:
+            household_erase(household=household)
+
     list_display = ["label", "head_name", "village", "members", "moved", "last_visited_at", "is_demo"]
     list_filter = ["moved", "is_demo", "village__commune__province"]
     search_fields = ["label", "head_name", "phone"]
@@ -132,7 +158,9 @@ class HouseholdAdmin(admin.ModelAdmin):
         if search_term:
             folded = search_key(search_term)
             village_codes = models.Village.objects.filter(search_name__contains=folded).values("code")
-            results |= queryset.filter(village__in=village_codes)
+            results |= queryset.filter(search_name__contains=folded) | queryset.filter(
+                village__in=village_codes
+            )
         return results, may_have_duplicates
 
 

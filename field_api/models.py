@@ -262,6 +262,8 @@ class Household(models.Model):
     last_outcome = models.CharField(_("kết quả lần thăm gần nhất"), max_length=20, blank=True)
     services_done = models.JSONField(_("dịch vụ đã hoàn thành"), default=list, blank=True)
     content_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # Label and head name folded for search ("nha ba tu" finds "Nhà bà Tư").
+    search_name = models.CharField(max_length=400, blank=True, default="", editable=False)
     # Pull cursor: strictly increasing in commit order (see field_api.services.changes).
     change_seq = models.BigIntegerField(default=0, db_index=True, editable=False)
     created_by = models.ForeignKey(
@@ -301,6 +303,7 @@ class Visit(models.Model):
     lat = models.FloatField(_("vĩ độ"), null=True, blank=True)
     lon = models.FloatField(_("kinh độ"), null=True, blank=True)
     accuracy_m = models.FloatField(_("độ chính xác GPS (m)"), null=True, blank=True)
+    distance_m = models.FloatField(_("cách vị trí hộ (m)"), null=True, blank=True)
     outcome = models.CharField(_("kết quả"), max_length=20, choices=Outcome.choices)
     notes = models.TextField(_("ghi chú"), blank=True)
     flags = models.JSONField(_("cảnh báo"), default=list, blank=True)
@@ -320,6 +323,39 @@ class Visit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household_id} @ {self.visited_at:%Y-%m-%d %H:%M}"
+
+
+class HouseholdExit(models.Model):
+    """A household left some scope: its village went to another team, it moved village, or it was erased.
+
+    Pull reads these to tell phones which households to drop (``removed``).
+    """
+
+    household_id = models.UUIDField(db_index=True)
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    commune = models.ForeignKey(Commune, on_delete=models.CASCADE, related_name="+")
+    erased = models.BooleanField(default=False)
+    change_seq = models.BigIntegerField(db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("hộ rời phạm vi")
+        verbose_name_plural = _("hộ rời phạm vi")
+
+    def __str__(self) -> str:
+        return f"{self.household_id} ← {self.team_id or self.commune_id}"
+
+
+class SyncClock(models.Model):
+    """One row: the change counter on databases whose writers are serialized (SQLite).
+
+    PostgreSQL stamps changes with the writing transaction's id instead (see services/changes.py).
+    """
+
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class HelpItem(models.Model):

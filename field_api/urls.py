@@ -1,6 +1,6 @@
 from django.urls import path
 
-from field_api.apis import areas, auth
+from field_api.apis import areas, auth, sync
 
 app_name = "field_api"
 
@@ -12,4 +12,6 @@ urlpatterns = [
     path("areas/communes/", areas.CommuneListApi.as_view(), name="communes"),
     path("areas/villages/", areas.VillageListApi.as_view(), name="villages"),
     path("services/", areas.ServiceListApi.as_view(), name="services"),
+    path("sync/push/", sync.PushApi.as_view(), name="sync-push"),
+    path("sync/pull/", sync.PullApi.as_view(), name="sync-pull"),
 ]

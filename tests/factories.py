@@ -5,6 +5,7 @@ import factory
 from django.utils import timezone
 
 from field_api import models
+from field_api.text import search_key
 
 
 class ProvinceFactory(factory.django.DjangoModelFactory):
@@ -76,6 +77,7 @@ class HouseholdFactory(factory.django.DjangoModelFactory):
     lat = 15.1205
     lon = 108.8085
     consent = True
+    search_name = factory.LazyAttribute(lambda o: search_key(f"{o.label} {o.head_name}"))
 
 
 class VisitFactory(factory.django.DjangoModelFactory):

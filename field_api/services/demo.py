@@ -36,6 +36,7 @@ from field_api.models import (
     Visit,
 )
 from field_api.services.boundaries import PRECISION, _as_geojson
+from field_api.services.changes import change_stamp
 from field_api.services.imports import ImportRejected
 from field_api.text import search_key
 
@@ -346,6 +347,10 @@ def demo_seed(*, province: str, households: int, seed: int, visit_share: float =
         registered = sum(1 for h in household_rows if h.village_id == village.code)
         village.declared_households = int(registered * rng.uniform(1.0, 1.6)) or None
     Village.objects.bulk_update(villages, ["declared_households"])
+    stamp = change_stamp()
+    for household in household_rows:
+        household.change_seq = stamp
+        household.search_name = search_key(f"{household.label} {household.head_name}")
     Household.objects.bulk_create(household_rows, batch_size=2000)
 
     # A few visits: about a third of the households, some with two knocks and pending help.

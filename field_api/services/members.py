@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from field_api.models import TEAM_ROLES, Commune, Province, Role, Team, User, Village
 from field_api.services.imports import ImportRejected, ImportReport, pad_code, read_table, resolve_columns
+from field_api.services.scope import village_assign_team
 from field_api.text import search_key
 
 COLUMNS = {
@@ -236,9 +237,9 @@ def members_import(*, path: Path, reset_passwords: bool = False) -> MembersRepor
                     team = Team.objects.create(commune=commune, name=team_name)
                     report.teams_created += 1
                 teams[key] = team
-            stale = [v.code for v in villages if v.team_id != team.id]
-            if stale:
-                Village.objects.filter(code__in=stale).update(team=team)
+            for village in villages:
+                if village.team_id != team.id:
+                    village_assign_team(village=village, team=team)
         user = existing_users.get(username)
         fields = {
             "full_name": full_name,

@@ -48,6 +48,9 @@ def test_member_search_ignores_diacritics(admin_client, world):
 def test_household_search_by_folded_village_name(admin_client, world):
     factories.HouseholdFactory(village=world.a.village, label="Nhà bà Tư")
     factories.HouseholdFactory(village=world.a.other_village, label="Nhà ông Năm")
+    html = admin_client.get("/admin/field_api/household/", {"q": "nha ba tu"}).content.decode()
+    assert "Nhà bà Tư" in html
+    assert "Nhà ông Năm" not in html
     world.a.village.name = "Thôn Phú Lộc"
     world.a.village.save()
     html = admin_client.get("/admin/field_api/household/", {"q": "phu loc"}).content.decode()

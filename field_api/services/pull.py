@@ -1,0 +1,84 @@
+"""Pull: what changed in the caller's scope since their cursor (API.md "Sync: pull").
+
+Two ordered streams share one cursor: household changes (``Household.change_seq``) and households
+leaving the scope (``HouseholdExit``). Both are ordered by (stamp, id) and cut at the read horizon
+(see services/changes.py), so paging never skips or repeats a change while other phones push.
+Open follow-ups come complete on the last page: the phone replaces its list.
+"""
+
+from django.db.models import Q, QuerySet
+
+from field_api.models import TEAM_ROLES, HouseholdExit, Role, User
+from field_api.selectors import can_see_household_identity, followups_for, households_for
+from field_api.services.changes import Cursor, read_horizon
+from field_api.services.sync import household_as_record
+
+MAX_LIMIT = 500
+
+
+def _after(queryset: QuerySet, cursor: Cursor, horizon: int | None, id_field: str) -> QuerySet:
+    queryset = queryset.filter(
+        Q(change_seq__gt=cursor.stamp) | Q(change_seq=cursor.stamp, **{f"{id_field}__gt": cursor.id})
+    )
+    if horizon is not None:
+        queryset = queryset.filter(change_seq__lt=horizon)
+    return queryset.order_by("change_seq", id_field)
+
+
+def _exits_for(*, user: User) -> QuerySet[HouseholdExit]:
+    exits = HouseholdExit.objects.all()
+    if user.role == Role.ADMIN or user.is_superuser:
+        return exits.filter(erased=True)
+    if user.role in TEAM_ROLES:
+        return exits.filter(team_id=user.team_id)
+    if user.role == Role.COMMUNE_LEADER:
+        return exits.filter(commune_id=user.commune_id, erased=True)
+    if user.role == Role.PROVINCE_OFFICER:
+        return exits.filter(commune__province_id=user.province_id, erased=True)
+    return exits.none()
+
+
+def sync_pull(*, user: User, cursor: Cursor, limit: int = MAX_LIMIT) -> dict:
+    horizon = read_horizon()
+    households = list(_after(households_for(user=user), cursor, horizon, "id")[: limit + 1])
+    exits = list(
+        _after(_exits_for(user=user), cursor, horizon, "household_id").values_list(
+            "change_seq", "household_id"
+        )[: limit + 1]
+    )
+    events = sorted(
+        [((h.change_seq, h.id), "household", h) for h in households]
+        + [((seq, hid), "exit", hid) for seq, hid in exits],
+        key=lambda event: event[0],
+    )
+    page, has_more = events[:limit], len(events) > limit
+    with_identity = can_see_household_identity(user=user)
+    changed = [
+        household_as_record(item, with_identity=with_identity)
+        for _key, kind, item in page
+        if kind == "household"
+    ]
+    present = {record["id"] for record in changed}
+    removed = [str(item) for _key, kind, item in page if kind == "exit" and str(item) not in present]
+    next_cursor = Cursor(*page[-1][0]) if page else cursor
+    answer = {
+        "households": changed,
+        "removed": removed,
+        "followups": [],
+        "cursor": next_cursor.encode(),
+        "has_more": has_more,
+    }
+    if not has_more:
+        answer["followups"] = [
+            {
+                "household": str(household),
+                "service": service,
+                "since": since.isoformat(),
+                "due": due.isoformat(),
+            }
+            for household, service, since, due in followups_for(user=user)
+            .filter(closed_at__isnull=True)
+            .order_by("due")
+            .values_list("household_id", "service_id", "since", "due")
+        ]
+    return answer
