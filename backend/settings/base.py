@@ -138,6 +138,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     # Swagger UI from the sidecar package: no CDN, works on offline machines.
+    "ENUM_NAME_OVERRIDES": {
+        "OutcomeEnum": "field_api.models.Outcome",
+        "HelpResultEnum": "field_api.models.HelpResult",
+        "RoleEnum": "field_api.models.Role",
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -30,10 +30,11 @@ def insert_new(model: type[Model], objects: list[Model]) -> set:
                 for obj in chunk
                 for field in fields
             ]
-            cursor.execute(
-                f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {', '.join([row_placeholder] * len(chunk))} "
-                f"ON CONFLICT ({quote(meta.pk.column)}) DO NOTHING RETURNING {quote(meta.pk.column)}",
-                params,
+            # Only identifiers from the model's own metadata and %s placeholders are interpolated.
+            sql = (
+                f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {', '.join([row_placeholder] * len(chunk))} "  # noqa: S608
+                f"ON CONFLICT ({quote(meta.pk.column)}) DO NOTHING RETURNING {quote(meta.pk.column)}"
             )
+            cursor.execute(sql, params)
             inserted.update(meta.pk.to_python(row[0]) for row in cursor.fetchall())
     return inserted
