@@ -74,3 +74,64 @@ def test_open_to_every_role(world, client_for, role, url):
 )
 def test_anonymous_is_401(api_client, db, url):
     assert api_client.get(url).status_code == 401
+
+
+# --- sync ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def households_both_sides(world):
+    from tests import factories
+
+    return {
+        "team": factories.HouseholdFactory(village=world.a.village),
+        "commune": factories.HouseholdFactory(village=world.a.other_village),
+        "other_province": factories.HouseholdFactory(village=world.b.village),
+    }
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_pull_returns_exactly_the_scope(world, client_for, households_both_sides, role):
+    visible = {
+        Role.VOLUNTEER: {"team"},
+        Role.TEAM_LEADER: {"team"},
+        Role.COMMUNE_LEADER: {"team", "commune"},
+        Role.PROVINCE_OFFICER: {"team", "commune"},
+        Role.ADMIN: {"team", "commune", "other_province"},
+    }[role]
+    body = client_for(_user(world, role)).get("/api/v1/sync/pull/").json()
+    assert {h["id"] for h in body["households"]} == {str(households_both_sides[k].id) for k in visible}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_push_to_an_out_of_scope_household_is_rejected(world, client_for, households_both_sides, role):
+    import uuid
+
+    from django.utils import timezone
+
+    target = households_both_sides["other_province"]
+    body = {
+        "visits": [
+            {
+                "id": str(uuid.uuid4()),
+                "household": str(target.id),
+                "visited_at": timezone.localtime().isoformat(),
+                "outcome": "not_home",
+                "accuracy_m": 5,
+                "lat": 15.1,
+                "lon": 108.8,
+            }
+        ]
+    }
+    response = client_for(_user(world, role)).post("/api/v1/sync/push/", body, format="json")
+    if role in (Role.PROVINCE_OFFICER, Role.ADMIN):
+        assert response.status_code == 403
+    else:
+        assert response.json()["results"][0]["status"] == "rejected"
+    assert not target.visits.exists()
+
+
+@pytest.mark.parametrize("url", ["/api/v1/sync/pull/"])
+def test_anonymous_sync_is_401(api_client, db, url):
+    assert api_client.get(url).status_code == 401
+    assert api_client.post("/api/v1/sync/push/", {}, format="json").status_code == 401
