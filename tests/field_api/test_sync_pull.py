@@ -6,12 +6,16 @@ from field_api.services.scope import household_erase, village_assign_team
 from tests import factories
 from tests.field_api.sync_helpers import household, visit
 
+# Each request commits, as in production: on PostgreSQL a reader only sees changes of finished
+# transactions, which a test wrapped in one transaction would never have.
+pytestmark = pytest.mark.django_db(transaction=True)
+
 PUSH = "/api/v1/sync/push/"
 PULL = "/api/v1/sync/pull/"
 
 
 @pytest.fixture(autouse=True)
-def services(db):
+def services(transactional_db):
     call_command("loaddata", "fixtures/services.json", verbosity=0)
 
 
