@@ -38,7 +38,7 @@ from field_api.models import (
 )
 from field_api.selectors import villages_for
 from field_api.services import integrity
-from field_api.services.bulk import insert_new
+from field_api.services.bulk import insert_new, insert_rows, update_rows
 from field_api.services.changes import change_stamp
 from field_api.signals import announce_field_records_stored
 from field_api.text import search_key
@@ -536,7 +536,8 @@ class _Push:
             self.changed_villages.add(row.village_id)
             self.outcomes.add("household", item.id, "updated", version=row.version)
         # The rows are locked, so the version cannot have moved since we compared it.
-        Household.objects.bulk_update(
+        update_rows(
+            Household,
             rows,
             [
                 "village",
@@ -652,12 +653,13 @@ class _Push:
         )
 
     def _after_visits(self, visits: list[VisitIn]) -> None:
-        HelpItem.objects.bulk_create(
+        insert_rows(
+            HelpItem,
             [
                 HelpItem(visit_id=v.id, service_id=h.service, result=h.result, people=h.people)
                 for v in visits
                 for h in v.help
-            ]
+            ],
         )
         self._follow_ups(visits)
         touched: dict = {}
@@ -675,7 +677,8 @@ class _Push:
             touched[household.id] = household
             self.changed_villages.add(household.village_id)
             self.new_visit_ids.append(str(visit.id))
-        Household.objects.bulk_update(
+        update_rows(
+            Household,
             list(touched.values()),
             ["last_visited_at", "last_outcome", "moved", "services_done", "change_seq"],
         )
@@ -724,7 +727,7 @@ class _Push:
                         to_close[key] = current
                         del open_followups[key]
         FollowUp.objects.bulk_create(to_open.values(), ignore_conflicts=True)
-        FollowUp.objects.bulk_update(to_close.values(), ["closed_at", "closed_by"])
+        update_rows(FollowUp, list(to_close.values()), ["closed_at", "closed_by"])
 
     # group sessions ------------------------------------------------------------------------------
 
