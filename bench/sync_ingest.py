@@ -101,7 +101,41 @@ def _seed(clients: int) -> dict:
         str(h)
         for h in Household.objects.filter(village__team=team).order_by("id").values_list("id", flat=True)
     ]
-    return {"users": users, "households": households[:wanted]}
+
+    # A team of its own with 500 households: what one phone downloads on a full pull.
+    pull_team, _created = Team.objects.get_or_create(commune=commune, name="Tổ đo tải về")
+    pull_village, _created = Village.objects.get_or_create(
+        code="21025-90", defaults={"commune": commune, "name": "Thôn 90", "team": pull_team}
+    )
+    puller, created = User.objects.get_or_create(
+        username="bench-pull", defaults={"role": Role.VOLUNTEER, "team": pull_team, "full_name": "Đo tải về"}
+    )
+    if created:
+        puller.set_password(PASSWORD)
+        puller.save()
+    missing = 500 - Household.objects.filter(village=pull_village).count()
+    if missing > 0:
+        stamp = change_stamp()
+        Household.objects.bulk_create(
+            [
+                Household(
+                    id=uuid.uuid4(),
+                    village=pull_village,
+                    label=f"Nhà số {i}",
+                    head_name="Nguyễn Văn Ba",
+                    phone="0905123456",
+                    members=4,
+                    working_age=2,
+                    lat=15.12,
+                    lon=108.80,
+                    consent=True,
+                    services_done=["vneid_level2"],
+                    change_seq=stamp,
+                )
+                for i in range(missing)
+            ]
+        )
+    return {"users": users, "households": households[:wanted], "puller": puller.username}
 
 
 def _batches(households: list[str], client_index: int, count: int) -> list[bytes]:
@@ -256,10 +290,11 @@ def main():
         )
 
         conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+        pull_token = _login(seeded["puller"])
         pulls = []
         for _attempt in range(60):
             began = time.perf_counter()
-            body = json.loads(_request(conn, "GET", "/api/v1/sync/pull/?limit=500", tokens[0]))
+            body = json.loads(_request(conn, "GET", "/api/v1/sync/pull/?limit=500", pull_token))
             pulls.append(time.perf_counter() - began)
         assert len(body["households"]) == 500
         print(

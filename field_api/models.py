@@ -277,7 +277,11 @@ class Household(models.Model):
     class Meta:
         verbose_name = _("hộ gia đình")
         verbose_name_plural = _("hộ gia đình")
-        indexes = [models.Index(fields=["village", "moved"], name="household_village_moved")]
+        indexes = [
+            models.Index(fields=["village", "moved"], name="household_village_moved"),
+            # Pull walks households in (change_seq, id) order within a scope.
+            models.Index(fields=["village", "change_seq", "id"], name="household_pull_order"),
+        ]
 
     def __str__(self) -> str:
         return self.label

@@ -6,6 +6,8 @@ leaving the scope (``HouseholdExit``). Both are ordered by (stamp, id) and cut a
 Open follow-ups come complete on the last page: the phone replaces its list.
 """
 
+from types import SimpleNamespace
+
 from django.db.models import Q, QuerySet
 
 from field_api.models import TEAM_ROLES, HouseholdExit, Role, User
@@ -14,6 +16,24 @@ from field_api.services.changes import Cursor, read_horizon
 from field_api.services.sync import household_as_record
 
 MAX_LIMIT = 500
+PULL_FIELDS = (
+    "id",
+    "village_id",
+    "label",
+    "head_name",
+    "phone",
+    "members",
+    "working_age",
+    "lat",
+    "lon",
+    "consent",
+    "version",
+    "moved",
+    "last_visited_at",
+    "last_outcome",
+    "services_done",
+    "change_seq",
+)
 
 
 def _after(queryset: QuerySet, cursor: Cursor, horizon: int | None, id_field: str) -> QuerySet:
@@ -40,7 +60,11 @@ def _exits_for(*, user: User) -> QuerySet[HouseholdExit]:
 
 def sync_pull(*, user: User, cursor: Cursor, limit: int = MAX_LIMIT) -> dict:
     horizon = read_horizon()
-    households = list(_after(households_for(user=user), cursor, horizon, "id")[: limit + 1])
+    # Plain rows, not model instances: a 500-household page is the phone's daily download.
+    households = [
+        SimpleNamespace(**row)
+        for row in _after(households_for(user=user), cursor, horizon, "id").values(*PULL_FIELDS)[: limit + 1]
+    ]
     exits = list(
         _after(_exits_for(user=user), cursor, horizon, "household_id").values_list(
             "change_seq", "household_id"
