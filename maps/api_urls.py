@@ -2,6 +2,9 @@
 
 from django.urls import include, path
 
+from maps import apis
+
 urlpatterns: list = [
+    path("coverage/", apis.CoverageApi.as_view(), name="coverage"),
     path("", include("maps.campaigns.api_urls")),
 ]

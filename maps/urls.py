@@ -9,5 +9,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("maps/province/<str:code>/", views.province_map, name="province"),
+    path("maps/commune/<str:code>/", views.commune_map, name="commune"),
+    path("maps/national/", views.national_map, name="national"),
     path("", include("maps.campaigns.urls")),
 ]

@@ -1,12 +1,14 @@
-"""Browser pages for leaders: login and the landing page that links to what the user may see."""
+"""Browser pages for leaders: the landing page and the coverage maps (404 outside the caller's scope)."""
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from field_api.models import Role
 from field_api.selectors import communes_for, provinces_for
+from maps import pages
 
 
 def _link(name: str, label: str, *args) -> dict | None:
@@ -34,3 +36,27 @@ def home(request):
             )
     links.append({"url": reverse("swagger-ui"), "label": _("Tài liệu API")})
     return render(request, "maps/home.html", {"links": [link for link in links if link]})
+
+
+def _html(page: str) -> HttpResponse:
+    return HttpResponse(page, content_type="text/html; charset=utf-8")
+
+
+@login_required
+def province_map(request, code: str):
+    # Aggregates of the communes in the caller's scope; a province outside it does not exist for them.
+    get_object_or_404(provinces_for(user=request.user), code=code)
+    return _html(pages.province_page(user=request.user, province=code))
+
+
+@login_required
+def commune_map(request, code: str):
+    get_object_or_404(communes_for(user=request.user), code=code)
+    return _html(pages.commune_page(user=request.user, commune=code))
+
+
+@login_required
+def national_map(request):
+    if not (request.user.role == Role.ADMIN or request.user.is_superuser):
+        raise Http404
+    return _html(pages.national_page())

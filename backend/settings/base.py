@@ -97,7 +97,13 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 # Leaflet and its plugins, installed from npm by `make setup` (DESIGN.md, "Maps without a CDN").
-STATICFILES_DIRS: list = []
+# Leaflet and its plugins, installed from npm by `make setup` (DESIGN.md, "Maps without a CDN").
+MAP_VENDOR_DIR = BASE_DIR / "maps" / "node_modules"
+STATICFILES_DIRS = [
+    ("vendor/leaflet", MAP_VENDOR_DIR / "leaflet" / "dist"),
+    ("vendor/leaflet.markercluster", MAP_VENDOR_DIR / "leaflet.markercluster" / "dist"),
+    ("vendor/d3", MAP_VENDOR_DIR / "d3"),
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -38,6 +38,7 @@ from field_api.models import (
 from field_api.services.boundaries import PRECISION, _as_geojson
 from field_api.services.changes import change_stamp
 from field_api.services.imports import ImportRejected
+from field_api.signals import announce_field_records_stored
 from field_api.text import search_key
 
 DEMO_PASSWORD = "demo12345"  # noqa: S105 - demo accounts only, printed on purpose
@@ -430,6 +431,9 @@ def demo_seed(*, province: str, households: int, seed: int, visit_share: float =
         household_rows, ["moved", "last_visited_at", "last_outcome", "services_done"], batch_size=2000
     )
 
+    announce_field_records_stored(
+        village_codes={v.code for v in villages}, visit_ids=[str(v.id) for v in visits]
+    )
     report.villages, report.teams, report.members = len(villages), len(teams), len(users)
     report.households, report.visits = len(household_rows), len(visits)
     first_commune = next((c for c in communes if any(v.commune_id == c.code for v in villages)), None)

@@ -1,0 +1,78 @@
+"""GET /api/v1/coverage/: coverage as GeoJSON, one feature per area (API.md "Coverage and maps")."""
+
+from django.http import Http404, HttpResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.views import APIView
+
+from field_api.selectors import campaigns_for, communes_for, provinces_for, services_list
+from maps import pages
+from maps.coverage import CoverageFilter
+
+
+class CoverageApi(APIView):
+    class CoverageFilterSerializer(serializers.Serializer):
+        level = serializers.ChoiceField(choices=["commune", "village"])
+        province = serializers.RegexField(r"^\d{2}$", required=False)
+        commune = serializers.RegexField(r"^\d{5}$", required=False)
+        campaign = serializers.IntegerField(required=False, min_value=1)
+        date_from = serializers.DateField(required=False)
+        date_to = serializers.DateField(required=False)
+        service = serializers.CharField(required=False, max_length=50)
+
+        def validate(self, data):
+            if data["level"] == "commune" and not data.get("province"):
+                raise serializers.ValidationError({"province": ["Cần mã tỉnh khi level=commune."]})
+            if data["level"] == "village" and not data.get("commune"):
+                raise serializers.ValidationError({"commune": ["Cần mã xã khi level=village."]})
+            if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+                raise serializers.ValidationError({"date_to": ["Phải sau hoặc bằng date_from."]})
+            if data.get("service") and not services_list().filter(code=data["service"]).exists():
+                raise serializers.ValidationError({"service": ["Dịch vụ không có trong danh mục."]})
+            return data
+
+    @extend_schema(
+        operation_id="coverage",
+        parameters=[
+            OpenApiParameter("level", str, enum=["commune", "village"], required=True),
+            OpenApiParameter("province", str, description="Mã tỉnh (level=commune)"),
+            OpenApiParameter("commune", str, description="Mã xã (level=village)"),
+            OpenApiParameter("campaign", int),
+            OpenApiParameter("date_from", str, description="YYYY-MM-DD, giờ Việt Nam"),
+            OpenApiParameter("date_to", str, description="YYYY-MM-DD, giờ Việt Nam"),
+            OpenApiParameter("service", str, description="Mã dịch vụ"),
+        ],
+        responses={
+            (200, "application/geo+json"): OpenApiResponse(
+                description="FeatureCollection; properties: code, name, households, households_visited, coverage, "
+                "people_helped, services_done"
+            )
+        },
+        summary="Độ phủ theo xã hoặc theo thôn (GeoJSON)",
+    )
+    def get(self, request):
+        params = self.CoverageFilterSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        campaign = None
+        if data.get("campaign"):
+            campaign = campaigns_for(user=request.user).filter(pk=data["campaign"]).first()
+            if campaign is None:
+                raise Http404
+        filters = CoverageFilter(
+            campaign=campaign,
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+            service=data.get("service"),
+        )
+        if data["level"] == "commune":
+            if not provinces_for(user=request.user).filter(code=data["province"]).exists():
+                raise Http404
+            body = pages.province_communes_geojson(
+                user=request.user, province=data["province"], filters=filters
+            )
+        else:
+            if not communes_for(user=request.user).filter(code=data["commune"]).exists():
+                raise Http404
+            body = pages.commune_villages_geojson(user=request.user, commune=data["commune"], filters=filters)
+        return HttpResponse(body, content_type="application/geo+json; charset=utf-8")

@@ -1,0 +1,180 @@
+"""Coverage numbers per village, commune and province (API.md "Coverage and maps").
+
+- households: the village's declared count, or the registered households if more (the registry grows
+  as volunteers walk the village: 3 registered of a declared 40 is 3/40, not 3/3). Moved households
+  never count, in the numerator or the denominator.
+- households_visited: distinct households with at least one visit (several visits count once).
+- coverage = households_visited / households, 0 when there are no households.
+- people_helped: sum of help items' people (lượt); services_done: help items with result ``done``.
+Higher levels sum their villages. Unfiltered numbers come from the per-village rollup
+(``VillageCoverage``), refreshed after each push; filtered ones (campaign, dates, service) are
+SQL aggregates over the visits of the areas asked for.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from field_api.models import Campaign, HelpItem, HelpResult, Household, Village, Visit
+from maps.models import VillageCoverage
+
+NUMBERS = ("households", "households_visited", "people_helped", "services_done")
+
+
+@dataclass(frozen=True)
+class CoverageFilter:
+    campaign: Campaign | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    service: str | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.campaign or self.date_from or self.date_to or self.service)
+
+    def key(self) -> str:
+        campaign = self.campaign.pk if self.campaign else ""
+        return f"{campaign}:{self.date_from or ''}:{self.date_to or ''}:{self.service or ''}"
+
+
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def _filtered_visits(village_codes: list[str], filters: CoverageFilter) -> tuple[QuerySet, Q]:
+    """Visits in scope of the filters, and the condition their help items must meet."""
+    visits = Visit.objects.filter(village_id__in=village_codes)
+    help_condition = Q()
+    start, end = filters.date_from, filters.date_to
+    if filters.campaign:
+        campaign = filters.campaign
+        start = max(start, campaign.starts_on) if start else campaign.starts_on
+        end = min(end, campaign.ends_on) if end else campaign.ends_on
+        commune_codes = list(campaign.communes.values_list("code", flat=True))
+        visits = visits.filter(village__commune__province_id=campaign.province_id)
+        if commune_codes:
+            visits = visits.filter(village__commune_id__in=commune_codes)
+        service_codes = list(campaign.services.values_list("code", flat=True))
+        if service_codes:
+            help_condition &= Q(service_id__in=service_codes)
+    if start:
+        visits = visits.filter(visited_at__gte=_local_midnight(start))
+    if end:
+        visits = visits.filter(visited_at__lt=_local_midnight(end + dt.timedelta(days=1)))
+    if filters.service:
+        help_condition &= Q(service_id=filters.service)
+        visits = visits.filter(help_items__service_id=filters.service).distinct()
+    return visits, help_condition
+
+
+def compute_village_numbers(*, village_codes: list[str], filters: CoverageFilter) -> dict[str, dict]:
+    """Coverage numbers per village straight from households and visits (SQL aggregates)."""
+    numbers = {code: dict.fromkeys(NUMBERS, 0) | {"visits": 0} for code in village_codes}
+    if not village_codes:
+        return numbers
+    declared = dict(Village.objects.filter(code__in=village_codes).values_list("code", "declared_households"))
+    registered = dict(
+        Household.objects.filter(village_id__in=village_codes, moved=False)
+        .values("village_id")
+        .annotate(n=Count("id"))
+        .values_list("village_id", "n")
+    )
+    for code in village_codes:
+        numbers[code]["households"] = max(declared.get(code) or 0, registered.get(code, 0))
+
+    visits, help_condition = _filtered_visits(village_codes, filters)
+    for code, visited, count in (
+        visits.order_by()
+        .values("village_id")
+        .annotate(
+            visited=Count("household_id", distinct=True, filter=Q(household__moved=False)),
+            count=Count("id", distinct=True),
+        )
+        .values_list("village_id", "visited", "count")
+    ):
+        numbers[code]["households_visited"] = visited
+        numbers[code]["visits"] = count
+    help_items = HelpItem.objects.filter(help_condition, visit__in=visits.order_by().values("id"))
+    for code, people, done in (
+        help_items.order_by()
+        .values("visit__village_id")
+        .annotate(people=Sum("people"), done=Count("id", filter=Q(result=HelpResult.DONE)))
+        .values_list("visit__village_id", "people", "done")
+    ):
+        numbers[code]["people_helped"] = people or 0
+        numbers[code]["services_done"] = done
+    return numbers
+
+
+@transaction.atomic
+def coverage_refresh(*, village_codes: list[str]) -> None:
+    """Recompute the rollup rows of these villages (after a push, or when missing)."""
+    numbers = compute_village_numbers(village_codes=list(village_codes), filters=CoverageFilter())
+    VillageCoverage.objects.bulk_create(
+        [VillageCoverage(village_id=code, **values) for code, values in numbers.items()],
+        update_conflicts=True,
+        unique_fields=["village"],
+        update_fields=[*NUMBERS, "visits", "updated_at"],
+    )
+
+
+def _ensure_rollup(villages: QuerySet[Village]) -> None:
+    missing = list(villages.filter(coverage__isnull=True).values_list("code", flat=True))
+    if missing:
+        coverage_refresh(village_codes=missing)
+
+
+def with_coverage(row: dict) -> dict:
+    households = row["households"] or 0
+    row["coverage"] = round(row["households_visited"] / households, 4) if households else 0.0
+    return row
+
+
+def village_rows(*, villages: QuerySet[Village], filters: CoverageFilter) -> list[dict]:
+    """One row per village: code, name and the numbers."""
+    names = dict(villages.values_list("code", "name"))
+    if filters.is_empty:
+        _ensure_rollup(villages)
+        stored = {
+            row["village_id"]: row
+            for row in VillageCoverage.objects.filter(village__in=villages).values("village_id", *NUMBERS)
+        }
+        numbers = {code: stored.get(code, dict.fromkeys(NUMBERS, 0)) for code in names}
+    else:
+        numbers = compute_village_numbers(village_codes=list(names), filters=filters)
+    return [
+        with_coverage({"code": code, "name": names[code], **{key: numbers[code][key] for key in NUMBERS}})
+        for code in sorted(names)
+    ]
+
+
+def commune_rows(*, communes: QuerySet, filters: CoverageFilter) -> list[dict]:
+    """One row per commune, summing its villages; communes without villages show zeros."""
+    names = dict(communes.values_list("code", "name"))
+    villages = Village.objects.filter(commune_id__in=list(names))
+    sums = {code: dict.fromkeys(NUMBERS, 0) for code in names}
+    if filters.is_empty:
+        _ensure_rollup(villages)
+        for row in (
+            VillageCoverage.objects.filter(village__commune_id__in=list(names))
+            .values("village__commune_id")
+            .annotate(**{key: Sum(key) for key in NUMBERS})
+        ):
+            sums[row["village__commune_id"]] = {key: row[key] or 0 for key in NUMBERS}
+    else:
+        per_village = compute_village_numbers(
+            village_codes=list(villages.values_list("code", flat=True)), filters=filters
+        )
+        commune_of = dict(villages.values_list("code", "commune_id"))
+        for code, values in per_village.items():
+            for key in NUMBERS:
+                sums[commune_of[code]][key] += values[key]
+    return [with_coverage({"code": code, "name": names[code], **sums[code]}) for code in sorted(names)]
+
+
+def totals(rows: list[dict]) -> dict:
+    total = {key: sum(row[key] for row in rows) for key in NUMBERS}
+    return with_coverage(total)

@@ -1,0 +1,77 @@
+"""Numbers joined to geometry (geopandas), simplified for the zoom a map is seen at, trimmed for the web.
+
+Parsed boundaries are kept per process, keyed by what they were parsed from, so a map request does
+not re-read thousands of polygons; a boundary import changes the key.
+"""
+
+import json
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+from django.db.models import QuerySet
+
+# (simplification tolerance in degrees, grid size): ~5 m for villages, ~30 m per commune on a
+# province map, ~300 m for 3,321 communes nationally.
+ZOOM = {
+    "village": (0.00005, 1e-5),
+    "commune": (0.0003, 1e-5),
+    "national": (0.003, 1e-4),
+}
+_parsed: dict[tuple, gpd.GeoSeries] = {}
+
+
+def _boundaries(areas: QuerySet, level: str) -> gpd.GeoSeries:
+    """Simplified geometry per area code, parsed once per process and boundary version."""
+    rows = list(areas.filter(geometry_simplified__isnull=False).values_list("pk", "bbox_west", "bbox_north"))
+    key = (areas.model.__name__, level, tuple(sorted(rows)))
+    if key not in _parsed:
+        codes_and_geometry = list(
+            areas.filter(geometry_simplified__isnull=False).values_list("pk", "geometry_simplified")
+        )
+        codes = [code for code, _geometry in codes_and_geometry]
+        geometries = shapely.from_geojson([json.dumps(geometry) for _code, geometry in codes_and_geometry])
+        tolerance, grid = ZOOM[level]
+        series = gpd.GeoSeries(geometries, index=codes, crs=4326).simplify(tolerance, preserve_topology=True)
+        trimmed = shapely.set_precision(series.values, grid)
+        # A sliver can vanish on the grid; keep it unsnapped rather than lose the area.
+        series = gpd.GeoSeries(
+            [t if not t.is_empty else s for t, s in zip(trimmed, series.values, strict=True)],
+            index=codes,
+            crs=4326,
+        )
+        if len(_parsed) > 64:
+            _parsed.clear()
+        _parsed[key] = series
+    return _parsed[key]
+
+
+def coverage_frame(*, areas: QuerySet, rows: list[dict], level: str) -> gpd.GeoDataFrame:
+    """Join rows (with a ``code``) to the areas' boundaries; areas without a boundary get none."""
+    numbers = pd.DataFrame(rows) if rows else pd.DataFrame(columns=["code"])
+    boundaries = _boundaries(areas, level)
+    frame = numbers.merge(
+        gpd.GeoDataFrame(geometry=boundaries).rename_axis("code").reset_index(), on="code", how="left"
+    )
+    return gpd.GeoDataFrame(frame, geometry="geometry", crs=4326)
+
+
+def feature_collection(frame: gpd.GeoDataFrame) -> str:
+    """GeoJSON text; GEOS writes the trimmed coordinates, json the properties."""
+    properties = frame.drop(columns="geometry").to_dict("records")
+    geometries = [
+        shapely.to_geojson(g) if g is not None and not g.is_empty else "null" for g in frame.geometry
+    ]
+    features = (
+        f'{{"type":"Feature","properties":{json.dumps(p, ensure_ascii=False, default=str)},"geometry":{g}}}'
+        for p, g in zip(properties, geometries, strict=True)
+    )
+    return '{"type":"FeatureCollection","features":[' + ",".join(features) + "]}"
+
+
+def bounds(frame: gpd.GeoDataFrame) -> list[list[float]] | None:
+    present = frame[~frame.geometry.isna()]
+    if present.empty:
+        return None
+    west, south, east, north = present.total_bounds
+    return [[south, west], [north, east]]

@@ -1,0 +1,166 @@
+"""Map pages with folium, on the product's own Leaflet (no CDN: offices have poor links, tests none).
+
+folium pulls Leaflet, jQuery, Bootstrap, Font Awesome and awesome-markers from CDNs by default; a map
+here needs only Leaflet, marker clusters and d3 v3 (branca's legend writes its d3 URL inside its own
+render, so that one is rewritten after rendering).
+"""
+
+import json
+
+import branca.colormap as cm
+import folium
+from django.conf import settings
+from django.templatetags.static import static
+from django.utils.translation import gettext as _
+from folium.plugins import FastMarkerCluster
+
+BOUNDARY_CREDIT = "Ranh giới: thanglequoc/vietnamese-provinces-database (MIT), sapnhap.bando.com.vn"
+LEGEND_COLOURS = ["#d73027", "#fc8d59", "#fee08b", "#91cf60", "#1a9850"]
+STATUS_COLOURS = {"visited": "#1a9850", "not_yet": "#d73027", "followup": "#f28e2b"}
+CDN_D3 = "https://cdnjs.cloudflare.com/ajax/libs/d3/3.5.5/d3.min.js"
+
+
+def _local_assets(map_: folium.Map) -> None:
+    map_.default_js = [("leaflet", static("vendor/leaflet/leaflet.js"))]
+    map_.default_css = [("leaflet_css", static("vendor/leaflet/leaflet.css"))]
+
+
+def _base_map(bounds) -> folium.Map:
+    tiles_url = settings.MAP_TILES_URL
+    map_ = folium.Map(
+        location=[16.0, 107.5],
+        zoom_start=6,
+        tiles=None,
+        control_scale=True,
+        prefer_canvas=False,
+        # folium gives max_zoom to the tile layer only; without tiles, clusters need it on the map.
+        **{"maxZoom": 18},
+    )
+    _local_assets(map_)
+    if tiles_url:
+        folium.TileLayer(
+            tiles_url, attr=settings.MAP_TILES_ATTRIBUTION, name=_("Bản đồ nền"), max_zoom=18
+        ).add_to(map_)
+    if bounds:
+        map_.fit_bounds(bounds)
+    map_.get_root().header.add_child(
+        folium.Element(
+            f'<style>.leaflet-container {{ background: #f4f6f8; }}</style><meta name="credit" content="{BOUNDARY_CREDIT}">'
+        )
+    )
+    return map_
+
+
+def _legend() -> cm.StepColormap:
+    colormap = cm.StepColormap(
+        LEGEND_COLOURS,
+        index=[0, 0.2, 0.4, 0.6, 0.8, 1.0001],
+        vmin=0,
+        vmax=1.0001,
+        caption=_("Độ phủ (tỉ lệ hộ đã được thăm)"),
+    )
+    return colormap
+
+
+def _finish(map_: folium.Map) -> str:
+    html = map_.get_root().render()
+    # branca's legend loads d3 from a CDN inside its own template: point it at our copy.
+    html = html.replace(CDN_D3, static("vendor/d3/d3.min.js"))
+    credit = (
+        '<div class="credit" style="position:absolute;bottom:2px;left:120px;z-index:1000;font:11px sans-serif;'
+        f'background:rgba(255,255,255,.85);padding:1px 4px">{BOUNDARY_CREDIT}</div>'
+    )
+    return html.replace("</body>", f"{credit}</body>")
+
+
+def _tooltip_fields():
+    fields = ["name", "households", "households_visited", "coverage_pct", "people_helped", "services_done"]
+    aliases = [
+        _("Tên"),
+        _("Số hộ"),
+        _("Số hộ đã thăm"),
+        _("Độ phủ"),
+        _("Lượt người được hướng dẫn"),
+        _("Dịch vụ hoàn thành"),
+    ]
+    return fields, aliases
+
+
+def _coverage_layer(geojson_text: str, colormap, name: str, link_label: str | None) -> folium.GeoJson:
+    fields, aliases = _tooltip_fields()
+
+    def style(feature):
+        coverage = feature["properties"].get("coverage") or 0
+        return {"fillColor": colormap(coverage), "color": "#37474f", "weight": 1, "fillOpacity": 0.7}
+
+    layer = folium.GeoJson(
+        json.loads(geojson_text),
+        name=name,
+        style_function=style,
+        highlight_function=lambda _feature: {"weight": 3, "color": "#000"},
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True),
+        popup=folium.GeoJsonPopup(fields=["link"], labels=False) if link_label else None,
+        zoom_on_click=False,
+    )
+    return layer
+
+
+def choropleth_page(*, geojson_text: str, bounds, layer_name: str, with_links: bool) -> str:
+    """Areas coloured by coverage, with a legend, Vietnamese tooltips and links to the next level."""
+    map_ = _base_map(bounds)
+    colormap = _legend()
+    _coverage_layer(geojson_text, colormap, layer_name, _("Mở bản đồ") if with_links else None).add_to(map_)
+    colormap.add_to(map_)
+    folium.LayerControl(collapsed=False).add_to(map_)
+    return _finish(map_)
+
+
+HOUSEHOLD_MARKER = """
+function (row) {
+    var colours = %s;
+    var marker = L.circleMarker(new L.LatLng(row[0], row[1]), {
+        radius: 6, color: '#263238', weight: 1, fillColor: colours[row[2]], fillOpacity: 0.9
+    });
+    marker.bindTooltip(row[3]);
+    return marker;
+};
+"""
+
+
+def commune_page(*, geojson_text: str, bounds, households: list[tuple] | None) -> str:
+    """Villages coloured by coverage; households clustered and coloured by status when allowed."""
+    map_ = _base_map(bounds)
+    colormap = _legend()
+    _coverage_layer(geojson_text, colormap, _("Thôn, tổ dân phố"), None).add_to(map_)
+    colormap.add_to(map_)
+    if households is not None:
+        cluster = FastMarkerCluster(
+            households,
+            callback=HOUSEHOLD_MARKER % json.dumps(STATUS_COLOURS),
+            name=_("Hộ gia đình"),
+            options={"maxClusterRadius": 40, "disableClusteringAtZoom": 17},
+        )
+        cluster.default_js = [
+            ("markerclusterjs", static("vendor/leaflet.markercluster/leaflet.markercluster.js"))
+        ]
+        cluster.default_css = [
+            ("markerclustercss", static("vendor/leaflet.markercluster/MarkerCluster.css")),
+            ("markerclusterdefaultcss", static("vendor/leaflet.markercluster/MarkerCluster.Default.css")),
+        ]
+        cluster.add_to(map_)
+        legend = "".join(
+            f'<div><span style="display:inline-block;width:12px;height:12px;border-radius:6px;background:{colour}"></span> {label}</div>'
+            for colour, label in (
+                (STATUS_COLOURS["visited"], _("Đã thăm")),
+                (STATUS_COLOURS["not_yet"], _("Chưa thăm")),
+                (STATUS_COLOURS["followup"], _("Có việc cần theo dõi")),
+            )
+        )
+        map_.get_root().html.add_child(
+            folium.Element(
+                f'<div class="household-legend" style="position:absolute;bottom:30px;right:10px;z-index:1000;'
+                f'background:#fff;padding:6px 8px;border-radius:4px;font:12px sans-serif">{legend}</div>'
+            )
+        )
+    folium.LayerControl(collapsed=False).add_to(map_)
+    return _finish(map_)

@@ -1,0 +1,40 @@
+"""Celery tasks for maps: refresh the rollup after a push, then invalidate and pre-render pages."""
+
+from celery import shared_task
+
+from field_api.models import User, Village
+from maps.cache import bump_versions
+from maps.coverage import coverage_refresh
+
+
+@shared_task(
+    name="maps.tasks.coverage_after_push", autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5
+)
+def coverage_after_push(village_codes: list[str]) -> dict:
+    """Refresh these villages' rollup, then bump the versions (never before: see maps.cache), then warm."""
+    coverage_refresh(village_codes=village_codes)
+    areas = list(
+        Village.objects.filter(code__in=village_codes).values_list("commune_id", "commune__province_id")
+    )
+    communes = {commune for commune, _province in areas}
+    provinces = {province for _commune, province in areas}
+    bump_versions(communes=communes, provinces=provinces)
+    prerender_maps.delay(sorted(communes), sorted(provinces))
+    return {"villages": len(village_codes), "communes": len(communes)}
+
+
+@shared_task(name="maps.tasks.prerender_maps")
+def prerender_maps(commune_codes: list[str], province_codes: list[str]) -> int:
+    """Render what leaders open most, so their next visit is served from the cache."""
+    from maps import pages
+
+    rendered = 0
+    for province in province_codes:
+        officer = User(role="province_officer", province_id=province)
+        pages.province_page(user=officer, province=province)
+        rendered += 1
+    for commune in commune_codes:
+        leader = User(role="commune_leader", commune_id=commune)
+        pages.commune_page(user=leader, commune=commune)
+        rendered += 1
+    return rendered
