@@ -135,3 +135,28 @@ def test_push_to_an_out_of_scope_household_is_rejected(world, client_for, househ
 def test_anonymous_sync_is_401(api_client, db, url):
     assert api_client.get(url).status_code == 401
     assert api_client.post("/api/v1/sync/push/", {}, format="json").status_code == 401
+
+
+# --- coverage and maps -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_coverage_api_in_and_out_of_scope(world, client_for, role):
+    client = client_for(_user(world, role))
+    own = client.get("/api/v1/coverage/", {"level": "commune", "province": "51"})
+    other = client.get("/api/v1/coverage/", {"level": "commune", "province": "52"})
+    village_other = client.get("/api/v1/coverage/", {"level": "village", "commune": "52001"})
+    assert own.status_code == 200
+    expected = _communes(world, role) & {"51001", "51002"}
+    assert {f["properties"]["code"] for f in own.json()["features"]} == expected
+    assert (other.status_code, village_other.status_code) == (
+        (200, 200) if role == Role.ADMIN else (404, 404)
+    )
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_map_pages_in_and_out_of_scope(world, client, role):
+    client.force_login(_user(world, role))
+    assert client.get("/maps/commune/51001/").status_code == 200
+    assert client.get("/maps/commune/52001/").status_code == (200 if role == Role.ADMIN else 404)
+    assert client.get("/maps/national/").status_code == (200 if role == Role.ADMIN else 404)
