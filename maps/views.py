@@ -34,6 +34,8 @@ def home(request):
             links.append(
                 _link("maps:commune", _("Bản đồ %(name)s") % {"name": commune.full_name}, commune.code)
             )
+    if user.role in (Role.ADMIN, Role.PROVINCE_OFFICER, Role.COMMUNE_LEADER) or user.is_superuser:
+        links.append(_link("campaign-list", _("Chiến dịch và báo cáo")))
     links.append({"url": reverse("swagger-ui"), "label": _("Tài liệu API")})
     return render(request, "maps/home.html", {"links": [link for link in links if link]})
 

@@ -160,3 +160,30 @@ def test_map_pages_in_and_out_of_scope(world, client, role):
     assert client.get("/maps/commune/51001/").status_code == 200
     assert client.get("/maps/commune/52001/").status_code == (200 if role == Role.ADMIN else 404)
     assert client.get("/maps/national/").status_code == (200 if role == Role.ADMIN else 404)
+
+
+# --- campaigns -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def campaigns(world):
+    import datetime as dt
+
+    from field_api.models import Campaign
+
+    today = dt.date.today()
+    return {
+        "a": Campaign.objects.create(name="A", province=world.a.province, starts_on=today, ends_on=today),
+        "b": Campaign.objects.create(name="B", province=world.b.province, starts_on=today, ends_on=today),
+    }
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_campaign_endpoints_in_and_out_of_scope(world, client_for, campaigns, role):
+    client = client_for(_user(world, role))
+    listed = {c["name"] for c in client.get("/api/v1/campaigns/").json()}
+    assert listed == ({"A", "B"} if role == Role.ADMIN else {"A"})
+    for suffix in ("", "tally/", "export/?format=csv"):
+        assert client.get(f"/api/v1/campaigns/{campaigns['a'].pk}/{suffix}").status_code == 200
+        expected = 200 if role == Role.ADMIN else 404
+        assert client.get(f"/api/v1/campaigns/{campaigns['b'].pk}/{suffix}").status_code == expected

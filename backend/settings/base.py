@@ -6,6 +6,7 @@ eagerly in-process, local-memory cache. Production sets DATABASE_URL, CELERY_BRO
 
 from datetime import timedelta
 
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from backend.env import BASE_DIR, env
@@ -129,6 +130,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "field_api.exceptions.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {"login": env("LOGIN_THROTTLE_RATE", default="10/min")},
     "UNAUTHENTICATED_USER": None,
+    # API.md gives exports as ?format=csv|xlsx|geojson: the parameter is ours, not DRF's renderer switch.
+    "URL_FORMAT_OVERRIDE": None,
 }
 
 REST_KNOX = {
@@ -171,7 +174,14 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ROUTES = {"maps.*": {"queue": "maps"}}
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    # Dashboards read precomputed figures: recompute running campaigns every night (Vietnam time).
+    "campaigns-nightly-rollup": {
+        "task": "maps.campaigns.nightly_rollup",
+        "schedule": crontab(hour=1, minute=30),
+        "options": {"queue": "maps"},
+    },
+}
 
 # Basemap tiles: online in production, none in tests and on offline machines.
 MAP_TILES_URL = env("MAP_TILES_URL", default="")
