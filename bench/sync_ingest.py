@@ -67,9 +67,10 @@ def _seed(clients: int) -> dict:
         )
         villages.append(village.code)
     users = []
+    run = uuid.uuid4().hex[:6]  # fresh volunteers each run: their visit timelines start empty, as a day's do
     for index in range(clients):
         user, created = User.objects.get_or_create(
-            username=f"bench-{index}",
+            username=f"bench-{run}-{index}",
             defaults={"role": Role.VOLUNTEER, "team": team, "full_name": f"Đo {index}"},
         )
         if created:
@@ -231,12 +232,16 @@ def main():
 
     _ensure_database()
     seeded = _seed(args.clients)
+    # As in production, coverage and campaign refreshes after a push go to a Redis queue for the
+    # workers (not run here: the two cores serve pushes); the queue is emptied afterwards.
+    broker = "redis://127.0.0.1:6379/13"
     env = {
         **os.environ,
         "DATABASE_URL": DATABASE_URL,
         "DJANGO_DEBUG": "false",
         "DJANGO_SETTINGS_MODULE": "backend.settings.base",
         "LOG_LEVEL": "WARNING",
+        "CELERY_BROKER_URL": broker,
     }
     server = subprocess.Popen(
         [
@@ -304,6 +309,9 @@ def main():
     finally:
         server.terminate()
         server.wait(timeout=10)
+        import redis
+
+        redis.Redis.from_url(broker).flushdb()
 
 
 if __name__ == "__main__":

@@ -121,7 +121,7 @@ def coverage_refresh(*, village_codes: list[str]) -> None:
     )
 
 
-def _ensure_rollup(villages: QuerySet[Village]) -> None:
+def ensure_coverage_rollup(villages: QuerySet[Village]) -> None:
     missing = list(villages.filter(coverage__isnull=True).values_list("code", flat=True))
     if missing:
         coverage_refresh(village_codes=missing)
@@ -137,7 +137,7 @@ def village_rows(*, villages: QuerySet[Village], filters: CoverageFilter) -> lis
     """One row per village: code, name and the numbers."""
     names = dict(villages.values_list("code", "name"))
     if filters.is_empty:
-        _ensure_rollup(villages)
+        ensure_coverage_rollup(villages)
         stored = {
             row["village_id"]: row
             for row in VillageCoverage.objects.filter(village__in=villages).values("village_id", *NUMBERS)
@@ -157,7 +157,7 @@ def commune_rows(*, communes: QuerySet, filters: CoverageFilter) -> list[dict]:
     villages = Village.objects.filter(commune_id__in=list(names))
     sums = {code: dict.fromkeys(NUMBERS, 0) for code in names}
     if filters.is_empty:
-        _ensure_rollup(villages)
+        ensure_coverage_rollup(villages)
         for row in (
             VillageCoverage.objects.filter(village__commune_id__in=list(names))
             .values("village__commune_id")

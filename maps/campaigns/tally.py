@@ -20,11 +20,13 @@ import datetime as dt
 from collections import defaultdict
 
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from field_api.models import Campaign, CampaignTarget, Commune, HelpItem, Household, Team, Village, Visit
 from maps.campaigns.models import CampaignRollupState, CampaignServiceTally, CampaignVillageDay
+from maps.coverage import ensure_coverage_rollup
+from maps.models import VillageCoverage
 
 BREAKDOWNS = ("commune", "village", "team", "service", "day")
 SUMMED = (
@@ -306,17 +308,15 @@ def campaign_tally(*, campaign: Campaign, by: str, villages=None) -> list[dict]:
 
 
 def _denominators(villages) -> dict[str, int]:
-    """Households per village as coverage counts them: declared, or registered (not moved) if more."""
-    declared = dict(villages.values_list("code", "declared_households"))
-    registered = defaultdict(int)
-    for code, count in (
-        Household.objects.filter(village_id__in=list(declared), moved=False)
-        .values("village_id")
-        .annotate(n=Count("id"))
-        .values_list("village_id", "n")
-    ):
-        registered[code] = count
-    return {code: max(declared[code] or 0, registered[code]) for code in declared}
+    """Households per village as coverage counts them (declared, or registered and not moved if more).
+
+    Read from the coverage rollup, which every push keeps current, so a tally never counts households.
+    """
+    ensure_coverage_rollup(villages)
+    stored = dict(
+        VillageCoverage.objects.filter(village__in=villages).values_list("village_id", "households")
+    )
+    return {code: stored.get(code, 0) for code in villages.values_list("code", flat=True)}
 
 
 def campaign_totals(rows: list[dict]) -> dict:
