@@ -56,7 +56,7 @@ def leader_page(chromium, live_server, world, client, shared_admin_units):
         factories.HouseholdFactory(village=village, lat=15.12 + number * 0.001, lon=108.80)
     leader = factories.UserFactory(username="xa-cam-thanh", role=Role.COMMUNE_LEADER, commune_id="21025")
     client.force_login(leader)
-    context = chromium.new_context(viewport={"width": 1100, "height": 760})
+    context = chromium.new_context(viewport={"width": 1100, "height": 760}, locale="vi-VN")
     context.add_cookies(
         [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
     )
