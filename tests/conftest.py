@@ -35,6 +35,22 @@ def shared_admin_units() -> Path:
     return SHARED_ADMIN_UNITS
 
 
+@pytest.fixture
+def quang_ngai_boundaries(db, shared_admin_units):
+    """Quảng Ngãi's communes with their real boundaries, and the service catalogue."""
+    from django.core.management import call_command
+
+    call_command("loaddata", "fixtures/services.json", verbosity=0)
+    call_command("import_units", "--province", "51", verbosity=0)
+    call_command(
+        "import_boundaries",
+        str(shared_admin_units / "51_quang_ngai_communes.geojson"),
+        "--level",
+        "commune",
+        verbosity=0,
+    )
+
+
 @dataclass
 class Side:
     """One province with a commune, a team, two villages and one user per role."""

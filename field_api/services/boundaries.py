@@ -28,6 +28,15 @@ CODE_WIDTH = {"province": 2, "commune": 5, "village": 0}
 # Grid for stored coordinates (~1 m) and simplification for web maps, coarser for bigger areas.
 PRECISION = 1e-5
 SIMPLIFY_TOLERANCE = {"province": 0.002, "commune": 0.0005, "village": 0.0001}
+BOUNDARY_FIELDS = [
+    "geometry",
+    "geometry_simplified",
+    "bbox_west",
+    "bbox_south",
+    "bbox_east",
+    "bbox_north",
+    "boundary_source",
+]
 
 
 @dataclass
@@ -195,19 +204,7 @@ def boundaries_import(
             )
         )
     already = set(model.objects.filter(pk__in=known, geometry__isnull=False).values_list("pk", flat=True))
-    model.objects.bulk_update(
-        objects,
-        [
-            "geometry",
-            "geometry_simplified",
-            "bbox_west",
-            "bbox_south",
-            "bbox_east",
-            "bbox_north",
-            "boundary_source",
-        ],
-        batch_size=200,
-    )
+    model.objects.bulk_update(objects, BOUNDARY_FIELDS, batch_size=200)
     report.created = len(objects) - len(already)
     report.updated = len(already)
     return report

@@ -15,8 +15,7 @@ UUIDs, JSON and datetimes are stored exactly as the ORM would store them.
 
 import json
 
-from django.db import connection
-from django.db import models
+from django.db import connection, models
 from django.db.models import Field, JSONField, Model
 
 ROWS_PER_STATEMENT = 500

@@ -35,7 +35,7 @@ from field_api.models import (
     Village,
     Visit,
 )
-from field_api.services.boundaries import PRECISION, _as_geojson
+from field_api.services.boundaries import BOUNDARY_FIELDS, PRECISION, _as_geojson
 from field_api.services.changes import change_stamp
 from field_api.services.imports import ImportRejected
 from field_api.signals import announce_field_records_stored
@@ -152,18 +152,7 @@ def _approximate_communes(communes: list[Commune]) -> int:
             north,
         )
         commune.boundary_source = "xấp xỉ từ tâm và diện tích xã (dữ liệu mẫu)"
-    Commune.objects.bulk_update(
-        missing,
-        [
-            "geometry",
-            "geometry_simplified",
-            "bbox_west",
-            "bbox_south",
-            "bbox_east",
-            "bbox_north",
-            "boundary_source",
-        ],
-    )
+    Commune.objects.bulk_update(missing, BOUNDARY_FIELDS)
     return len(missing)
 
 

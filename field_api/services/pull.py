@@ -13,20 +13,14 @@ from django.db.models import Q, QuerySet
 from field_api.models import TEAM_ROLES, HouseholdExit, Role, User
 from field_api.selectors import can_see_household_identity, followups_for, households_for
 from field_api.services.changes import Cursor, read_horizon
-from field_api.services.sync import household_as_record
+from field_api.services.sync import HOUSEHOLD_FIELDS, household_as_record
 
 MAX_LIMIT = 500
+# What phones send (sync.HOUSEHOLD_FIELDS) plus what the server learned from visits.
 PULL_FIELDS = (
     "id",
     "village_id",
-    "label",
-    "head_name",
-    "phone",
-    "members",
-    "working_age",
-    "lat",
-    "lon",
-    "consent",
+    *HOUSEHOLD_FIELDS[1:],
     "version",
     "moved",
     "last_visited_at",

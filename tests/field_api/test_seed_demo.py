@@ -10,16 +10,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def quang_ngai(shared_admin_units):
-    call_command("loaddata", "fixtures/services.json", verbosity=0)
-    call_command("import_units", "--province", "51", verbosity=0)
-    call_command(
-        "import_boundaries",
-        str(shared_admin_units / "51_quang_ngai_communes.geojson"),
-        "--level",
-        "commune",
-        verbosity=0,
-    )
+def quang_ngai(quang_ngai_boundaries):
+    return quang_ngai_boundaries
 
 
 def _seed(tmp_path, households=600, seed=7):

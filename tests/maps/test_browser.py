@@ -4,7 +4,6 @@ import os
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 
 from field_api.models import Role
 from tests import factories
@@ -34,15 +33,7 @@ def chromium():
 
 
 @pytest.fixture
-def leader_page(chromium, live_server, world, client, shared_admin_units):
-    call_command("import_units", "--province", "51", verbosity=0)
-    call_command(
-        "import_boundaries",
-        str(shared_admin_units / "51_quang_ngai_communes.geojson"),
-        "--level",
-        "commune",
-        verbosity=0,
-    )
+def leader_page(chromium, live_server, world, client, quang_ngai_boundaries):
     team = factories.TeamFactory(commune_id="21025", name="Tổ 1")
     village = factories.VillageFactory(commune_id="21025", code="21025-01", team=team, declared_households=10)
     village.geometry = village.geometry_simplified = {
