@@ -40,13 +40,32 @@ def change_stamp() -> int:
         return SyncClock.objects.values_list("value", flat=True).get(pk=1)
 
 
+# The snapshot's running transactions, and those known to belong to other databases of the cluster
+# (they cannot write our tables, so they must not hold our readers back).
+_SNAPSHOT_SQL = """
+SELECT pg_snapshot_xmax(s)::text::bigint,
+       ARRAY(SELECT x::text::bigint FROM pg_snapshot_xip(s) AS x),
+       ARRAY(SELECT backend_xid::text::bigint FROM pg_stat_activity
+             WHERE backend_xid IS NOT NULL AND datname IS DISTINCT FROM current_database())
+FROM pg_current_snapshot() AS s
+"""
+
+
 def read_horizon() -> int | None:
-    """Stamps at or above this may still be in flight (PostgreSQL); None means no limit (SQLite)."""
+    """Stamps at or above this may still be in flight (PostgreSQL); None means no limit (SQLite).
+
+    The oldest transaction still running in *this* database, or the next transaction id if none.
+    A running transaction is only set aside when pg_stat_activity shows it in another database;
+    one that cannot be placed (it finished between the two reads) still counts, which is safe.
+    """
     if not _is_postgres():
         return None
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
-        return cursor.fetchone()[0]
+        cursor.execute(_SNAPSHOT_SQL)
+        next_xid, running, elsewhere = cursor.fetchone()
+    elsewhere = set(elsewhere)
+    ours = [xid for xid in running if xid & 0xFFFFFFFF not in elsewhere]  # backend_xid is the low 32 bits
+    return min([*ours, next_xid])
 
 
 @dataclass(frozen=True, order=True)

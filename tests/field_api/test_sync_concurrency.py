@@ -161,3 +161,26 @@ def test_paging_while_phones_push(team):
             break
     assert len(seen) == len(set(seen)), "a change was delivered twice"
     assert set(seen) == set(created_ids), "a change was skipped"
+
+
+def test_a_long_transaction_in_another_database_does_not_hold_pulls_back(team):
+    """Only this database's running writers bound the read horizon: another database's can never
+    write our tables (a report or an import elsewhere on the same server must not stall phones)."""
+    import psycopg
+
+    settings = connection.settings_dict
+    elsewhere = psycopg.connect(
+        host=settings["HOST"] or "127.0.0.1",
+        port=settings["PORT"] or 5432,
+        user=settings["USER"],
+        dbname="postgres",
+    )
+    try:
+        elsewhere.execute("SELECT pg_current_xact_id()")  # a transaction with an id, left open
+        home = household("51001-01")
+        assert team[0].post(PUSH, {"households": [home]}, format="json").status_code == 200
+        seen = [h["id"] for h in team[0].get(PULL).json()["households"]]
+        assert seen == [home["id"]]
+    finally:
+        elsewhere.rollback()
+        elsewhere.close()
