@@ -38,3 +38,27 @@ def prerender_maps(commune_codes: list[str], province_codes: list[str]) -> int:
         pages.commune_page(user=leader, commune=commune)
         rendered += 1
     return rendered
+
+
+@shared_task(
+    name="maps.tasks.after_field_records", autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5
+)
+def after_field_records(village_codes: list[str]) -> dict:
+    """Everything a push changes downstream, in one message per push: coverage, then running campaigns."""
+    from maps.campaigns.tasks import refresh_after_push
+
+    result = coverage_after_push(village_codes)
+    result["campaigns"] = refresh_after_push(village_codes)
+    return result
+
+
+@shared_task(name="maps.tasks.refresh_all_coverage")
+def refresh_all_coverage() -> int:
+    """Nightly: rebuild every village's rollup (households edited in the admin send no signal), then
+    invalidate every map once."""
+    codes = list(Village.objects.values_list("code", flat=True))
+    for start in range(0, len(codes), 500):
+        coverage_refresh(village_codes=codes[start : start + 500])
+    areas = set(Village.objects.values_list("commune_id", "commune__province_id"))
+    bump_versions(communes={c for c, _p in areas}, provinces={p for _c, p in areas})
+    return len(codes)

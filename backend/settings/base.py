@@ -163,6 +163,9 @@ SPECTACULAR_SETTINGS = {
 # Celery: a real broker when configured, otherwise tasks run in-process (the embedded demo).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+if not CELERY_BROKER_URL:
+    # Eager tasks still take a producer (for its serializer): keep it in memory, never amqp://localhost.
+    CELERY_BROKER_URL = "memory://"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -179,6 +182,11 @@ CELERY_BEAT_SCHEDULE = {
     "campaigns-nightly-rollup": {
         "task": "maps.campaigns.nightly_rollup",
         "schedule": crontab(hour=1, minute=30),
+        "options": {"queue": "maps"},
+    },
+    "coverage-nightly-refresh": {
+        "task": "maps.tasks.refresh_all_coverage",
+        "schedule": crontab(hour=1, minute=0),
         "options": {"queue": "maps"},
     },
 }

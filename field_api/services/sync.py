@@ -569,16 +569,14 @@ class _Push:
             accepted.append(item)
         if not accepted:
             return
-        existing = dict(
-            Visit.objects.filter(id__in=[v.id for v in accepted]).values_list("id", "content_hash")
-        )
-        fresh = [v for v in accepted if v.id not in existing]
-        flags = self._flags(fresh)
-        models = [self._visit_model(item, *flags[item.id]) for item in fresh]
-        inserted = insert_new(Visit, models)
-        if len(inserted) < len(fresh):  # a concurrent push stored some first; compare with what it stored
-            existing.update(
-                Visit.objects.filter(id__in=[v.id for v in fresh if v.id not in inserted]).values_list(
+        # Insert first and ask afterwards: the insert says which ids were new, so a fresh batch costs no
+        # lookup, and only the ids already stored (a retry) are read back to tell duplicate from conflict.
+        flags = self._flags(accepted)
+        inserted = insert_new(Visit, [self._visit_model(item, *flags[item.id]) for item in accepted])
+        existing = {}
+        if len(inserted) < len(accepted):
+            existing = dict(
+                Visit.objects.filter(id__in=[v.id for v in accepted if v.id not in inserted]).values_list(
                     "id", "content_hash"
                 )
             )

@@ -19,8 +19,8 @@ def nightly_rollup() -> int:
     return count
 
 
-@shared_task(name="maps.campaigns.refresh_after_push")
 def refresh_after_push(village_codes: list[str]) -> int:
+    """Recompute running campaigns for these villages (called by maps.tasks.after_field_records)."""
     provinces = set(
         Village.objects.filter(code__in=village_codes).values_list("commune__province_id", flat=True)
     )

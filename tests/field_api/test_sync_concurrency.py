@@ -1,6 +1,7 @@
 """Races that only a real server database shows: several threads, each with its own connection."""
 
 import threading
+import traceback
 import uuid
 
 import pytest
@@ -34,8 +35,8 @@ def _in_threads(target, count):
         try:
             barrier.wait()
             outcomes[index] = target(index)
-        except Exception as error:  # surfaced below, so a failing thread fails the test
-            errors.append(error)
+        except Exception:  # surfaced below, so a failing thread fails the test
+            errors.append(traceback.format_exc())
         finally:
             connection.close()
 

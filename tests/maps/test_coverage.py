@@ -165,3 +165,21 @@ def test_push_refreshes_the_rollup_and_the_cached_page(world, client_for, django
     with django_capture_on_commit_callbacks(execute=True):
         volunteer.post("/api/v1/sync/push/", {"visits": [visit(h["id"]) for h in homes[:3]]}, format="json")
     assert visited()[world.a.village.code] == 3  # new data version: never the stale page
+
+
+def test_nightly_refresh_catches_changes_made_outside_sync(world):
+    from maps.tasks import refresh_all_coverage
+
+    village_rows(villages=world.a.commune.villages.all(), filters=CoverageFilter())  # builds the rollup
+    factories.HouseholdFactory.create_batch(3, village=world.a.other_village)  # e.g. added in the admin
+    stale = {
+        r["code"]: r["households"]
+        for r in village_rows(villages=world.a.commune.villages.all(), filters=CoverageFilter())
+    }
+    assert stale[world.a.other_village.code] == 0
+    assert refresh_all_coverage() == 4
+    fresh = {
+        r["code"]: r["households"]
+        for r in village_rows(villages=world.a.commune.villages.all(), filters=CoverageFilter())
+    }
+    assert fresh[world.a.other_village.code] == 3

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import kombu.pools
 import pytest
 import redis
 from django.core.cache import cache
@@ -27,9 +28,9 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def _forget_connections():
-    """Earlier tests may have built Celery's connection pools for the eager setup; start afresh."""
-    if app._pool is not None:
-        app._pool.force_close_all()
+    """Celery keeps producers in kombu's global pools (eager tasks acquire one too, for the serializer):
+    close and forget them all so the next task uses the broker now configured."""
+    kombu.pools.reset()
     app._pool = None
     app.amqp._producer_pool = None
 
