@@ -62,8 +62,9 @@ def main():
         response = client.get(f"/api/v1/campaigns/{campaign.pk}/tally/?by=commune")
         times.append(time.perf_counter() - started)
         assert response.status_code == 200
+    p95 = sorted(times)[int(0.95 * len(times))]
     print(
-        f"tally by commune (API): median {1000 * statistics.median(times):.0f} ms, max {1000 * max(times):.0f} ms (target ≤ 100 ms)"
+        f"tally by commune (API): median {1000 * statistics.median(times):.0f} ms, p95 {1000 * p95:.0f} ms (target ≤ 100 ms)"
     )
 
     # A national export: one row per commune of Vietnam (3,321), as the IOC would ask for.
