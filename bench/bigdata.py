@@ -20,6 +20,23 @@ SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "ad
 SHOWCASE_COMMUNE = "21025"
 
 
+BENCH_DATABASE = "cnscd_bench_maps"
+
+
+def use_bench_database(name: str = BENCH_DATABASE) -> None:
+    """Point this process's Django at the bench database (created if missing) and set Django up."""
+    import os
+
+    import django
+
+    os.chdir(Path(__file__).resolve().parent.parent)
+    ensure_database(name)
+    os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{name}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings.base")
+    os.environ["DJANGO_DEBUG"] = "false"
+    django.setup()
+
+
 def ensure_database(name: str) -> None:
     import psycopg
 

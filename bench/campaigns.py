@@ -9,7 +9,6 @@ XLSX export of a national campaign with 3,321 commune rows (target ≤ 5 s).
 """
 
 import datetime as dt
-import os
 import statistics
 import sys
 import time
@@ -17,20 +16,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.chdir(ROOT)
-DB_NAME = "cnscd_bench_maps"
-os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings.base")
-os.environ["DJANGO_DEBUG"] = "false"
 
 
 def main():
-    from bench.bigdata import ensure_big_province, ensure_database
+    from bench.bigdata import ensure_big_province, use_bench_database
 
-    ensure_database(DB_NAME)
-    import django
-
-    django.setup()
+    use_bench_database()
     from django.test import Client
     from django.utils import timezone
 

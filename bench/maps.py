@@ -9,7 +9,6 @@ Prints: province map cold / cached, commune map with 5,000 households (time, siz
 cached (the data version changed); the process has read boundaries before, as a running server has.
 """
 
-import os
 import statistics
 import sys
 import time
@@ -17,11 +16,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.chdir(ROOT)
-DB_NAME = "cnscd_bench_maps"
-os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings.base")
-os.environ["DJANGO_DEBUG"] = "false"
 
 
 def timed(function, runs=5):
@@ -34,12 +28,9 @@ def timed(function, runs=5):
 
 
 def main():
-    from bench.bigdata import SHOWCASE_COMMUNE, ensure_big_province, ensure_database
+    from bench.bigdata import SHOWCASE_COMMUNE, ensure_big_province, use_bench_database
 
-    ensure_database(DB_NAME)
-    import django
-
-    django.setup()
+    use_bench_database()
     from django.core.cache import cache
     from django.test import Client
 
