@@ -7,16 +7,25 @@
 - ``update_rows``: set some columns on many rows by primary key (``bulk_update`` builds a CASE per
   row and column; at 200 rows that is most of a push's time).
 
-On PostgreSQL each column travels as one array through ``unnest()``: the SQL text stays short and
-identical between calls (psycopg caches it) whatever the number of rows. SQLite gets multi-row VALUES
-and executemany, which it runs in-process. Values go through each field's ``get_db_prep_save`` so
-UUIDs, JSON and datetimes are stored exactly as the ORM would store them.
+Rows are plain dicts keyed by field ``attname`` (``village_id``, not ``village``): building 600 model
+instances per push cost more than storing them. A column a row leaves out gets the field's default
+(``auto_now``/``auto_now_add`` fields: now), as the ORM would give it.
+
+On PostgreSQL the whole batch travels as one JSON document read by ``json_to_recordset``: the SQL text
+stays short and identical between calls (psycopg prepares it once) and encoding is one C call
+(``json.dumps``) instead of a Python loop per value. SQLite gets multi-row VALUES and executemany,
+with each value prepared by its field exactly as the ORM would.
 """
 
+import datetime as dt
 import json
+import uuid
+from collections.abc import Iterable
+from decimal import Decimal
 
-from django.db import connection, models
-from django.db.models import Field, JSONField, Model
+from django.db import connection
+from django.db.models import Field, Model
+from django.utils import timezone
 
 ROWS_PER_STATEMENT = 500
 
@@ -25,111 +34,131 @@ def _is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-# Python values psycopg adapts exactly as Django would (aware datetimes, UUIDs, numbers, text):
-# on PostgreSQL they skip Django's per-value preparation, thousands of calls per push.
-_NATIVE_ON_POSTGRES = (
-    models.UUIDField,
-    models.CharField,
-    models.TextField,
-    models.IntegerField,
-    models.FloatField,
-    models.BooleanField,
-    models.DateTimeField,
-    models.DateField,
-    models.ForeignKey,
-)
+def _json_value(value):
+    if isinstance(value, uuid.UUID | Decimal):
+        return str(value)
+    if isinstance(value, dt.date):  # datetimes too: ISO 8601 with their offset
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} cannot be sent as JSON")
 
 
-def _converter(field: Field, *, add: bool):
-    """How one field's value leaves the object for the database; built once per statement, not per value."""
-    if _is_postgres() and isinstance(field, JSONField):
-        prepare = lambda value: None if value is None else json.dumps(value)  # noqa: E731 - cast from text in SQL
-    elif _is_postgres() and isinstance(field, _NATIVE_ON_POSTGRES):
-        prepare = None
-    else:
-        prepare = lambda value: field.get_db_prep_save(value, connection)  # noqa: E731
-    if prepare is None:
-        if add:
-            return lambda obj: field.pre_save(obj, True)
-        return lambda obj: getattr(obj, field.attname)
-    if add:
-        return lambda obj: prepare(field.pre_save(obj, True))
-    return lambda obj: prepare(getattr(obj, field.attname))
+def _encode(rows: list[dict]) -> str:
+    return json.dumps(rows, default=_json_value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _array_cast(field: Field) -> str:
-    if isinstance(field, JSONField):
-        return "::text[]::jsonb[]"
-    return f"::{field.db_type(connection)}[]"
+def _column_types(fields: Iterable[Field]) -> str:
+    quote = connection.ops.quote_name
+    return ", ".join(f"{quote(field.column)} {field.db_type(connection)}" for field in fields)
 
 
-def _insert(model: type[Model], objects: list[Model], fields: list[Field], suffix: str) -> list:
+def model_rows(objects: Iterable[Model], *, add: bool) -> list[dict]:
+    """Model instances as rows, every concrete field read as ``save()`` would (``pre_save``)."""
+    rows = []
+    for obj in objects:
+        fields = obj._meta.concrete_fields
+        rows.append({field.attname: field.pre_save(obj, add) for field in fields})
+    return rows
+
+
+def _fields_and_rows(
+    model: type[Model], rows: list[dict], *, with_pk: bool
+) -> tuple[list[Field], list[dict]]:
+    """The fields to write and the rows completed with defaults for the columns they leave out."""
+    fields = [field for field in model._meta.concrete_fields if with_pk or not field.primary_key]
+    missing = {}
+    now = timezone.now()
+    for field in fields:
+        if field.attname in rows[0]:
+            continue
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            missing[field.attname] = now
+        elif field.has_default() and (not callable(field.default) or field.default in (list, dict)):
+            missing[field.attname] = field.get_default()
+        elif field.null:
+            missing[field.attname] = None
+        else:
+            raise ValueError(f"{model.__name__}.{field.attname} has no value and no default")
+    if missing:
+        rows = [{**missing, **row} for row in rows]
+    return fields, rows
+
+
+def _insert(model: type[Model], rows: list[dict], *, with_pk: bool, suffix: str) -> list:
+    fields, rows = _fields_and_rows(model, rows, with_pk=with_pk)
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     columns = ", ".join(quote(field.column) for field in fields)
     returned = []
-    converters = [_converter(field, add=True) for field in fields]
     with connection.cursor() as cursor:
-        for start in range(0, len(objects), ROWS_PER_STATEMENT):
-            chunk = objects[start : start + ROWS_PER_STATEMENT]
+        for start in range(0, len(rows), ROWS_PER_STATEMENT):
+            chunk = rows[start : start + ROWS_PER_STATEMENT]
             if _is_postgres():
-                arrays = [list(map(convert, chunk)) for convert in converters]
-                casts = ", ".join(f"%s{_array_cast(field)}" for field in fields)
-                sql = f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({casts}) {suffix}"  # noqa: S608
-                cursor.execute(sql, arrays)
+                if any(field.attname != field.column for field in fields):
+                    chunk = [{field.column: row[field.attname] for field in fields} for row in chunk]
+                sql = (
+                    f"INSERT INTO {table} ({columns}) SELECT {columns} "  # noqa: S608
+                    f"FROM json_to_recordset(%s::json) AS r({_column_types(fields)}) {suffix}"
+                )
+                cursor.execute(sql, [_encode(chunk)])
             else:
-                row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-                params = [convert(obj) for obj in chunk for convert in converters]
-                sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * len(chunk))} {suffix}"  # noqa: S608
+                row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+                params = [
+                    field.get_db_prep_save(row[field.attname], connection)
+                    for row in chunk
+                    for field in fields
+                ]
+                sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([row_sql] * len(chunk))} {suffix}"  # noqa: S608
                 cursor.execute(sql, params)
             if "RETURNING" in suffix:
                 returned.extend(row[0] for row in cursor.fetchall())
     return returned
 
 
-def insert_new(model: type[Model], objects: list[Model]) -> set:
-    """Insert the objects whose primary key is not taken; return the primary keys inserted."""
-    if not objects:
+def insert_new(model: type[Model], rows: list[dict]) -> set:
+    """Insert the rows whose primary key is not taken; return the primary keys inserted."""
+    if not rows:
         return set()
     pk = model._meta.pk
     quote = connection.ops.quote_name
     suffix = f"ON CONFLICT ({quote(pk.column)}) DO NOTHING RETURNING {quote(pk.column)}"
-    return {
-        pk.to_python(value) for value in _insert(model, objects, list(model._meta.concrete_fields), suffix)
-    }
+    return {pk.to_python(value) for value in _insert(model, rows, with_pk=True, suffix=suffix)}
 
 
-def insert_rows(model: type[Model], objects: list[Model]) -> None:
+def insert_rows(model: type[Model], rows: list[dict]) -> None:
     """Insert rows with a database-generated primary key."""
-    if objects:
-        fields = [field for field in model._meta.concrete_fields if not field.primary_key]
-        _insert(model, objects, fields, "")
+    if rows:
+        _insert(model, rows, with_pk=False, suffix="")
 
 
-def update_rows(model: type[Model], objects: list[Model], field_names: list[str]) -> None:
-    """``UPDATE … SET <fields> WHERE pk = …`` for every object, in one round trip."""
-    if not objects:
+def update_rows(model: type[Model], rows: list[dict], field_names: list[str]) -> None:
+    """``UPDATE … SET <fields> WHERE pk = …`` for every row, in one round trip.
+
+    Each row holds the primary key and the named fields, keyed by attname.
+    """
+    if not rows:
         return
     meta = model._meta
     quote = connection.ops.quote_name
     fields = [meta.get_field(name) for name in field_names]
-    table = quote(meta.db_table)
     pk = meta.pk
+    table = quote(meta.db_table)
     with connection.cursor() as cursor:
         if _is_postgres():
-            names = [f"c{i}" for i in range(len(fields))]
-            assignments = ", ".join(
-                f"{quote(field.column)} = v.{name}" for field, name in zip(fields, names, strict=True)
-            )
-            casts = ", ".join(f"%s{_array_cast(field)}" for field in [pk, *fields])
+            chunk = [{field.column: row[field.attname] for field in [pk, *fields]} for row in rows]
+            assignments = ", ".join(f"{quote(field.column)} = v.{quote(field.column)}" for field in fields)
             sql = (
-                f"UPDATE {table} AS t SET {assignments} FROM unnest({casts}) AS v(pk, {', '.join(names)}) "  # noqa: S608
-                f"WHERE t.{quote(pk.column)} = v.pk"
+                f"UPDATE {table} AS t SET {assignments} "  # noqa: S608
+                f"FROM json_to_recordset(%s::json) AS v({_column_types([pk, *fields])}) "
+                f"WHERE t.{quote(pk.column)} = v.{quote(pk.column)}"
             )
-            arrays = [list(map(_converter(field, add=False), objects)) for field in [pk, *fields]]
-            cursor.execute(sql, arrays)
+            cursor.execute(sql, [_encode(chunk)])
         else:
             assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
             sql = f"UPDATE {table} SET {assignments} WHERE {quote(pk.column)} = %s"  # noqa: S608
-            converters = [_converter(field, add=False) for field in [*fields, pk]]
-            cursor.executemany(sql, [[convert(obj) for convert in converters] for obj in objects])
+            cursor.executemany(
+                sql,
+                [
+                    [field.get_db_prep_save(row[field.attname], connection) for field in [*fields, pk]]
+                    for row in rows
+                ],
+            )

@@ -38,7 +38,7 @@ from field_api.models import (
 )
 from field_api.selectors import villages_for
 from field_api.services import integrity
-from field_api.services.bulk import insert_new, insert_rows, update_rows
+from field_api.services.bulk import insert_new, insert_rows, model_rows, update_rows
 from field_api.services.changes import change_stamp
 from field_api.signals import announce_field_records_stored
 from field_api.text import search_key
@@ -91,6 +91,8 @@ def _text(item: dict, name: str, max_length: int, *, required: bool = False) -> 
     if not isinstance(value, str):
         _fail(name, _("Phải là chuỗi ký tự."))
     value = value.strip()
+    if "\x00" in value:  # PostgreSQL text cannot hold it; a phone that sends it has a bug
+        _fail(name, _("Không được chứa ký tự NUL."))
     if required and not value:
         _fail(name, _("Trường này là bắt buộc."))
     if len(value) > max_length:
@@ -362,7 +364,7 @@ def sync_push(*, user: User, payload: dict) -> dict:
             errors[name] = [_("Phải là một danh sách.")]
         lists[name] = value
     device_id = payload.get("device_id", "")
-    if not isinstance(device_id, str) or len(device_id) > 100:
+    if not isinstance(device_id, str) or len(device_id) > 100 or "\x00" in device_id:
         errors["device_id"] = [_("Phải là chuỗi tối đa 100 ký tự.")]
     if errors:
         raise ApplicationError(_("Dữ liệu gửi lên không hợp lệ."), errors=errors)
@@ -473,7 +475,7 @@ class _Push:
             else:
                 self._classify_existing_household(item, stored, to_update)
         new_rows = {item.id: self._household_model(item, 1) for item in to_create}
-        created = insert_new(Household, list(new_rows.values()))
+        created = insert_new(Household, model_rows(new_rows.values(), add=True))
         raced = [item for item in to_create if item.id not in created]
         if raced:  # created by another push between our lock and our insert: now it exists, lock it
             for household in (
@@ -538,7 +540,7 @@ class _Push:
         # The rows are locked, so the version cannot have moved since we compared it.
         update_rows(
             Household,
-            rows,
+            model_rows(rows, add=False),
             [
                 "village",
                 *HOUSEHOLD_FIELDS[1:],
@@ -572,7 +574,7 @@ class _Push:
         # Insert first and ask afterwards: the insert says which ids were new, so a fresh batch costs no
         # lookup, and only the ids already stored (a retry) are read back to tell duplicate from conflict.
         flags = self._flags(accepted)
-        inserted = insert_new(Visit, [self._visit_model(item, *flags[item.id]) for item in accepted])
+        inserted = insert_new(Visit, [self._visit_row(item, *flags[item.id]) for item in accepted])
         existing = {}
         if len(inserted) < len(accepted):
             existing = dict(
@@ -628,33 +630,34 @@ class _Push:
             result[fact.id] = (visit_flags, distance)
         return result
 
-    def _visit_model(self, item: VisitIn, flags: list[str], distance: float | None) -> Visit:
+    def _visit_row(self, item: VisitIn, flags: list[str], distance: float | None) -> dict:
         village = self.villages[self.stored[item.household].village_id]
-        return Visit(
-            id=item.id,
-            household_id=item.household,
-            village_id=village.code,
-            volunteer_id=self.user.id,
-            team_id=village.team_id,
-            device_id=self.device_id,
-            visited_at=item.visited_at,
-            lat=item.lat,
-            lon=item.lon,
-            accuracy_m=item.accuracy_m,
-            distance_m=round(distance, 1) if distance is not None else None,
-            outcome=item.outcome,
-            notes=item.notes,
-            flags=flags,
-            is_flagged=bool(flags),
-            content_hash=item.content_hash,
-            received_at=self.now,
-        )
+        return {
+            "id": item.id,
+            "household_id": item.household,
+            "village_id": village.code,
+            "volunteer_id": self.user.id,
+            "team_id": village.team_id,
+            "device_id": self.device_id,
+            "visited_at": item.visited_at,
+            "lat": item.lat,
+            "lon": item.lon,
+            "accuracy_m": item.accuracy_m,
+            "distance_m": round(distance, 1) if distance is not None else None,
+            "outcome": item.outcome,
+            "notes": item.notes,
+            "flags": flags,
+            "is_flagged": bool(flags),
+            "content_hash": item.content_hash,
+            "received_at": self.now,
+            "is_demo": False,
+        }
 
     def _after_visits(self, visits: list[VisitIn]) -> None:
         insert_rows(
             HelpItem,
             [
-                HelpItem(visit_id=v.id, service_id=h.service, result=h.result, people=h.people)
+                {"visit_id": v.id, "service_id": h.service, "result": h.result, "people": h.people}
                 for v in visits
                 for h in v.help
             ],
@@ -675,10 +678,11 @@ class _Push:
             touched[household.id] = household
             self.changed_villages.add(household.village_id)
             self.new_visit_ids.append(str(visit.id))
+        columns = ["last_visited_at", "last_outcome", "moved", "services_done", "change_seq"]
         update_rows(
             Household,
-            list(touched.values()),
-            ["last_visited_at", "last_outcome", "moved", "services_done", "change_seq"],
+            [{"id": h.id, **{name: getattr(h, name) for name in columns}} for h in touched.values()],
+            columns,
         )
 
     def _follow_ups(self, visits: list[VisitIn]) -> None:
@@ -725,7 +729,14 @@ class _Push:
                         to_close[key] = current
                         del open_followups[key]
         FollowUp.objects.bulk_create(to_open.values(), ignore_conflicts=True)
-        update_rows(FollowUp, list(to_close.values()), ["closed_at", "closed_by"])
+        update_rows(
+            FollowUp,
+            [
+                {"id": f.id, "closed_at": f.closed_at, "closed_by_id": f.closed_by_id}
+                for f in to_close.values()
+            ],
+            ["closed_at", "closed_by"],
+        )
 
     # group sessions ------------------------------------------------------------------------------
 
@@ -743,24 +754,24 @@ class _Push:
                 accepted.append(item)
         if not accepted:
             return
-        models = [
-            GroupSession(
-                id=s.id,
-                village_id=s.village,
-                volunteer_id=self.user.id,
-                team_id=self.villages[s.village].team_id,
-                device_id=self.device_id,
-                held_at=s.held_at,
-                services=s.services,
-                attendees=s.attendees,
-                lat=s.lat,
-                lon=s.lon,
-                content_hash=s.content_hash,
-                received_at=self.now,
-            )
+        rows = [
+            {
+                "id": s.id,
+                "village_id": s.village,
+                "volunteer_id": self.user.id,
+                "team_id": self.villages[s.village].team_id,
+                "device_id": self.device_id,
+                "held_at": s.held_at,
+                "services": s.services,
+                "attendees": s.attendees,
+                "lat": s.lat,
+                "lon": s.lon,
+                "content_hash": s.content_hash,
+                "received_at": self.now,
+            }
             for s in accepted
         ]
-        inserted = insert_new(GroupSession, models)
+        inserted = insert_new(GroupSession, rows)
         existing = dict(
             GroupSession.objects.filter(id__in=[s.id for s in accepted if s.id not in inserted]).values_list(
                 "id", "content_hash"
