@@ -15,6 +15,7 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from django.db import transaction
 from django.utils import timezone
@@ -60,6 +61,19 @@ HOUSEHOLD_FIELDS = (
     "lat",
     "lon",
     "consent",
+)
+# What a push reads of the households it locks: the record phones see, and the hash that spots a
+# resend. Plain rows, not model instances: a push of 200 visits locks 200 households.
+LOCKED_FIELDS = (
+    "id",
+    "village_id",
+    *HOUSEHOLD_FIELDS[1:],
+    "version",
+    "moved",
+    "last_visited_at",
+    "last_outcome",
+    "services_done",
+    "content_hash",
 )
 
 
@@ -387,6 +401,7 @@ class _Push:
         self.user = user
         self.device_id = device_id
         self.now = timezone.now()
+        self.now_text = self.now.isoformat()
         self.outcomes = Outcomes()
         self.services = dict(Service.objects.filter(is_active=True).values_list("code", "followup_days"))
         self.stamp: int | None = None
@@ -424,9 +439,7 @@ class _Push:
 
         # Lock every household this push reads or writes, in id order (no deadlocks between pushes).
         household_ids = sorted({h.id for h in households} | {v.household for v in visits})
-        self.stored = {
-            h.id: h for h in Household.objects.select_for_update().filter(id__in=household_ids).order_by("id")
-        }
+        self.stored = self._lock_households(household_ids)
         wanted_villages = {h.fields["village"] for h in households} | {s.village for s in sessions}
         wanted_villages |= {h.village_id for h in self.stored.values()}
         self.villages = {
@@ -442,6 +455,15 @@ class _Push:
             announce_field_records_stored(village_codes=self.changed_villages, visit_ids=self.new_visit_ids)
 
     # households ----------------------------------------------------------------------------------
+
+    @staticmethod
+    def _lock_households(ids) -> dict[uuid.UUID, SimpleNamespace]:
+        locked = Household.objects.select_for_update().filter(id__in=ids).order_by("id")
+        return {row["id"]: SimpleNamespace(**row) for row in locked.values(*LOCKED_FIELDS)}
+
+    @staticmethod
+    def _as_stored(household: Household) -> SimpleNamespace:
+        return SimpleNamespace(**{name: getattr(household, name) for name in LOCKED_FIELDS})
 
     def _household_model(self, item: HouseholdIn, version: int) -> Household:
         fields = dict(item.fields)
@@ -478,20 +500,19 @@ class _Push:
         created = insert_new(Household, model_rows(new_rows.values(), add=True))
         raced = [item for item in to_create if item.id not in created]
         if raced:  # created by another push between our lock and our insert: now it exists, lock it
-            for household in (
-                Household.objects.select_for_update().filter(id__in=[i.id for i in raced]).order_by("id")
-            ):
-                self.stored[household.id] = household
+            self.stored.update(self._lock_households([item.id for item in raced]))
         for item in to_create:
             if item.id in created:
-                self.stored[item.id] = new_rows[item.id]
+                self.stored[item.id] = self._as_stored(new_rows[item.id])
                 self.changed_villages.add(item.fields["village"])
                 self.outcomes.add("household", item.id, "created", version=1)
             else:
                 self._classify_existing_household(item, self.stored[item.id], to_update)
         self._write_household_updates(to_update)
 
-    def _classify_existing_household(self, item: HouseholdIn, stored: Household, to_update: list) -> None:
+    def _classify_existing_household(
+        self, item: HouseholdIn, stored: SimpleNamespace, to_update: list
+    ) -> None:
         if stored.village_id not in self.villages:
             self.outcomes.add(
                 "household", item.id, "rejected", errors={"id": [_("Hộ không thuộc các thôn của bạn.")]}
@@ -517,11 +538,7 @@ class _Push:
                 stored.last_visited_at,
                 stored.last_outcome,
             )
-            row.services_done, row.created_by_id, row.created_at = (
-                stored.services_done,
-                stored.created_by_id,
-                stored.created_at,
-            )
+            row.services_done = stored.services_done
             if row.village_id != stored.village_id:
                 old = self.villages[stored.village_id]
                 exits.append(
@@ -534,7 +551,7 @@ class _Push:
                 )
                 self.changed_villages.add(stored.village_id)
             rows.append(row)
-            self.stored[item.id] = row
+            self.stored[item.id] = self._as_stored(row)
             self.changed_villages.add(row.village_id)
             self.outcomes.add("household", item.id, "updated", version=row.version)
         # The rows are locked, so the version cannot have moved since we compared it.
@@ -549,6 +566,7 @@ class _Push:
                 "search_name",
                 "change_seq",
                 "device_id",
+                "updated_at",
             ],
         )
         HouseholdExit.objects.bulk_create(exits)
@@ -632,14 +650,15 @@ class _Push:
 
     def _visit_row(self, item: VisitIn, flags: list[str], distance: float | None) -> dict:
         village = self.villages[self.stored[item.household].village_id]
+        # Strings rather than UUID and datetime objects: json.dumps then encodes the batch in C alone.
         return {
-            "id": item.id,
-            "household_id": item.household,
+            "id": str(item.id),
+            "household_id": str(item.household),
             "village_id": village.code,
             "volunteer_id": self.user.id,
             "team_id": village.team_id,
             "device_id": self.device_id,
-            "visited_at": item.visited_at,
+            "visited_at": item.visited_at.isoformat(),
             "lat": item.lat,
             "lon": item.lon,
             "accuracy_m": item.accuracy_m,
@@ -649,19 +668,19 @@ class _Push:
             "flags": flags,
             "is_flagged": bool(flags),
             "content_hash": item.content_hash,
-            "received_at": self.now,
+            "received_at": self.now_text,
             "is_demo": False,
         }
 
     def _after_visits(self, visits: list[VisitIn]) -> None:
-        insert_rows(
-            HelpItem,
-            [
-                {"visit_id": v.id, "service_id": h.service, "result": h.result, "people": h.people}
-                for v in visits
-                for h in v.help
-            ],
-        )
+        help_rows = []
+        for visit in visits:
+            visit_id = str(visit.id)
+            help_rows.extend(
+                {"visit_id": visit_id, "service_id": h.service, "result": h.result, "people": h.people}
+                for h in visit.help
+            )
+        insert_rows(HelpItem, help_rows)
         self._follow_ups(visits)
         touched: dict = {}
         for visit in sorted(visits, key=lambda v: v.visited_at):
@@ -681,7 +700,17 @@ class _Push:
         columns = ["last_visited_at", "last_outcome", "moved", "services_done", "change_seq"]
         update_rows(
             Household,
-            [{"id": h.id, **{name: getattr(h, name) for name in columns}} for h in touched.values()],
+            [
+                {
+                    "id": str(h.id),
+                    "last_visited_at": h.last_visited_at.isoformat() if h.last_visited_at else None,
+                    "last_outcome": h.last_outcome,
+                    "moved": h.moved,
+                    "services_done": h.services_done,
+                    "change_seq": h.change_seq,
+                }
+                for h in touched.values()
+            ],
             columns,
         )
 
