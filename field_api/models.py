@@ -266,8 +266,10 @@ class Household(models.Model):
     content_hash = models.CharField(max_length=64, blank=True, editable=False)
     # Label and head name folded for search ("nha ba tu" finds "Nhà bà Tư").
     search_name = models.CharField(max_length=400, blank=True, default="", editable=False)
-    # Pull cursor: strictly increasing in commit order (see field_api.services.changes).
-    change_seq = models.BigIntegerField(default=0, db_index=True, editable=False)
+    # Pull cursor: strictly increasing in commit order (see field_api.services.changes). Indexed only
+    # after the village (household_pull_order): a pull is always within villages, and an index on
+    # change_seq alone tempted the planner into reading every recent change in the country.
+    change_seq = models.BigIntegerField(default=0, editable=False)
     created_by = models.ForeignKey(
         User,
         on_delete=models.SET_NULL,
