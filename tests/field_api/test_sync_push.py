@@ -151,6 +151,44 @@ def test_malformed_body_names_the_field(volunteer):
     assert response.json()["errors"] == {"visits": ["Phải là một danh sách."]}
 
 
+def test_device_id_with_nul_is_a_field_error(volunteer):
+    response = volunteer.post(PUSH, {"device_id": "phone\x00", "households": []}, format="json")
+    assert response.status_code == 400
+    assert "device_id" in response.json()["errors"]
+
+
+def test_what_is_stored_is_exactly_what_was_sent(volunteer, world):
+    """Rows travel to the database as one JSON document: text, instants and numbers must survive it."""
+    home = household("51001-01", label='Nhà "bà Tư" \\ hẻm 3/2', lat=15.123456789012, lon=108.80853)
+    notes = 'Đã hướng dẫn cài VNeID; hẹn "thứ Hai"\ntuần sau \\ gọi lại 😊'
+    knock = visit(
+        home["id"],
+        visited_at="2026-11-20T09:15:30.250000+07:00",
+        lat=15.12051234,
+        lon=108.80853,
+        accuracy_m=0,
+        notes=notes,
+    )
+    results = by_id(_push(volunteer, households=[home], visits=[knock]))
+    assert results[knock["id"]]["status"] == "created"
+    stored = Visit.objects.get(id=knock["id"])
+    assert stored.notes == notes
+    assert stored.visited_at == dt.datetime(2026, 11, 20, 2, 15, 30, 250000, tzinfo=dt.UTC)
+    assert (stored.lat, stored.lon, stored.accuracy_m) == (15.12051234, 108.80853, 0)
+    assert stored.volunteer_id == world.a.users[Role.VOLUNTEER].id
+    assert stored.team_id == world.a.team.id and stored.village_id == "51001-01"
+    assert "gps_mock_suspected" in stored.flags and stored.is_flagged
+    assert sorted(HelpItem.objects.filter(visit=stored).values_list("service_id", "result", "people")) == [
+        ("public_service_account", "pending", 1),
+        ("vneid_level2", "done", 2),
+    ]
+    saved_home = Household.objects.get(id=home["id"])
+    assert saved_home.label == home["label"] and saved_home.lat == 15.123456789012
+    assert saved_home.last_visited_at == stored.visited_at
+    assert saved_home.services_done == ["vneid_level2"]
+    assert _push(volunteer, visits=[knock]).json()["results"][0]["status"] == "duplicate"
+
+
 @pytest.mark.parametrize("role", [Role.PROVINCE_OFFICER, Role.ADMIN])
 def test_roles_without_field_work_cannot_push(world, client_for, role):
     user = world.admin if role == Role.ADMIN else world.a.users[role]
@@ -225,6 +263,7 @@ def test_group_session_conflict_when_content_changes(volunteer):
         ("visited_at", "2026-11-20T09:15:00", "múi giờ"),
         ("accuracy_m", -3, "0 đến 10000"),
         ("id", "không-phải-uuid", "UUID"),
+        ("notes", "ghi chú\x00", "NUL"),
     ],
 )
 def test_visit_fields_are_validated_by_name(volunteer, field, value, message):
@@ -260,6 +299,7 @@ def test_help_items_are_validated_by_name(volunteer, help_items, field):
         ({"consent": False}, "consent"),
         ({"phone": "090-ABC"}, "phone"),
         ({"lat": 15.1, "lon": None}, "lon"),
+        ({"label": "Nhà\x00"}, "label"),
     ],
 )
 def test_household_fields_are_validated_by_name(volunteer, overrides, field):
