@@ -7,9 +7,9 @@
 - ``update_rows``: set some columns on many rows by primary key (``bulk_update`` builds a CASE per
   row and column; at 200 rows that is most of a push's time).
 
-Rows are plain dicts keyed by field ``attname`` (``village_id``, not ``village``): building 600 model
-instances per push cost more than storing them. A column a row leaves out gets the field's default
-(``auto_now``/``auto_now_add`` fields: now), as the ORM would give it.
+Rows are plain dicts keyed by field ``attname`` (``village_id``, not ``village``), all with the same
+keys: building 600 model instances per push cost more than storing them. A column the rows leave out
+gets the field's default (``auto_now``/``auto_now_add`` fields: now), as the ORM would give it.
 
 On PostgreSQL the whole batch travels as one JSON document read by ``json_to_recordset``: the SQL text
 stays short and identical between calls (psycopg prepares it once) and encoding is one C call
