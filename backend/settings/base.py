@@ -67,7 +67,7 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Parameters travel separately from the SQL (no quoting of large arrays in Python on the sync path).
+    # Parameters travel separately from the SQL: a push's JSON document is not quoted into the text.
     DATABASES["default"]["OPTIONS"] = {"server_side_binding": True}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets map pages read while a push writes; a busy timeout instead of "database is locked".

@@ -5,8 +5,8 @@ DEBUG = False
 # No defaults: a production deploy without these must fail to start.
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
-DATABASES = {"default": env.db("DATABASE_URL")}
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+# base.py builds DATABASES (with its connection options) from the same variable; here it must be set.
+env("DATABASE_URL")
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = False
 REDIS_URL = env("REDIS_URL")
