@@ -14,21 +14,10 @@ from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan
 from field_api.models import TEAM_ROLES, HouseholdExit, Role, User
 from field_api.selectors import can_see_household_identity, followups_for, households_for
 from field_api.services.changes import Cursor, read_horizon
-from field_api.services.sync import HOUSEHOLD_FIELDS, household_as_record
+from field_api.services.sync import RECORD_FIELDS, household_as_record
 
 MAX_LIMIT = 500
-# What phones send (sync.HOUSEHOLD_FIELDS) plus what the server learned from visits.
-PULL_FIELDS = (
-    "id",
-    "village_id",
-    *HOUSEHOLD_FIELDS[1:],
-    "version",
-    "moved",
-    "last_visited_at",
-    "last_outcome",
-    "services_done",
-    "change_seq",
-)
+PULL_FIELDS = (*RECORD_FIELDS, "change_seq")
 
 
 def _after(queryset: QuerySet, cursor: Cursor, horizon: int | None, id_field: str) -> QuerySet:

@@ -62,9 +62,8 @@ HOUSEHOLD_FIELDS = (
     "lon",
     "consent",
 )
-# What a push reads of the households it locks: the record phones see, and the hash that spots a
-# resend. Plain rows, not model instances: a push of 200 visits locks 200 households.
-LOCKED_FIELDS = (
+# A household as phones see it (household_as_record): what they send plus what visits taught us.
+RECORD_FIELDS = (
     "id",
     "village_id",
     *HOUSEHOLD_FIELDS[1:],
@@ -73,8 +72,10 @@ LOCKED_FIELDS = (
     "last_visited_at",
     "last_outcome",
     "services_done",
-    "content_hash",
 )
+# What a push reads of the households it locks: the record, and the hash that spots a resend.
+# Plain rows, not model instances: a push of 200 visits locks 200 households.
+LOCKED_FIELDS = (*RECORD_FIELDS, "content_hash")
 
 
 class Rejected(Exception):
