@@ -27,7 +27,7 @@ def main():
 
     from field_api.models import Campaign, Commune, Role, User
     from maps.campaigns.exports import SHEET_TITLES, write_xlsx
-    from maps.campaigns.tally import campaign_rollup_refresh
+    from maps.campaigns.rollup import campaign_rollup_refresh
 
     print(f"data: {ensure_big_province()}")
     today = timezone.localdate()

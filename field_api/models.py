@@ -13,6 +13,7 @@ import uuid
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from field_api.text import search_key
@@ -187,6 +188,13 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.full_name or self.username
+
+    @cached_property
+    def scope(self):
+        """What this member may see and do (field_api.scope), built once per loaded user."""
+        from field_api.scope import Scope  # the scope module reads Role from here
+
+        return Scope.of(self)
 
     def clean(self):
         super().clean()

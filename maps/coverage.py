@@ -19,6 +19,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from field_api.models import Campaign, HelpItem, HelpResult, Household, Village, Visit
+from field_api.scope import Scope
 from maps.models import VillageCoverage
 
 NUMBERS = ("households", "households_visited", "people_helped", "services_done")
@@ -151,15 +152,15 @@ def village_rows(*, villages: QuerySet[Village], filters: CoverageFilter) -> lis
     ]
 
 
-def commune_rows(*, communes: QuerySet, filters: CoverageFilter) -> list[dict]:
-    """One row per commune, summing its villages; communes without villages show zeros."""
+def commune_rows(*, communes: QuerySet, filters: CoverageFilter, scope: Scope) -> list[dict]:
+    """One row per commune, summing its villages in the scope; communes without villages show zeros."""
     names = dict(communes.values_list("code", "name"))
-    villages = Village.objects.filter(commune_id__in=list(names))
+    villages = Village.objects.filter(scope.villages(), commune_id__in=list(names))
     sums = {code: dict.fromkeys(NUMBERS, 0) for code in names}
     if filters.is_empty:
         ensure_coverage_rollup(villages)
         for row in (
-            VillageCoverage.objects.filter(village__commune_id__in=list(names))
+            VillageCoverage.objects.filter(village__in=villages)
             .values("village__commune_id")
             .annotate(**{key: Sum(key) for key in NUMBERS})
         ):

@@ -2,7 +2,8 @@
 
 from celery import shared_task
 
-from field_api.models import User, Village
+from field_api.models import Commune, Village
+from field_api.scope import Scope
 from maps.cache import bump_versions
 from maps.coverage import coverage_refresh
 
@@ -30,12 +31,11 @@ def prerender_maps(commune_codes: list[str], province_codes: list[str]) -> int:
 
     rendered = 0
     for province in province_codes:
-        officer = User(role="province_officer", province_id=province)
-        pages.province_page(user=officer, province=province)
+        pages.province_page(scope=Scope.province_officer(province=province), province=province)
         rendered += 1
-    for commune in commune_codes:
-        leader = User(role="commune_leader", commune_id=commune)
-        pages.commune_page(user=leader, commune=commune)
+    provinces = dict(Commune.objects.filter(code__in=commune_codes).values_list("code", "province_id"))
+    for commune, province in provinces.items():
+        pages.commune_page(scope=Scope.commune_leader(commune=commune, province=province), commune=commune)
         rendered += 1
     return rendered
 

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
-from field_api.models import Role
+from field_api.scope import Kind
 from field_api.selectors import communes_for, provinces_for
 from maps import pages
 
@@ -20,22 +20,22 @@ def _link(name: str, label: str, *args) -> dict | None:
 
 @login_required
 def home(request):
-    user = request.user
+    scope = request.user.scope
     links = []
-    if user.role == Role.ADMIN or user.is_superuser:
+    if scope.is_national:
         links.append(_link("maps:national", _("Bản đồ toàn quốc")))
-    for province in provinces_for(user=user)[:40]:
+    for province in provinces_for(scope=scope)[:40]:
         links.append(
             _link("maps:province", _("Bản đồ %(name)s") % {"name": province.full_name}, province.code)
         )
-    if user.role not in (Role.ADMIN, Role.PROVINCE_OFFICER) and user.commune_id:
-        commune = communes_for(user=user).first()
+    if scope.kind in (Kind.TEAM, Kind.COMMUNE):
+        commune = communes_for(scope=scope).first()
         if commune:
             links.append(
                 _link("maps:commune", _("Bản đồ %(name)s") % {"name": commune.full_name}, commune.code)
             )
-    if user.role in (Role.ADMIN, Role.PROVINCE_OFFICER, Role.COMMUNE_LEADER) or user.is_superuser:
-        links.append(_link("campaign-list", _("Chiến dịch và báo cáo")))
+    if scope.kind in (Kind.NATIONAL, Kind.PROVINCE, Kind.COMMUNE):
+        links.append(_link("maps:campaign-list", _("Chiến dịch và báo cáo")))
     links.append({"url": reverse("swagger-ui"), "label": _("Tài liệu API")})
     return render(request, "maps/home.html", {"links": [link for link in links if link]})
 
@@ -47,18 +47,20 @@ def _html(page: str) -> HttpResponse:
 @login_required
 def province_map(request, code: str):
     # Aggregates of the communes in the caller's scope; a province outside it does not exist for them.
-    get_object_or_404(provinces_for(user=request.user), code=code)
-    return _html(pages.province_page(user=request.user, province=code))
+    scope = request.user.scope
+    get_object_or_404(provinces_for(scope=scope), code=code)
+    return _html(pages.province_page(scope=scope, province=code))
 
 
 @login_required
 def commune_map(request, code: str):
-    get_object_or_404(communes_for(user=request.user), code=code)
-    return _html(pages.commune_page(user=request.user, commune=code))
+    scope = request.user.scope
+    get_object_or_404(communes_for(scope=scope), code=code)
+    return _html(pages.commune_page(scope=scope, commune=code))
 
 
 @login_required
 def national_map(request):
-    if not (request.user.role == Role.ADMIN or request.user.is_superuser):
+    if not request.user.scope.is_national:
         raise Http404
-    return _html(pages.national_page())
+    return _html(pages.national_page(scope=request.user.scope))

@@ -32,7 +32,7 @@ class CommuneListApi(APIView):
     def get(self, request):
         filters = self.CommuneFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        communes = communes_for(user=request.user, **filters.validated_data).only(
+        communes = communes_for(scope=request.user.scope, **filters.validated_data).only(
             "code", "name", "full_name", "province_id"
         )
         return Response(self.CommuneOutputSerializer(communes, many=True).data)
@@ -57,7 +57,7 @@ class VillageListApi(APIView):
     def get(self, request):
         filters = self.VillageFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        villages = villages_for(user=request.user, **filters.validated_data).only(
+        villages = villages_for(scope=request.user.scope, **filters.validated_data).only(
             "code", "name", "commune_id"
         )
         return Response(self.VillageOutputSerializer(villages, many=True).data)

@@ -25,7 +25,7 @@ class MeSerializer(serializers.ModelSerializer):
         fields = ["id", "username", "full_name", "role", "province", "commune", "team", "villages"]
 
     def get_villages(self, user: User) -> list[str]:
-        return member_villages(user=user)
+        return member_villages(scope=user.scope)
 
 
 class LoginApi(APIView):

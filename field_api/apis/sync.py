@@ -147,4 +147,6 @@ class PullApi(APIView):
         except ValueError as error:
             message = _("Con trỏ không hợp lệ.")
             raise ApplicationError(message, errors={"cursor": [message]}) from error
-        return Response(sync_pull(user=request.user, cursor=cursor, limit=filters.validated_data["limit"]))
+        return Response(
+            sync_pull(scope=request.user.scope, cursor=cursor, limit=filters.validated_data["limit"])
+        )

@@ -11,8 +11,8 @@ from types import SimpleNamespace
 from django.db.models import F, QuerySet
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan
 
-from field_api.models import TEAM_ROLES, HouseholdExit, Role, User
-from field_api.selectors import can_see_household_identity, followups_for, households_for
+from field_api.scope import Scope
+from field_api.selectors import followups_for, household_exits_for, households_for
 from field_api.services.changes import Cursor, read_horizon
 from field_api.services.sync import RECORD_FIELDS, household_as_record
 
@@ -31,28 +31,17 @@ def _after(queryset: QuerySet, cursor: Cursor, horizon: int | None, id_field: st
     return queryset.order_by("change_seq", id_field)
 
 
-def _exits_for(*, user: User) -> QuerySet[HouseholdExit]:
-    exits = HouseholdExit.objects.all()
-    if user.role == Role.ADMIN or user.is_superuser:
-        return exits.filter(erased=True)
-    if user.role in TEAM_ROLES:
-        return exits.filter(team_id=user.team_id)
-    if user.role == Role.COMMUNE_LEADER:
-        return exits.filter(commune_id=user.commune_id, erased=True)
-    if user.role == Role.PROVINCE_OFFICER:
-        return exits.filter(commune__province_id=user.province_id, erased=True)
-    return exits.none()
-
-
-def sync_pull(*, user: User, cursor: Cursor, limit: int = MAX_LIMIT) -> dict:
+def sync_pull(*, scope: Scope, cursor: Cursor, limit: int = MAX_LIMIT) -> dict:
     horizon = read_horizon()
     # Plain rows, not model instances: a 500-household page is the phone's daily download.
     households = [
         SimpleNamespace(**row)
-        for row in _after(households_for(user=user), cursor, horizon, "id").values(*PULL_FIELDS)[: limit + 1]
+        for row in _after(households_for(scope=scope), cursor, horizon, "id").values(*PULL_FIELDS)[
+            : limit + 1
+        ]
     ]
     exits = list(
-        _after(_exits_for(user=user), cursor, horizon, "household_id").values_list(
+        _after(household_exits_for(scope=scope), cursor, horizon, "household_id").values_list(
             "change_seq", "household_id"
         )[: limit + 1]
     )
@@ -62,7 +51,7 @@ def sync_pull(*, user: User, cursor: Cursor, limit: int = MAX_LIMIT) -> dict:
         key=lambda event: event[0],
     )
     page, has_more = events[:limit], len(events) > limit
-    with_identity = can_see_household_identity(user=user)
+    with_identity = scope.sees_identity
     changed = [
         household_as_record(item, with_identity=with_identity)
         for _key, kind, item in page
@@ -86,7 +75,7 @@ def sync_pull(*, user: User, cursor: Cursor, limit: int = MAX_LIMIT) -> dict:
                 "since": since.isoformat(),
                 "due": due.isoformat(),
             }
-            for household, service, since, due in followups_for(user=user)
+            for household, service, since, due in followups_for(scope=scope)
             .filter(closed_at__isnull=True)
             .order_by("due")
             .values_list("household_id", "service_id", "since", "due")

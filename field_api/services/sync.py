@@ -24,7 +24,6 @@ from rest_framework import status
 
 from field_api.exceptions import ApplicationError
 from field_api.models import (
-    TEAM_ROLES,
     FollowUp,
     GroupSession,
     HelpItem,
@@ -32,7 +31,6 @@ from field_api.models import (
     Household,
     HouseholdExit,
     Outcome,
-    Role,
     Service,
     User,
     Visit,
@@ -45,7 +43,6 @@ from field_api.signals import announce_field_records_stored
 from field_api.text import search_key
 
 MAX_ITEMS = 500
-PUSH_ROLES = (*TEAM_ROLES, Role.COMMUNE_LEADER)
 # Mainland, Côn Đảo, Phú Quốc, Hoàng Sa and Trường Sa all fall inside this box.
 LAT_RANGE = (6.0, 23.5)
 LON_RANGE = (102.0, 117.5)
@@ -362,7 +359,7 @@ def _item_id(item) -> str:
 
 
 def sync_push(*, user: User, payload: dict) -> dict:
-    if user.role not in PUSH_ROLES:
+    if not user.scope.works_in_field:
         raise ApplicationError(
             _("Vai trò này không gửi dữ liệu thực địa."), status_code=status.HTTP_403_FORBIDDEN
         )
@@ -445,7 +442,7 @@ class _Push:
         wanted_villages |= {h.village_id for h in self.stored.values()}
         self.villages = {
             v.code: v
-            for v in villages_for(user=self.user)
+            for v in villages_for(scope=self.user.scope)
             .filter(code__in=wanted_villages)
             .only("code", "commune_id", "team_id")
         }

@@ -11,72 +11,61 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from field_api.exceptions import ApplicationError
-from field_api.models import Campaign, CampaignTarget, Commune, Role, Service, Village
+from field_api.models import Campaign
 from field_api.selectors import campaigns_for
 from maps.campaigns import tally
 from maps.campaigns.exports import FORMATS
 from maps.campaigns.models import ExportJob
-from maps.campaigns.selectors import export_scope_villages
+from maps.campaigns.services import (
+    EARLIEST_DAY,
+    LATEST_DAY,
+    LONGEST_DAYS,
+    MAX_TARGET_HOUSEHOLDS,
+    MAX_TARGET_PEOPLE,
+    MAX_TARGETS,
+    campaign_create,
+)
 from maps.campaigns.tasks import run_export
 
 
 class CampaignTargetSerializer(serializers.Serializer):
-    commune = serializers.CharField(required=False, allow_null=True)
-    village = serializers.CharField(required=False, allow_null=True)
-    households = serializers.IntegerField(min_value=0, default=0)
-    people = serializers.IntegerField(min_value=0, default=0)
+    commune = serializers.CharField(required=False, allow_null=True, max_length=5)
+    village = serializers.CharField(required=False, allow_null=True, max_length=16)
+    households = serializers.IntegerField(min_value=0, max_value=MAX_TARGET_HOUSEHOLDS, default=0)
+    people = serializers.IntegerField(min_value=0, max_value=MAX_TARGET_PEOPLE, default=0)
 
 
-class CampaignSerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
+class CampaignInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
-    province = serializers.CharField(max_length=2)
-    communes = serializers.ListField(child=serializers.CharField(), required=False, default=list)
-    services = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    province = serializers.RegexField(r"^\d{2}$", max_length=2)
+    communes = serializers.ListField(
+        child=serializers.RegexField(r"^\d{5}$", max_length=5), required=False, default=list, max_length=4000
+    )
+    services = serializers.ListField(
+        child=serializers.CharField(max_length=50), required=False, default=list, max_length=200
+    )
+    starts_on = serializers.DateField(help_text=f"YYYY-MM-DD, từ {EARLIEST_DAY} đến {LATEST_DAY}")
+    ends_on = serializers.DateField(help_text=f"YYYY-MM-DD; chiến dịch dài tối đa {LONGEST_DAYS} ngày")
+    targets = CampaignTargetSerializer(many=True, required=False, default=list, max_length=MAX_TARGETS)
+
+
+class CampaignOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    province = serializers.CharField()
+    communes = serializers.ListField(child=serializers.CharField())
+    services = serializers.ListField(child=serializers.CharField())
     starts_on = serializers.DateField()
     ends_on = serializers.DateField()
-    targets = CampaignTargetSerializer(many=True, required=False, default=list)
-
-    def validate(self, data):
-        errors = {}
-        if data["ends_on"] < data["starts_on"]:
-            errors["ends_on"] = [_("Ngày kết thúc phải sau ngày bắt đầu.")]
-        outside = set(data["communes"]) - set(
-            Commune.objects.filter(province_id=data["province"], code__in=data["communes"]).values_list(
-                "code", flat=True
-            )
-        )
-        if outside:
-            errors["communes"] = [_("Xã không thuộc tỉnh: %(codes)s") % {"codes": ", ".join(sorted(outside))}]
-        unknown = set(data["services"]) - set(
-            Service.objects.filter(code__in=data["services"]).values_list("code", flat=True)
-        )
-        if unknown:
-            errors["services"] = [
-                _("Dịch vụ không có trong danh mục: %(codes)s") % {"codes": ", ".join(sorted(unknown))}
-            ]
-        for index, target in enumerate(data["targets"]):
-            commune, village = target.get("commune"), target.get("village")
-            if bool(commune) == bool(village):
-                errors[f"targets[{index}]"] = [_("Mỗi chỉ tiêu gắn với đúng một xã hoặc một thôn.")]
-            elif commune and not Commune.objects.filter(code=commune, province_id=data["province"]).exists():
-                errors[f"targets[{index}].commune"] = [_("Xã không thuộc tỉnh.")]
-            elif (
-                village
-                and not Village.objects.filter(code=village, commune__province_id=data["province"]).exists()
-            ):
-                errors[f"targets[{index}].village"] = [_("Thôn không thuộc tỉnh.")]
-        if errors:
-            raise serializers.ValidationError(errors)
-        return data
+    targets = CampaignTargetSerializer(many=True)
 
     def to_representation(self, campaign: Campaign):
         return {
             "id": campaign.pk,
             "name": campaign.name,
             "province": campaign.province_id,
-            "communes": sorted(campaign.communes.values_list("code", flat=True)),
-            "services": sorted(campaign.services.values_list("code", flat=True)),
+            "communes": sorted(c.code for c in campaign.communes.all()),
+            "services": sorted(s.code for s in campaign.services.all()),
             "starts_on": campaign.starts_on.isoformat(),
             "ends_on": campaign.ends_on.isoformat(),
             "targets": [
@@ -86,62 +75,36 @@ class CampaignSerializer(serializers.Serializer):
                     "households": t.households,
                     "people": t.people,
                 }
-                for t in CampaignTarget.objects.filter(campaign=campaign).order_by("pk")
+                for t in sorted(campaign.targets.all(), key=lambda t: t.pk)
             ],
         }
 
 
-@transaction.atomic
-def campaign_create(*, user, data: dict) -> Campaign:
-    if not (
-        user.role == Role.ADMIN
-        or user.is_superuser
-        or (user.role == Role.PROVINCE_OFFICER and user.province_id == data["province"])
-    ):
-        raise ApplicationError(
-            _("Chỉ cán bộ tỉnh tạo chiến dịch cho tỉnh của mình."), status_code=status.HTTP_403_FORBIDDEN
-        )
-    campaign = Campaign.objects.create(
-        name=data["name"],
-        province_id=data["province"],
-        starts_on=data["starts_on"],
-        ends_on=data["ends_on"],
-        created_by=user,
-    )
-    campaign.communes.set(data["communes"])
-    campaign.services.set(data["services"])
-    CampaignTarget.objects.bulk_create(
-        [
-            CampaignTarget(
-                campaign=campaign,
-                commune_id=t.get("commune") or None,
-                village_id=t.get("village") or None,
-                households=t["households"],
-                people=t["people"],
-            )
-            for t in data["targets"]
-        ]
-    )
-    return campaign
-
-
 class TallyRowSerializer(serializers.Serializer):
-    key = serializers.CharField()
+    key = serializers.CharField(
+        allow_blank=True, help_text="Mã xã, thôn, tổ, dịch vụ hoặc ngày; rỗng: chưa có tổ"
+    )
     name = serializers.CharField()
     households_visited = serializers.IntegerField()
-    visits = serializers.IntegerField(required=False)
-    flagged_visits = serializers.IntegerField(required=False)
-    unflagged_visits = serializers.IntegerField(required=False)
+    visits = serializers.IntegerField()
+    flagged_visits = serializers.IntegerField(allow_null=True, help_text="null theo dịch vụ")
+    unflagged_visits = serializers.IntegerField(allow_null=True, help_text="null theo dịch vụ")
     people_helped = serializers.IntegerField(help_text="Lượt người được hướng dẫn")
-    unique_people = serializers.IntegerField(required=False, help_text="Số người không trùng (ước tính dưới)")
+    unique_people = serializers.IntegerField(
+        allow_null=True, help_text="Số người không trùng (ước tính dưới); null theo dịch vụ"
+    )
+    working_age_reached = serializers.IntegerField(allow_null=True)
     services_done = serializers.IntegerField()
-    target = serializers.IntegerField(allow_null=True)
+    target = serializers.IntegerField(allow_null=True, help_text="Chỉ tiêu hộ; null theo dịch vụ")
+    target_people = serializers.IntegerField(allow_null=True)
     progress = serializers.FloatField(allow_null=True)
+    people_progress = serializers.FloatField(allow_null=True)
+    households_reached_cumulative = serializers.IntegerField(required=False, help_text="Chỉ theo ngày")
 
 
 class TallySerializer(serializers.Serializer):
     campaign = serializers.IntegerField()
-    by = serializers.CharField()
+    by = serializers.ChoiceField(choices=tally.BREAKDOWNS)
     rows = TallyRowSerializer(many=True)
     totals = TallyRowSerializer()
 
@@ -170,42 +133,51 @@ def _job_data(job: ExportJob) -> dict:
 
 
 def _campaign(user, pk) -> Campaign:
-    return get_object_or_404(campaigns_for(user=user), pk=pk)
+    return get_object_or_404(campaigns_for(scope=user.scope), pk=pk)
+
+
+def _export_job(user, job_id) -> ExportJob:
+    """One's own export, of a campaign one may still see (a member moved elsewhere loses old files)."""
+    return get_object_or_404(
+        ExportJob, pk=job_id, requested_by=user, campaign__in=campaigns_for(scope=user.scope)
+    )
 
 
 class CampaignListApi(APIView):
     @extend_schema(
         operation_id="campaigns_list",
-        responses={200: CampaignSerializer(many=True)},
+        responses={200: CampaignOutputSerializer(many=True)},
         summary="Các chiến dịch trong phạm vi",
     )
     def get(self, request):
-        campaigns = campaigns_for(user=request.user).prefetch_related("communes", "services")
-        return Response([CampaignSerializer().to_representation(c) for c in campaigns])
+        campaigns = campaigns_for(scope=request.user.scope).prefetch_related(
+            "communes", "services", "targets"
+        )
+        return Response(CampaignOutputSerializer(campaigns, many=True).data)
 
     @extend_schema(
         operation_id="campaigns_create",
-        request=CampaignSerializer,
-        responses={201: CampaignSerializer},
+        request=CampaignInputSerializer,
+        responses={201: CampaignOutputSerializer},
         summary="Tạo chiến dịch",
     )
     def post(self, request):
-        if request.user.role not in (Role.ADMIN, Role.PROVINCE_OFFICER) and not request.user.is_superuser:
+        if not request.user.scope.runs_campaigns:
             raise ApplicationError(
                 _("Chỉ cán bộ tỉnh tạo chiến dịch cho tỉnh của mình."), status_code=status.HTTP_403_FORBIDDEN
             )
-        data = CampaignSerializer(data=request.data)
+        data = CampaignInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         campaign = campaign_create(user=request.user, data=data.validated_data)
-        return Response(CampaignSerializer().to_representation(campaign), status=status.HTTP_201_CREATED)
+        return Response(CampaignOutputSerializer(campaign).data, status=status.HTTP_201_CREATED)
 
 
 class CampaignDetailApi(APIView):
     @extend_schema(
-        operation_id="campaigns_detail", responses={200: CampaignSerializer}, summary="Một chiến dịch"
+        operation_id="campaigns_detail", responses={200: CampaignOutputSerializer}, summary="Một chiến dịch"
     )
     def get(self, request, pk: int):
-        return Response(CampaignSerializer().to_representation(_campaign(request.user, pk)))
+        return Response(CampaignOutputSerializer(_campaign(request.user, pk)).data)
 
 
 class CampaignTallyApi(APIView):
@@ -224,10 +196,9 @@ class CampaignTallyApi(APIView):
         params.is_valid(raise_exception=True)
         campaign = _campaign(request.user, pk)
         by = params.validated_data["by"]
-        rows = tally.campaign_tally(
-            campaign=campaign, by=by, villages=export_scope_villages(user=request.user)
-        )
-        totals = tally.campaign_totals(rows) if by != "service" else {}
+        scope = request.user.scope
+        rows = tally.campaign_tally(campaign=campaign, by=by, scope=scope)
+        totals = tally.campaign_totals(campaign=campaign, scope=scope)
         return Response(
             {
                 "campaign": campaign.pk,
@@ -257,7 +228,7 @@ class CampaignExportApi(APIView):
         kind = params.validated_data["format"]
         content_type, build = FORMATS[kind]
         response = HttpResponse(
-            build(campaign=campaign, villages=export_scope_villages(user=request.user)),
+            build(campaign=campaign, scope=request.user.scope),
             content_type=content_type,
         )
         response["Content-Disposition"] = f'attachment; filename="chien-dich-{campaign.pk}.{kind}"'
@@ -290,8 +261,7 @@ class ExportJobStatusApi(APIView):
         operation_id="export_job_status", responses={200: ExportJobSerializer}, summary="Tiến độ một lần xuất"
     )
     def get(self, request, job_id):
-        job = get_object_or_404(ExportJob, pk=job_id, requested_by=request.user)
-        return Response(_job_data(job))
+        return Response(_job_data(_export_job(request.user, job_id)))
 
 
 class ExportJobDownloadApi(APIView):
@@ -301,8 +271,8 @@ class ExportJobDownloadApi(APIView):
         summary="Tải tệp đã xuất",
     )
     def get(self, request, job_id):
-        job = get_object_or_404(ExportJob, pk=job_id, requested_by=request.user, status=ExportJob.Status.DONE)
-        if not job.file:
+        job = _export_job(request.user, job_id)
+        if job.status != ExportJob.Status.DONE or not job.file:
             raise Http404
         return FileResponse(
             job.file.open("rb"),

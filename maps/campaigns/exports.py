@@ -12,6 +12,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from field_api.models import Campaign, Commune
+from field_api.scope import Scope
 from maps.campaigns.tally import BREAKDOWNS, campaign_tally
 
 SHEET_TITLES = {
@@ -39,8 +40,8 @@ def columns() -> list[tuple[str, str, str]]:
     ]
 
 
-def export_csv(*, campaign: Campaign, villages=None, by: str = "commune") -> bytes:
-    rows = campaign_tally(campaign=campaign, by=by, villages=villages)
+def export_csv(*, campaign: Campaign, scope: Scope, by: str = "commune") -> bytes:
+    rows = campaign_tally(campaign=campaign, by=by, scope=scope)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([header for _key, header, _format in columns()])
@@ -74,15 +75,13 @@ def write_xlsx(sheets: dict[str, list[dict]], progress=None) -> bytes:
     return buffer.getvalue()
 
 
-def export_xlsx(*, campaign: Campaign, villages=None, progress=None) -> bytes:
-    sheets = {
-        SHEET_TITLES[by]: campaign_tally(campaign=campaign, by=by, villages=villages) for by in BREAKDOWNS
-    }
+def export_xlsx(*, campaign: Campaign, scope: Scope, progress=None) -> bytes:
+    sheets = {SHEET_TITLES[by]: campaign_tally(campaign=campaign, by=by, scope=scope) for by in BREAKDOWNS}
     return write_xlsx(sheets, progress=progress)
 
 
-def export_geojson(*, campaign: Campaign, villages=None) -> bytes:
-    rows = campaign_tally(campaign=campaign, by="commune", villages=villages)
+def export_geojson(*, campaign: Campaign, scope: Scope) -> bytes:
+    rows = campaign_tally(campaign=campaign, by="commune", scope=scope)
     shapes = dict(
         Commune.objects.filter(code__in=[r["key"] for r in rows]).values_list("code", "geometry_simplified")
     )

@@ -38,6 +38,7 @@ class CampaignServiceTally(models.Model):
     village = models.ForeignKey(Village, on_delete=models.CASCADE, related_name="+")
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+")
     households = models.PositiveIntegerField(default=0)
+    visits = models.PositiveIntegerField(default=0)
     people_helped = models.PositiveIntegerField(default=0)
     services_done = models.PositiveIntegerField(default=0)
 

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from field_api.models import Village
 from maps.campaigns.models import ExportJob
-from maps.campaigns.tally import campaign_rollup_refresh, running_campaigns
+from maps.campaigns.rollup import campaign_rollup_refresh, running_campaigns
 
 
 @shared_task(name="maps.campaigns.nightly_rollup")
@@ -34,20 +34,20 @@ def refresh_after_push(village_codes: list[str]) -> int:
 @shared_task(name="maps.campaigns.run_export")
 def run_export(job_id: str) -> str:
     from maps.campaigns.exports import FORMATS
-    from maps.campaigns.selectors import export_scope_villages
 
     job = ExportJob.objects.select_related("campaign", "requested_by").get(pk=job_id)
     job.status, job.progress = ExportJob.Status.RUNNING, 5
     job.save(update_fields=["status", "progress"])
     try:
-        villages = export_scope_villages(user=job.requested_by)
+        # The requester as they are now: a member deactivated or moved since asking gets what they may see now.
+        scope = job.requested_by.scope
         _content_type, build = FORMATS[job.format]
 
         def progress(percent):
             ExportJob.objects.filter(pk=job.pk).update(progress=max(5, min(95, percent)))
 
         kwargs = {"progress": progress} if job.format == "xlsx" else {}
-        data = build(campaign=job.campaign, villages=villages, **kwargs)
+        data = build(campaign=job.campaign, scope=scope, **kwargs)
         job.file.save(f"chien-dich-{job.campaign_id}-{job.pk}.{job.format}", ContentFile(data), save=False)
         job.status, job.progress = ExportJob.Status.DONE, 100
     except Exception as error:  # the job records its failure for the person waiting on it

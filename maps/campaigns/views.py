@@ -8,7 +8,6 @@ from django.utils.safestring import mark_safe
 from field_api.selectors import campaigns_for, communes_for
 from maps.campaigns import tally
 from maps.campaigns.chart import progress_svg
-from maps.campaigns.selectors import export_scope_villages
 
 
 def _url(name: str, *args) -> str | None:
@@ -20,23 +19,23 @@ def _url(name: str, *args) -> str | None:
 
 @login_required
 def campaign_list(request):
-    return render(request, "campaigns/list.html", {"campaigns": campaigns_for(user=request.user)})
+    return render(request, "campaigns/list.html", {"campaigns": campaigns_for(scope=request.user.scope)})
 
 
 @login_required
 def campaign_dashboard(request, pk: int):
-    campaign = get_object_or_404(campaigns_for(user=request.user), pk=pk)
-    villages = export_scope_villages(user=request.user)
-    communes = tally.campaign_tally(campaign=campaign, by="commune", villages=villages)
-    days = tally.campaign_tally(campaign=campaign, by="day", villages=villages)
+    scope = request.user.scope
+    campaign = get_object_or_404(campaigns_for(scope=scope), pk=pk)
+    communes = tally.campaign_tally(campaign=campaign, by="commune", scope=scope)
+    days = tally.campaign_tally(campaign=campaign, by="day", scope=scope)
     teams = sorted(
-        tally.campaign_tally(campaign=campaign, by="team", villages=villages),
+        tally.campaign_tally(campaign=campaign, by="team", scope=scope),
         key=lambda row: (-row["unflagged_visits"], row["name"]),
     )
-    openable = set(communes_for(user=request.user).values_list("code", flat=True))
+    openable = set(communes_for(scope=scope).values_list("code", flat=True))
     for row in communes:
         row["map_url"] = _url("maps:commune", row["key"]) if row["key"] in openable else None
-    totals = tally.campaign_totals(communes)
+    totals = tally.campaign_totals(campaign=campaign, scope=scope)
     total_days = (campaign.ends_on - campaign.starts_on).days + 1
     return render(
         request,

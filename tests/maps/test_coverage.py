@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from field_api.models import Campaign, HelpItem, Household, Role, Visit
+from field_api.scope import Kind, Scope
 from maps.coverage import CoverageFilter, commune_rows, village_rows
 from tests import factories
 
@@ -91,7 +92,9 @@ def test_village_numbers_match_an_independent_computation(field_data, world):
 
 def test_commune_sums_its_villages(field_data, world):
     row = commune_rows(
-        communes=world.a.province.communes.filter(code=world.a.commune.code), filters=CoverageFilter()
+        communes=world.a.province.communes.filter(code=world.a.commune.code),
+        filters=CoverageFilter(),
+        scope=Scope(Kind.NATIONAL),
     )[0]
     parts = [independent(v) for v in field_data]
     assert row["households"] == sum(p["households"] for p in parts)
@@ -99,8 +102,21 @@ def test_commune_sums_its_villages(field_data, world):
     assert row["people_helped"] == sum(p["people_helped"] for p in parts)
     assert row["coverage"] == round(row["households_visited"] / row["households"], 4)
     empty = commune_rows(
-        communes=world.a.province.communes.filter(code=world.a.other_commune.code), filters=CoverageFilter()
+        communes=world.a.province.communes.filter(code=world.a.other_commune.code),
+        filters=CoverageFilter(),
+        scope=Scope(Kind.NATIONAL),
     )[0]
+    # A team sees its commune through its own villages only.
+    team_row = commune_rows(
+        communes=world.a.province.communes.filter(code=world.a.commune.code),
+        filters=CoverageFilter(),
+        scope=world.a.users[Role.VOLUNTEER].scope,
+    )[0]
+    own = independent(world.a.village)
+    assert (team_row["households"], team_row["households_visited"]) == (
+        own["households"],
+        own["households_visited"],
+    )
     assert (empty["households"], empty["coverage"]) == (0, 0.0)
 
 

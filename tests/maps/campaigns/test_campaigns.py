@@ -9,12 +9,14 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from field_api.models import Campaign, CampaignTarget, HelpItem, Role, Visit
+from field_api.scope import Kind, Scope
 from maps.campaigns import tally
 from maps.campaigns.exports import export_csv, export_xlsx
 from maps.campaigns.tasks import nightly_rollup
 from tests import factories
 
 SERVICES = {"vneid_level2", "online_safety"}
+NATIONAL = Scope(Kind.NATIONAL)
 
 
 @pytest.fixture
@@ -73,7 +75,7 @@ def independent(campaign, commune):
 
 
 def test_tally_by_commune_matches_an_independent_computation(campaign, world):
-    rows = {r["key"]: r for r in tally.campaign_tally(campaign=campaign, by="commune")}
+    rows = {r["key"]: r for r in tally.campaign_tally(campaign=campaign, by="commune", scope=NATIONAL)}
     expected = independent(campaign, world.a.commune)
     assert (
         {k: rows["51001"][k] for k in expected}
@@ -92,37 +94,43 @@ def test_tally_by_commune_matches_an_independent_computation(campaign, world):
 
 def test_without_targets_the_denominator_grows_with_new_households(campaign, world):
     CampaignTarget.objects.filter(campaign=campaign).delete()
-    village_rows = {r["key"]: r for r in tally.campaign_tally(campaign=campaign, by="village")}
+    village_rows = {
+        r["key"]: r for r in tally.campaign_tally(campaign=campaign, by="village", scope=NATIONAL)
+    }
     assert village_rows["51001-01"]["target"] == 7  # 6 households + 1 registered mid-campaign
     assert village_rows["51001-02"]["target"] == 0  # its only household moved away
 
 
 def test_other_breakdowns(campaign, world):
-    services = {r["key"]: r for r in tally.campaign_tally(campaign=campaign, by="service")}
+    services = {r["key"]: r for r in tally.campaign_tally(campaign=campaign, by="service", scope=NATIONAL)}
     assert set(services) == SERVICES
     assert (
         services["vneid_level2"]["households_visited"] == 2 and services["vneid_level2"]["people_helped"] == 5
     )
-    days = tally.campaign_tally(campaign=campaign, by="day")
+    days = tally.campaign_tally(campaign=campaign, by="day", scope=NATIONAL)
     assert (
         days[0]["key"] == campaign.starts_on.isoformat()
         and days[-1]["key"] == timezone.localdate().isoformat()
     )
     assert days[-1]["households_reached_cumulative"] == 3
     assert sum(d["visits"] for d in days) == 5
-    teams = tally.campaign_tally(campaign=campaign, by="team")
-    assert [(t["name"], t["unflagged_visits"]) for t in teams] == [("Tổ A", 3)]
+    teams = tally.campaign_tally(campaign=campaign, by="team", scope=NATIONAL)
+    # The moved household's village has no team: its visit still counts, under "no team".
+    assert [(t["name"], t["unflagged_visits"]) for t in teams] == [
+        ("Tổ A – Cẩm Thành A", 3),
+        ("Chưa có tổ phụ trách", 1),
+    ]
 
 
 def test_exports_parse_back_to_the_same_numbers(campaign):
-    rows = tally.campaign_tally(campaign=campaign, by="commune")
-    data = export_csv(campaign=campaign)
+    rows = tally.campaign_tally(campaign=campaign, by="commune", scope=NATIONAL)
+    data = export_csv(campaign=campaign, scope=NATIONAL)
     assert data.startswith("\ufeff".encode())
     parsed = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert [(r["Mã"], int(r["Số hộ đã tiếp cận"]), int(r["Lượt người được hướng dẫn"])) for r in parsed] == [
         (r["key"], r["households_visited"], r["people_helped"]) for r in rows
     ]
-    workbook = load_workbook(io.BytesIO(export_xlsx(campaign=campaign)))
+    workbook = load_workbook(io.BytesIO(export_xlsx(campaign=campaign, scope=NATIONAL)))
     assert workbook.sheetnames == ["Theo xã", "Theo thôn", "Theo tổ", "Theo dịch vụ", "Theo ngày"]
     sheet = workbook["Theo xã"]
     header = [c.value for c in sheet[1]]
@@ -237,13 +245,19 @@ def test_rollup_follows_pushes_and_the_nightly_task(
 ):
     from tests.field_api.sync_helpers import household, visit
 
-    before = tally.campaign_tally(campaign=campaign, by="commune")[0]["households_visited"]
+    before = tally.campaign_tally(campaign=campaign, by="commune", scope=NATIONAL)[0]["households_visited"]
     volunteer = client_for(world.a.users[Role.VOLUNTEER])
     home = household("51001-01")
     with django_capture_on_commit_callbacks(execute=True):
         volunteer.post(
             "/api/v1/sync/push/", {"households": [home], "visits": [visit(home["id"])]}, format="json"
         )
-    assert tally.campaign_tally(campaign=campaign, by="commune")[0]["households_visited"] == before + 1
+    assert (
+        tally.campaign_tally(campaign=campaign, by="commune", scope=NATIONAL)[0]["households_visited"]
+        == before + 1
+    )
     assert nightly_rollup() == 1
-    assert tally.campaign_tally(campaign=campaign, by="commune")[0]["households_visited"] == before + 1
+    assert (
+        tally.campaign_tally(campaign=campaign, by="commune", scope=NATIONAL)[0]["households_visited"]
+        == before + 1
+    )

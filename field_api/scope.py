@@ -1,0 +1,178 @@
+"""Who may see and do what, decided once per user (API.md "Roles").
+
+A ``Scope`` is built from a user once (``User.scope``) and handed to every selector, page, export and
+task. Nothing else in the product looks at a role to decide what someone may see: a new rule goes
+here, and every reader follows it.
+
+- team (volunteer, team leader): the villages of their team;
+- commune (commune leader): their commune;
+- province (province officer): their province, as aggregates (no household names or phones);
+- national (admin): everything;
+- none (a member with no area yet): nothing at all. No scope ever means "everything" by accident.
+
+Tasks that render on someone's behalf build the same value from an area (``Scope.commune_leader``,
+``Scope.province_officer``) instead of inventing an unsaved user.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.db.models import Q
+
+from field_api.models import TEAM_ROLES, Role, User
+
+
+class Kind(StrEnum):
+    TEAM = "team"
+    COMMUNE = "commune"
+    PROVINCE = "province"
+    NATIONAL = "national"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class Scope:
+    kind: Kind
+    province: str | None = None
+    commune: str | None = None
+    team: int | None = None
+
+    # --- building it -------------------------------------------------------------------------------
+
+    @classmethod
+    def of(cls, user: User) -> "Scope":
+        if user is None or not user.is_authenticated or not user.is_active:
+            return cls(Kind.NONE)
+        if user.is_superuser or user.role == Role.ADMIN:
+            return cls(Kind.NATIONAL)
+        if user.role in TEAM_ROLES:
+            if not user.team_id:
+                return cls(Kind.NONE)
+            return cls(Kind.TEAM, province=user.province_id, commune=user.commune_id, team=user.team_id)
+        if user.role == Role.COMMUNE_LEADER and user.commune_id:
+            return cls(Kind.COMMUNE, province=user.province_id, commune=user.commune_id)
+        if user.role == Role.PROVINCE_OFFICER and user.province_id:
+            return cls(Kind.PROVINCE, province=user.province_id)
+        return cls(Kind.NONE)
+
+    @classmethod
+    def commune_leader(cls, *, commune: str, province: str) -> "Scope":
+        return cls(Kind.COMMUNE, province=province, commune=commune)
+
+    @classmethod
+    def province_officer(cls, *, province: str) -> "Scope":
+        return cls(Kind.PROVINCE, province=province)
+
+    # --- what it allows ----------------------------------------------------------------------------
+
+    @property
+    def is_national(self) -> bool:
+        return self.kind == Kind.NATIONAL
+
+    @property
+    def sees_identity(self) -> bool:
+        """Names and phones: the household's team and commune leaders (and admins), never the province."""
+        return self.kind in (Kind.TEAM, Kind.COMMUNE, Kind.NATIONAL)
+
+    @property
+    def works_in_field(self) -> bool:
+        """Push and pull are for phones: team members and commune leaders."""
+        return self.kind in (Kind.TEAM, Kind.COMMUNE)
+
+    @property
+    def runs_campaigns(self) -> bool:
+        return self.kind in (Kind.PROVINCE, Kind.NATIONAL)
+
+    def may_run_campaign_in(self, province: str) -> bool:
+        return self.is_national or (self.kind == Kind.PROVINCE and self.province == province)
+
+    @property
+    def cache_key(self) -> str:
+        """Names the set of things this scope sees: two scopes with the same key see the same pages."""
+        area = {
+            Kind.TEAM: self.team,
+            Kind.COMMUNE: self.commune,
+            Kind.PROVINCE: self.province,
+            Kind.NATIONAL: "all",
+            Kind.NONE: "none",
+        }[self.kind]
+        return f"{self.kind}-{area}"
+
+    # --- filters -----------------------------------------------------------------------------------
+
+    def villages(self, prefix: str = "") -> Q:
+        """A filter on a model that reaches Village through ``prefix`` (e.g. ``"village__"``)."""
+        match self.kind:
+            case Kind.NATIONAL:
+                return Q()
+            case Kind.TEAM:
+                return Q(**{f"{prefix}team_id": self.team})
+            case Kind.COMMUNE:
+                return Q(**{f"{prefix}commune_id": self.commune})
+            case Kind.PROVINCE:
+                return Q(**{f"{prefix}commune__province_id": self.province})
+        return Q(pk__in=[])
+
+    def communes(self) -> Q:
+        """A filter on Commune: team and commune scopes see their own commune only."""
+        match self.kind:
+            case Kind.NATIONAL:
+                return Q()
+            case Kind.TEAM | Kind.COMMUNE:
+                return Q(code=self.commune)
+            case Kind.PROVINCE:
+                return Q(province_id=self.province)
+        return Q(pk__in=[])
+
+    def whole_communes(self) -> Q:
+        """A filter on Commune: communes this scope sees entirely (a team sees only part of its own)."""
+        match self.kind:
+            case Kind.NATIONAL:
+                return Q()
+            case Kind.COMMUNE:
+                return Q(code=self.commune)
+            case Kind.PROVINCE:
+                return Q(province_id=self.province)
+        return Q(pk__in=[])
+
+    def provinces(self) -> Q:
+        if self.is_national:
+            return Q()
+        if self.kind == Kind.NONE:
+            return Q(pk__in=[])
+        return Q(code=self.province)
+
+    def teams(self) -> Q:
+        match self.kind:
+            case Kind.NATIONAL:
+                return Q()
+            case Kind.TEAM:
+                return Q(pk=self.team)
+            case Kind.COMMUNE:
+                return Q(commune_id=self.commune)
+            case Kind.PROVINCE:
+                return Q(commune__province_id=self.province)
+        return Q(pk__in=[])
+
+    def campaigns(self) -> Q:
+        """Province campaigns; below the province, those that include the caller's commune (or all)."""
+        match self.kind:
+            case Kind.NATIONAL:
+                return Q()
+            case Kind.PROVINCE:
+                return Q(province_id=self.province)
+            case Kind.TEAM | Kind.COMMUNE:
+                return Q(province_id=self.province) & (
+                    Q(communes__isnull=True) | Q(communes__code=self.commune)
+                )
+        return Q(pk__in=[])
+
+    def household_exits(self) -> Q:
+        """Which departures a phone must hear about: its team's (village handed over, household moved)
+        and, for a commune, households erased there. Other kinds do not pull."""
+        match self.kind:
+            case Kind.TEAM:
+                return Q(team_id=self.team)
+            case Kind.COMMUNE:
+                return Q(commune_id=self.commune, erased=True)
+        return Q(pk__in=[])

@@ -1,0 +1,131 @@
+"""Campaign rollups: per campaign × village × team × day, and per campaign × village × service.
+
+Dashboards and tallies read these few thousand rows, never the visits. They are recomputed from the
+visits after pushes (only the touched villages) and nightly (maps.campaigns.tasks), so a recomputation
+is always safe to repeat.
+"""
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db import transaction
+from django.utils import timezone
+
+from field_api.models import Campaign, HelpItem, Household, Village, Visit
+from maps.campaigns.models import CampaignRollupState, CampaignServiceTally, CampaignVillageDay
+
+SUMMED = (
+    "visits",
+    "flagged_visits",
+    "households_reached",
+    "people_helped",
+    "unique_people",
+    "working_age_reached",
+    "services_done",
+)
+
+
+def campaign_villages(campaign: Campaign):
+    villages = Village.objects.filter(commune__province_id=campaign.province_id)
+    communes = list(campaign.communes.values_list("code", flat=True))
+    return villages.filter(commune_id__in=communes) if communes else villages
+
+
+def _window(campaign: Campaign) -> tuple[dt.datetime, dt.datetime]:
+    start = timezone.make_aware(dt.datetime.combine(campaign.starts_on, dt.time.min))
+    end = timezone.make_aware(dt.datetime.combine(campaign.ends_on + dt.timedelta(days=1), dt.time.min))
+    return start, end
+
+
+@transaction.atomic
+def campaign_rollup_refresh(*, campaign: Campaign, village_codes: list[str] | None = None) -> None:
+    """Recompute the rollup of the campaign (or only of these villages) from the visits."""
+    villages = campaign_villages(campaign)
+    if village_codes is not None:
+        villages = villages.filter(code__in=village_codes)
+    codes = list(villages.values_list("code", flat=True))
+    start, end = _window(campaign)
+    services = set(campaign.services.values_list("code", flat=True))
+    visits = Visit.objects.filter(village_id__in=codes, visited_at__gte=start, visited_at__lt=end)
+    items = HelpItem.objects.filter(visit__in=visits.values("id"))
+    if services:
+        items = items.filter(service_id__in=services)
+    households = {
+        hid: (members, working_age, moved)
+        for hid, members, working_age, moved in Household.objects.filter(village_id__in=codes).values_list(
+            "id", "members", "working_age", "moved"
+        )
+    }
+    help_by_visit = defaultdict(list)
+    for visit_id, service, result, people in items.values_list(
+        "visit_id", "service_id", "result", "people"
+    ).iterator(chunk_size=5000):
+        help_by_visit[visit_id].append((service, result, people))
+
+    rows: dict[tuple, dict] = defaultdict(lambda: dict.fromkeys(SUMMED, 0))
+    first_reach: dict = {}
+    most_people: dict = defaultdict(int)
+    per_service: dict[tuple, dict] = defaultdict(
+        lambda: {"households": set(), "visits": 0, "people_helped": 0, "services_done": 0}
+    )
+    for visit_id, household_id, village, team, visited_at, flagged in (
+        visits.order_by("visited_at")
+        .values_list("id", "household_id", "village_id", "team_id", "visited_at", "is_flagged")
+        .iterator(chunk_size=5000)
+    ):
+        day = timezone.localtime(visited_at).date()
+        row = rows[(village, team, day)]
+        row["visits"] += 1
+        row["flagged_visits"] += int(flagged)
+        members, working_age, moved = households.get(household_id, (1, 0, True))
+        if household_id not in first_reach and not moved:
+            first_reach[household_id] = (village, team, day)
+            row["households_reached"] += 1
+            row["working_age_reached"] += working_age
+        for service, result, people in help_by_visit.get(visit_id, ()):
+            row["people_helped"] += people
+            row["services_done"] += int(result == "done")
+            most_people[household_id] = max(most_people[household_id], min(people, members))
+            tally = per_service[(village, service)]
+            tally["households"].add(household_id)
+            tally["visits"] += 1  # one help item per service and visit (helpitem_one_per_service)
+            tally["people_helped"] += people
+            tally["services_done"] += int(result == "done")
+    for household_id, key in first_reach.items():
+        rows[key]["unique_people"] += most_people.get(household_id, 0)
+
+    CampaignVillageDay.objects.filter(campaign=campaign, village_id__in=codes).delete()
+    CampaignServiceTally.objects.filter(campaign=campaign, village_id__in=codes).delete()
+    CampaignVillageDay.objects.bulk_create(
+        [
+            CampaignVillageDay(campaign=campaign, village_id=v, team_id=t, day=d, **values)
+            for (v, t, d), values in rows.items()
+        ],
+        batch_size=2000,
+    )
+    CampaignServiceTally.objects.bulk_create(
+        [
+            CampaignServiceTally(
+                campaign=campaign,
+                village_id=v,
+                service_id=s,
+                households=len(t["households"]),
+                visits=t["visits"],
+                people_helped=t["people_helped"],
+                services_done=t["services_done"],
+            )
+            for (v, s), t in per_service.items()
+        ],
+        batch_size=2000,
+    )
+    CampaignRollupState.objects.update_or_create(campaign=campaign, defaults={"refreshed_at": timezone.now()})
+
+
+def running_campaigns(*, on: dt.date | None = None):
+    day = on or timezone.localdate()
+    return Campaign.objects.filter(starts_on__lte=day, ends_on__gte=day - dt.timedelta(days=1))
+
+
+def ensure_campaign_rollup(campaign: Campaign) -> None:
+    if not CampaignRollupState.objects.filter(campaign=campaign).exists():
+        campaign_rollup_refresh(campaign=campaign)
