@@ -8,7 +8,8 @@ from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from field_api import models
-from field_api.services.scope import household_erase, household_stamp, village_assign_team
+from field_api.services.assignments import village_assign_team
+from field_api.services.households import household_erase, household_stamp
 from field_api.text import search_key
 
 admin.site.site_header = _("Quản trị tổ công nghệ số cộng đồng")

@@ -9,3 +9,6 @@ class FieldApiConfig(AppConfig):
 
     def ready(self):
         from field_api import schema  # noqa: F401  (registers the OpenAPI auth extension)
+        from field_api.audit import register_audited_models
+
+        register_audited_models()

@@ -14,8 +14,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from field_api.models import TEAM_ROLES, Commune, Province, Role, Team, User, Village
+from field_api.services.assignments import village_assign_team
 from field_api.services.imports import ImportRejected, ImportReport, pad_code, read_table, resolve_columns
-from field_api.services.scope import village_assign_team
 from field_api.text import search_key
 
 COLUMNS = {

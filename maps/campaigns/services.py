@@ -5,21 +5,30 @@ a campaign no longer than a year (its daily tally and exports are one row per da
 database can hold without wrapping.
 """
 
-import datetime as dt
 from collections import defaultdict
 
+from auditlog.context import set_actor
 from django.db import transaction
 from django.utils.translation import gettext as _
 from rest_framework import status
 
 from field_api.exceptions import ApplicationError
-from field_api.models import Campaign, CampaignTarget, Commune, Province, Service, User, Village
+from field_api.models import (
+    CAMPAIGN_EARLIEST_DAY,
+    CAMPAIGN_LATEST_DAY,
+    CAMPAIGN_LONGEST_DAYS,
+    Campaign,
+    CampaignTarget,
+    Commune,
+    Province,
+    Service,
+    User,
+    Village,
+)
 
-EARLIEST_DAY = dt.date(2020, 1, 1)
-LATEST_DAY = dt.date(2100, 12, 31)
-LONGEST_DAYS = 366
-MAX_TARGET_HOUSEHOLDS = 1_000_000  # the largest commune has a few tens of thousands
-MAX_TARGET_PEOPLE = 10_000_000
+EARLIEST_DAY = CAMPAIGN_EARLIEST_DAY
+LATEST_DAY = CAMPAIGN_LATEST_DAY
+LONGEST_DAYS = CAMPAIGN_LONGEST_DAYS
 MAX_TARGETS = 20_000  # one per village of the largest province, with room
 
 
@@ -121,6 +130,11 @@ def campaign_create(*, user: User, data: dict) -> Campaign:
     errors = campaign_errors(data=data)
     if errors:
         raise ApplicationError(_("Dữ liệu gửi lên không hợp lệ."), errors=errors)
+    with set_actor(user):  # the audit trail names who created it, whichever way the request came in
+        return _campaign_store(user=user, data=data)
+
+
+def _campaign_store(*, user: User, data: dict) -> Campaign:
     campaign = Campaign.objects.create(
         name=data["name"],
         province_id=data["province"],

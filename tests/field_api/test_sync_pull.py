@@ -2,7 +2,8 @@ import pytest
 from django.core.management import call_command
 
 from field_api.models import Household, Role
-from field_api.services.scope import household_erase, village_assign_team
+from field_api.services.assignments import village_assign_team
+from field_api.services.households import household_erase
 from tests import factories
 from tests.field_api.sync_helpers import household, visit
 

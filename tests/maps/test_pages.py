@@ -89,3 +89,18 @@ def test_coverage_api_validates_and_scopes(world, client_for):
     )
     body = client.get("/api/v1/coverage/", {"level": "commune", "province": "51"}).json()
     assert [f["properties"]["code"] for f in body["features"]] == ["51001"]
+
+
+def test_a_village_handed_to_another_team_leaves_the_old_teams_map_at_once(
+    world, browser_client, django_capture_on_commit_callbacks
+):
+    from field_api.services.assignments import village_assign_team
+
+    factories.HouseholdFactory(village=world.a.village, label="Nhà bà Tư", lat=15.12, lon=108.8)
+    volunteer = world.a.users[Role.VOLUNTEER]
+    assert shows(browser_client(volunteer).get("/maps/commune/51001/").content.decode(), "Nhà bà Tư")
+    newcomers = factories.TeamFactory(commune=world.a.commune, name="Tổ mới")
+    with django_capture_on_commit_callbacks(execute=True):
+        village_assign_team(village=world.a.village, team=newcomers)
+    volunteer.refresh_from_db()
+    assert not shows(browser_client(volunteer).get("/maps/commune/51001/").content.decode(), "Nhà bà Tư")

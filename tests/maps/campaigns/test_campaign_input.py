@@ -104,3 +104,33 @@ def test_coverage_filters_out_of_range_are_a_400(officer, params):
     response = officer.get("/api/v1/coverage/", {"level": "commune", "province": "51", **params})
     assert response.status_code == 400, response.content
     assert set(response.json()["errors"]) & set(params)
+
+
+@pytest.mark.parametrize(
+    ("starts_on", "ends_on", "field"),
+    [
+        ("0001-01-01", "2026-12-01", "starts_on"),
+        ("2026-01-01", "9999-12-31", "ends_on"),
+        ("2026-01-01", "2027-06-01", "ends_on"),
+    ],
+)
+def test_the_admins_campaign_form_keeps_the_same_limits(world, client, starts_on, ends_on, field):
+    superuser = factories.UserFactory(username="root", role=Role.ADMIN, is_staff=True, is_superuser=True)
+    client.force_login(superuser)
+    response = client.post(
+        "/admin/field_api/campaign/add/",
+        {
+            "name": "Sai ngày",
+            "province": "51",
+            "starts_on": starts_on,
+            "ends_on": ends_on,
+            "targets-TOTAL_FORMS": "1",
+            "targets-INITIAL_FORMS": "0",
+            "targets-0-commune": "51001",
+            "targets-0-households": "99999999999",
+            "targets-0-people": "0",
+        },
+    )
+    assert response.status_code == 200  # the form again, with its errors
+    assert field in response.context["adminform"].form.errors
+    assert Campaign.objects.count() == 0

@@ -1,9 +1,11 @@
-"""Changes to who works which households, written so that phones hear about them on their next pull."""
+"""Changes to who works which households, written so that phones hear about them on their next pull
+and leaders' cached maps stop showing households to a team that no longer works them."""
 
 from django.db import transaction
 
-from field_api.models import FollowUp, Household, HouseholdExit, Team, Village, Visit
+from field_api.models import FollowUp, Household, HouseholdExit, Team, Village
 from field_api.services.changes import change_stamp
+from field_api.signals import announce_areas_reassigned
 
 
 @transaction.atomic
@@ -28,27 +30,4 @@ def village_assign_team(*, village: Village, team: Team | None) -> None:
     village.team_id = new_team_id
     Household.objects.filter(village=village).update(change_seq=stamp)
     FollowUp.objects.filter(household__village=village, closed_at__isnull=True).update(team_id=new_team_id)
-
-
-@transaction.atomic
-def household_erase(*, household: Household) -> None:
-    """Erase a household and everything recorded about it (Decree 13/2023: the right to deletion).
-
-    Phones in scope are told to drop it; tallies lose its visits, as the person asked.
-    """
-    village = household.village
-    HouseholdExit.objects.create(
-        household_id=household.id,
-        team_id=village.team_id,
-        commune_id=village.commune_id,
-        erased=True,
-        change_seq=change_stamp(),
-    )
-    FollowUp.objects.filter(household=household).delete()
-    Visit.objects.filter(household=household).delete()
-    household.delete()
-
-
-def household_stamp(*, household: Household) -> None:
-    """Mark a household changed outside sync (admin edit) so pulls carry it."""
-    household.change_seq = change_stamp()
+    announce_areas_reassigned(commune_codes={village.commune_id})

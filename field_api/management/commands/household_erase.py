@@ -1,0 +1,37 @@
+"""Erase a household on request (Decree 13/2023): the record and everything recorded about it."""
+
+import uuid
+
+from auditlog.context import set_actor
+from django.core.management.base import BaseCommand, CommandError
+
+from field_api.models import Household, User
+from field_api.services.households import household_erase
+
+
+class Command(BaseCommand):
+    help = "Xóa hẳn một hộ và mọi dữ liệu về hộ (theo yêu cầu của người dân)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("household", help="Mã (UUID) của hộ")
+        parser.add_argument("--yes", action="store_true", help="Không hỏi lại")
+        parser.add_argument("--by", help="Tên đăng nhập của người xử lý yêu cầu (ghi vào nhật ký)")
+
+    def handle(self, *args, household, yes=False, by=None, **options):
+        actor = None
+        if by:
+            actor = User.objects.filter(username=by).first()
+            if actor is None:
+                raise CommandError(f"Không có thành viên {by}.")
+        try:
+            record = Household.objects.get(pk=uuid.UUID(household))
+        except (ValueError, Household.DoesNotExist) as missing:
+            raise CommandError(f"Không có hộ {household}.") from missing
+        visits = record.visits.count()
+        if not yes:
+            answer = input(f"Xóa hẳn hộ {record.pk} và {visits} lượt thăm? Gõ 'xoa' để xác nhận: ")
+            if answer.strip().lower() not in ("xoa", "xóa"):
+                raise CommandError("Đã hủy, không có gì bị xóa.")
+        with set_actor(actor):
+            household_erase(household=record)
+        self.stdout.write(f"Đã xóa hộ {household} và {visits} lượt thăm.")
