@@ -1,4 +1,8 @@
-"""Browser pages for leaders: the landing page and the coverage maps (404 outside the caller's scope)."""
+"""Browser pages for leaders: the landing page and the coverage maps (404 outside the caller's scope).
+
+``maps.pages`` pulls in geopandas and folium (seconds of imports): it is imported inside the map views,
+so the URLconf, and with it every worker's first request, does not wait for it.
+"""
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -8,7 +12,6 @@ from django.utils.translation import gettext as _
 
 from field_api.models import Role
 from field_api.selectors import communes_for, provinces_for
-from maps import pages
 
 
 def _link(name: str, label: str, *args) -> dict | None:
@@ -48,12 +51,16 @@ def _html(page: str) -> HttpResponse:
 def province_map(request, code: str):
     # Aggregates of the communes in the caller's scope; a province outside it does not exist for them.
     get_object_or_404(provinces_for(user=request.user), code=code)
+    from maps import pages
+
     return _html(pages.province_page(user=request.user, province=code))
 
 
 @login_required
 def commune_map(request, code: str):
     get_object_or_404(communes_for(user=request.user), code=code)
+    from maps import pages
+
     return _html(pages.commune_page(user=request.user, commune=code))
 
 
@@ -61,4 +68,6 @@ def commune_map(request, code: str):
 def national_map(request):
     if not (request.user.role == Role.ADMIN or request.user.is_superuser):
         raise Http404
+    from maps import pages
+
     return _html(pages.national_page())
