@@ -38,13 +38,16 @@ def home(request):
                 _link("maps:commune", _("Bản đồ %(name)s") % {"name": commune.full_name}, commune.code)
             )
     if user.role in (Role.ADMIN, Role.PROVINCE_OFFICER, Role.COMMUNE_LEADER) or user.is_superuser:
-        links.append(_link("campaign-list", _("Chiến dịch và báo cáo")))
+        links.append(_link("maps:campaign-list", _("Chiến dịch và báo cáo")))
     links.append({"url": reverse("swagger-ui"), "label": _("Tài liệu API")})
     return render(request, "maps/home.html", {"links": [link for link in links if link]})
 
 
-def _html(page: str) -> HttpResponse:
-    return HttpResponse(page, content_type="text/html; charset=utf-8")
+def _html(request, page: str) -> HttpResponse:
+    # Cached pages are shared and carry no nonce; this request's goes in now (Content-Security-Policy).
+    from maps.render import with_csp_nonce
+
+    return HttpResponse(with_csp_nonce(page, str(request.csp_nonce)), content_type="text/html; charset=utf-8")
 
 
 @login_required
@@ -53,7 +56,7 @@ def province_map(request, code: str):
     get_object_or_404(provinces_for(user=request.user), code=code)
     from maps import pages
 
-    return _html(pages.province_page(user=request.user, province=code))
+    return _html(request, pages.province_page(user=request.user, province=code))
 
 
 @login_required
@@ -61,7 +64,7 @@ def commune_map(request, code: str):
     get_object_or_404(communes_for(user=request.user), code=code)
     from maps import pages
 
-    return _html(pages.commune_page(user=request.user, commune=code))
+    return _html(request, pages.commune_page(user=request.user, commune=code))
 
 
 @login_required
@@ -70,4 +73,4 @@ def national_map(request):
         raise Http404
     from maps import pages
 
-    return _html(pages.national_page())
+    return _html(request, pages.national_page())

@@ -5,8 +5,10 @@ eagerly in-process, local-memory cache. Production sets DATABASE_URL, CELERY_BRO
 """
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from backend.env import BASE_DIR, env
@@ -28,6 +30,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "field_api",
     "maps",
 ]
@@ -35,6 +38,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -156,6 +160,8 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "field_api.models.Role",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
+    # No validator badge: it would load an image from validator.swagger.io (and tell it our schema URL).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
@@ -194,6 +200,34 @@ CELERY_BEAT_SCHEDULE = {
 # Basemap tiles: online in production, none in tests and on offline machines.
 MAP_TILES_URL = env("MAP_TILES_URL", default="")
 MAP_TILES_ATTRIBUTION = env("MAP_TILES_ATTRIBUTION", default="© OpenStreetMap")
+
+
+def _tile_source(url: str) -> list[str]:
+    """The CSP source for a tile URL template: https://{s}.tile.example.org/{z}/… → https://*.tile.example.org"""
+    if not url:
+        return []
+    parts = urlsplit(url)
+    return [f"{parts.scheme}://{parts.netloc.replace('{s}', '*')}"]
+
+
+# Content-Security-Policy on every response (django-csp). Scripts come from our own origin; the few
+# inline ones a page needs (folium's map set-up) carry this request's nonce. Styles may be inline
+# (folium and the admin write style attributes); images may be data: URLs (Leaflet, Swagger UI) and
+# basemap tiles. Stored text never becomes markup anyway: this is the second lock on the door.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:", *_tile_source(MAP_TILES_URL)],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # Where the real administrative data lives (never copied into the project).
 SHARED_DATA_DIR = env.path("SHARED_DATA_DIR", default=BASE_DIR.parent / "shared" / "data")
