@@ -11,3 +11,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
     path("", include("maps.urls")),
 ]
+
+# Django's own answers (no view matched, request refused, crash): JSON under /api/, pages elsewhere.
+handler400 = "backend.errors.bad_request"
+handler403 = "backend.errors.permission_denied"
+handler404 = "backend.errors.page_not_found"
+handler500 = "backend.errors.server_error"
