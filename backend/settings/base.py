@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",
+    "axes",
     "field_api",
     "maps",
 ]
@@ -47,6 +48,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "field_api.logins.BrowserLoginThrottleMiddleware",
+    # Last, as django-axes asks: it turns a lockout flagged during authentication into its answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "backend.urls"
@@ -88,6 +92,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "field_api.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out (account, address) before any hashing
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# How many reverse proxies in front of the app append to X-Forwarded-For (docker-compose: set it to 1
+# behind one nginx or load balancer). 0 = use REMOTE_ADDR and ignore X-Forwarded-For, which a client
+# can write itself. See field_api/logins.py.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Logins: lock out an (account, address) pair after repeated failures (django-axes, database handler,
+# no Redis needed), and cap attempts per address across all login forms (LOGIN_THROTTLE_RATE).
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "field_api.logins.client_ip"
+AXES_LOCKOUT_CALLABLE = "field_api.logins.lockout_response"
+# Failures are what the lockout needs; a row per successful login would only pile up addresses.
+AXES_DISABLE_ACCESS_LOG = True
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -139,7 +164,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "field_api.exceptions.api_exception_handler",
     # JSON only, as API.md says: the schema then declares JSON only, and generated clients send it.
     "DEFAULT_PARSER_CLASSES": ["field_api.parsers.JSONParser"],
-    "DEFAULT_THROTTLE_RATES": {"login": env("LOGIN_THROTTLE_RATE", default="10/min")},
+    # Per address, against floods; generous, as a whole training session may sign in behind one router.
+    "DEFAULT_THROTTLE_RATES": {"login": env("LOGIN_THROTTLE_RATE", default="60/min")},
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "UNAUTHENTICATED_USER": None,
     # API.md gives exports as ?format=csv|xlsx|geojson: the parameter is ours, not DRF's renderer switch.
     "URL_FORMAT_OVERRIDE": None,
