@@ -15,6 +15,7 @@ one our outermost proxy saw, whatever the client wrote in the header itself. DRF
 same rule (``NUM_PROXIES``), and axes uses ``client_ip`` below, so every limit sees the same address.
 """
 
+import logging
 import math
 
 from django.conf import settings
@@ -24,6 +25,8 @@ from django.utils.translation import gettext as _
 from rest_framework.throttling import SimpleRateThrottle
 
 from field_api.exceptions import error_response
+
+logger = logging.getLogger(__name__)
 
 
 def client_ip(request) -> str:
@@ -45,6 +48,15 @@ class LoginRateThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": client_ip(request)}
+
+    def allow_request(self, request, view):
+        try:
+            return super().allow_request(request, view)
+        except Exception:  # the cache (Redis) is unreachable
+            # Signing in matters more than the flood limit; the per-account lockout lives in the
+            # database and still holds.
+            logger.warning("login throttle skipped: cache unreachable", exc_info=True)
+            return True
 
 
 def _is_api(request) -> bool:

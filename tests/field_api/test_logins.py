@@ -165,3 +165,15 @@ def test_browser_words_are_the_same_for_unknown_wrong_and_inactive(world, client
     wrong = _form_error(_form_login(client, url, staff.username, "sai"))
     inactive = _form_error(_form_login(client, url, sleeper.username, PASSWORD))
     assert unknown == wrong == inactive
+
+
+def test_logins_work_and_lockouts_hold_with_the_cache_unreachable(world, settings, lockout_after_three):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    assert _api_login("A-tt", PASSWORD).status_code == 200
+    assert [_api_login("A-tv", "sai").status_code for _ in range(3)] == [400, 400, 429]
+    assert _api_login("A-tv", PASSWORD).status_code == 429
