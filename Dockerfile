@@ -13,4 +13,4 @@ RUN bash scripts/vendor-assets.sh \
     DJANGO_SETTINGS_MODULE=backend.settings.production uv run --no-dev python manage.py collectstatic --noinput
 ENV PATH="/app/.venv/bin:$PATH" DJANGO_SETTINGS_MODULE=backend.settings.production
 EXPOSE 8000
-CMD ["gunicorn", "backend.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4"]
+CMD ["gunicorn", "backend.wsgi:application", "--preload", "--bind", "0.0.0.0:8000", "--workers", "4"]

@@ -2,7 +2,8 @@ import os
 
 from celery import Celery
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings.base")
+# Workers and beat run production settings unless told otherwise (see backend/wsgi.py).
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings.production")
 
 app = Celery("backend")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -1,6 +1,24 @@
+"""The WSGI app gunicorn serves. Without DJANGO_SETTINGS_MODULE it runs production settings (as
+cookiecutter-django does): a deploy that forgets the variable fails on missing secrets instead of
+serving DEBUG pages with the demo key. ``manage.py`` keeps the embedded demo default for local use."""
+
+import importlib
 import os
 
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings.base")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings.production")
 application = get_wsgi_application()
+
+
+def _warm_up() -> None:
+    # Load the URLconf and the map code once, here: gunicorn runs with --preload, so every worker it
+    # forks later (after a crash or max-requests) inherits them instead of spending seconds importing
+    # geopandas and folium on its first request.
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 - evaluating it imports every view module
+    importlib.import_module("maps.pages")
+
+
+_warm_up()

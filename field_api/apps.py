@@ -8,7 +8,7 @@ class FieldApiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from field_api import schema  # noqa: F401  (registers the OpenAPI auth extension)
+        from field_api import authentication, schema  # noqa: F401  (token-cache eviction, OpenAPI extension)
         from field_api.audit import register_audited_models
 
         register_audited_models()

@@ -1,8 +1,9 @@
 """One error shape for the whole API: ``{"detail": "...", "errors": {field: [messages]}}``."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -22,6 +23,14 @@ class ApplicationError(Exception):
             self.status_code = status_code
 
 
+def body_too_large_message() -> str:
+    from django.conf import settings
+
+    return _("Nội dung gửi lên quá lớn (tối đa %(megabytes)s MB).") % {
+        "megabytes": f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1024 / 1024:g}"
+    }
+
+
 def _as_field_errors(detail) -> dict:
     if isinstance(detail, dict):
         return {key: value if isinstance(value, list | dict) else [value] for key, value in detail.items()}
@@ -33,6 +42,8 @@ def _as_field_errors(detail) -> dict:
 def api_exception_handler(exc, context):
     if isinstance(exc, ApplicationError):
         return Response({"detail": exc.message, "errors": exc.errors}, status=exc.status_code)
+    if isinstance(exc, RequestDataTooBig):
+        return Response({"detail": body_too_large_message(), "errors": {}}, status=413)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     elif isinstance(exc, Http404):
@@ -50,3 +61,12 @@ def api_exception_handler(exc, context):
     else:
         response.data = {"detail": str(exc), "errors": _as_field_errors(response.data)}
     return response
+
+
+def error_response(detail: str, *, status: int, errors: dict | None = None) -> JsonResponse:
+    """The one error shape, for answers made outside DRF views (URL errors, middleware, handlers)."""
+    return JsonResponse(
+        {"detail": str(detail), "errors": errors or {}},
+        status=status,
+        json_dumps_params={"ensure_ascii": False},
+    )

@@ -8,7 +8,6 @@ from rest_framework import serializers
 from rest_framework.views import APIView
 
 from field_api.selectors import campaigns_for, communes_for, provinces_for, services_list
-from maps import pages
 from maps.campaigns.services import EARLIEST_DAY, LATEST_DAY
 from maps.coverage import CoverageFilter
 
@@ -86,6 +85,8 @@ class CoverageApi(APIView):
             date_to=data.get("date_to"),
             service=data.get("service"),
         )
+        from maps import pages  # geopandas and folium: kept out of the URLconf's imports
+
         if data["level"] == "commune":
             if not provinces_for(scope=scope).filter(code=data["province"]).exists():
                 raise Http404

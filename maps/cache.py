@@ -11,6 +11,9 @@ from collections.abc import Callable
 from django.core.cache import cache
 
 PAGE_SECONDS = 24 * 3600
+# Part of every key: bump when what is cached changes shape, so a deploy never serves old pages
+# (2: tooltips and popups from text nodes, scripts without a nonce until served).
+PAGE_FORMAT = 2
 
 
 def _version_key(level: str, code: str) -> str:
@@ -41,7 +44,7 @@ def bump_versions(*, communes: set[str], provinces: set[str]) -> None:
 
 def cached(*, level: str, code: str, flavour: str, build: Callable[[], object]):
     """The cached value for (level, code, flavour) at the current data version, building it if absent."""
-    key = f"maps:page:{level}:{code}:{flavour}:v{data_version(level=level, code=code)}"
+    key = f"maps:page{PAGE_FORMAT}:{level}:{code}:{flavour}:v{data_version(level=level, code=code)}"
     value = cache.get(key)
     if value is None:
         value = build()
@@ -51,5 +54,6 @@ def cached(*, level: str, code: str, flavour: str, build: Callable[[], object]):
 
 def is_cached(*, level: str, code: str, flavour: str) -> bool:
     return (
-        cache.get(f"maps:page:{level}:{code}:{flavour}:v{data_version(level=level, code=code)}") is not None
+        cache.get(f"maps:page{PAGE_FORMAT}:{level}:{code}:{flavour}:v{data_version(level=level, code=code)}")
+        is not None
     )

@@ -20,12 +20,9 @@ def _rows_with_display(rows: list[dict], link_for=None) -> list[dict]:
     for row in rows:
         row["coverage_pct"] = f"{row['coverage'] * 100:.1f}%".replace(".", ",")
         if link_for:
-            url = link_for(row["code"])
-            row["link"] = (
-                f'<a href="{url}">{_("Mở bản đồ %(name)s") % {"name": row["name"]}}</a>'
-                if url
-                else row["name"]
-            )
+            # Text and a URL, never markup: the map's popup builds the link from text nodes.
+            row["link_url"] = link_for(row["code"])
+            row["link_label"] = _("Mở bản đồ %(name)s") % {"name": row["name"]}
     return rows
 
 

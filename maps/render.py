@@ -3,16 +3,26 @@
 folium pulls Leaflet, jQuery, Bootstrap, Font Awesome and awesome-markers from CDNs by default; a map
 here needs only Leaflet, marker clusters and d3 v3 (branca's legend writes its d3 URL inside its own
 render, so that one is rewritten after rendering).
+
+Stored text (area names, household labels: typed on phones, imported from files) is never markup here.
+It reaches the page only as JSON inside scripts, which folium writes with ``<``, ``>``, ``&`` and ``'``
+escaped, so it cannot close the script; and tooltips and popups put it on screen as text nodes. folium's
+own GeoJsonTooltip/GeoJsonPopup and a string given to ``bindTooltip`` are HTML to Leaflet, so they are
+not used. Rendered pages carry no nonce (they are cached for everyone); ``with_csp_nonce`` adds the
+request's nonce to their scripts when a page is served.
 """
 
 import json
+import re
 
 import branca.colormap as cm
 import folium
+from branca.element import MacroElement
 from django.conf import settings
 from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from folium.plugins import FastMarkerCluster
+from folium.template import Template
 
 BOUNDARY_CREDIT = "Ranh giới: thanglequoc/vietnamese-provinces-database (MIT), sapnhap.bando.com.vn"
 LEGEND_COLOURS = ["#d73027", "#fc8d59", "#fee08b", "#91cf60", "#1a9850"]
@@ -73,6 +83,81 @@ def _finish(map_: folium.Map) -> str:
     return html.replace("</body>", f"{credit}</body>")
 
 
+def with_csp_nonce(html: str, nonce: str) -> str:
+    """The page with this request's CSP nonce on every script tag (the cached copy has none).
+
+    Only our own markup can hold ``<script`` here: every stored string is inside escaped JSON."""
+    return SCRIPT_TAG.sub(f'<script nonce="{nonce}"', html)
+
+
+SCRIPT_TAG = re.compile(r"<script(?=[\s>])")
+
+
+# Leaflet calls these with the hovered or clicked layer; each builds its content from text nodes.
+TEXT_TABLE = """
+function (layer) {
+    var properties = layer.feature.properties;
+    var fields = {{ this.fields | tojson }};
+    var aliases = {{ this.aliases | tojson }};
+    var div = L.DomUtil.create('div');
+    var table = L.DomUtil.create('table', '', div);
+    fields.forEach(function (field, index) {
+        var value = properties[field];
+        var row = L.DomUtil.create('tr', '', table);
+        L.DomUtil.create('th', '', row).textContent = aliases[index];
+        L.DomUtil.create('td', '', row).textContent = value === null || value === undefined ? '' : String(value);
+    });
+    return div;
+}
+"""
+
+AREA_LINK = """
+function (layer) {
+    var properties = layer.feature.properties;
+    var div = L.DomUtil.create('div');
+    var url = properties.link_url;
+    if (typeof url === 'string' && url.charAt(0) === '/' && url.charAt(1) !== '/') {
+        var link = L.DomUtil.create('a', '', div);
+        link.href = url;
+        link.textContent = properties.link_label;
+    } else {
+        div.textContent = properties.name;
+    }
+    return div;
+}
+"""
+
+
+class TextTooltip(MacroElement):
+    """A GeoJSON layer's tooltip as a table of the named properties, built from text nodes."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}{{ this._parent.get_name() }}.bindTooltip("
+        + TEXT_TABLE
+        + ", {{ this.options | tojavascript }});{% endmacro %}"
+    )
+
+    def __init__(self, *, fields: list[str], aliases: list[str], sticky: bool = True):
+        super().__init__()
+        self._name = "TextTooltip"
+        self.fields, self.aliases = fields, aliases
+        self.options = {"sticky": sticky, "class_name": "foliumtooltip"}
+
+
+class AreaLinkPopup(MacroElement):
+    """A popup with a link to the area's own map (``link_url``, ``link_label``), or its name."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}{{ this._parent.get_name() }}.bindPopup("
+        + AREA_LINK
+        + ");{% endmacro %}"
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "AreaLinkPopup"
+
+
 def _tooltip_fields():
     fields = ["name", "households", "households_visited", "coverage_pct", "people_helped", "services_done"]
     aliases = [
@@ -98,10 +183,11 @@ def _coverage_layer(geojson_text: str, colormap, name: str, link_label: str | No
         name=name,
         style_function=style,
         highlight_function=lambda _feature: {"weight": 3, "color": "#000"},
-        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True),
-        popup=folium.GeoJsonPopup(fields=["link"], labels=False) if link_label else None,
         zoom_on_click=False,
     )
+    TextTooltip(fields=fields, aliases=aliases).add_to(layer)
+    if link_label:
+        AreaLinkPopup().add_to(layer)
     return layer
 
 
@@ -121,7 +207,12 @@ function (row) {
     var marker = L.circleMarker(new L.LatLng(row[0], row[1]), {
         radius: 6, color: '#263238', weight: 1, fillColor: colours[row[2]], fillOpacity: 0.9
     });
-    marker.bindTooltip(row[3]);
+    // A string tooltip is HTML to Leaflet: give it the label as a text node.
+    marker.bindTooltip(function () {
+        var label = document.createElement('span');
+        label.textContent = row[3];
+        return label;
+    });
     return marker;
 };
 """

@@ -1,4 +1,8 @@
-"""Browser pages for leaders: the landing page and the coverage maps (404 outside the caller's scope)."""
+"""Browser pages for leaders: the landing page and the coverage maps (404 outside the caller's scope).
+
+``maps.pages`` pulls in geopandas and folium (seconds of imports): it is imported inside the map views,
+so the URLconf, and with it every worker's first request, does not wait for it.
+"""
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -8,7 +12,6 @@ from django.utils.translation import gettext as _
 
 from field_api.scope import Kind
 from field_api.selectors import communes_for, provinces_for
-from maps import pages
 
 
 def _link(name: str, label: str, *args) -> dict | None:
@@ -40,8 +43,11 @@ def home(request):
     return render(request, "maps/home.html", {"links": [link for link in links if link]})
 
 
-def _html(page: str) -> HttpResponse:
-    return HttpResponse(page, content_type="text/html; charset=utf-8")
+def _html(request, page: str) -> HttpResponse:
+    # Cached pages are shared and carry no nonce; this request's goes in now (Content-Security-Policy).
+    from maps.render import with_csp_nonce
+
+    return HttpResponse(with_csp_nonce(page, str(request.csp_nonce)), content_type="text/html; charset=utf-8")
 
 
 @login_required
@@ -49,18 +55,24 @@ def province_map(request, code: str):
     # Aggregates of the communes in the caller's scope; a province outside it does not exist for them.
     scope = request.user.scope
     get_object_or_404(provinces_for(scope=scope), code=code)
-    return _html(pages.province_page(scope=scope, province=code))
+    from maps import pages
+
+    return _html(request, pages.province_page(scope=scope, province=code))
 
 
 @login_required
 def commune_map(request, code: str):
     scope = request.user.scope
     get_object_or_404(communes_for(scope=scope), code=code)
-    return _html(pages.commune_page(scope=scope, commune=code))
+    from maps import pages
+
+    return _html(request, pages.commune_page(scope=scope, commune=code))
 
 
 @login_required
 def national_map(request):
     if not request.user.scope.is_national:
         raise Http404
-    return _html(pages.national_page(scope=request.user.scope))
+    from maps import pages
+
+    return _html(request, pages.national_page(scope=request.user.scope))

@@ -99,3 +99,66 @@ def test_production_refuses_to_start_without_its_secrets(missing):
     result = _production_settings(**env)
     assert result.returncode != 0
     assert missing in result.stderr
+
+
+def _clean_environ() -> dict:
+    return {
+        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_", "CELERY_"))
+    }
+
+
+def _run(args: list[str], **env) -> subprocess.CompletedProcess:
+    return subprocess.run(  # noqa: S603 - our interpreter running our own code
+        [sys.executable, *args], env={**_clean_environ(), **env}, cwd=ROOT, capture_output=True, text=True
+    )
+
+
+# check --deploy wants a long key with many distinct characters (W009), as a real one has.
+DEPLOY_ENV = {**PRODUCTION_ENV, "DJANGO_SECRET_KEY": "k7#Qz!v2R@x9Lm$4Tp^8Wn&1Yc*6Hb(3Jd)5Fg-0Ks+Ea=Ui;Oo"}
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    result = _run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        DJANGO_SETTINGS_MODULE="backend.settings.production",
+        **DEPLOY_ENV,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize("module", ["backend.wsgi", "backend.celery"])
+def test_wsgi_and_celery_default_to_production_settings(module):
+    code = (
+        f"import {module}; from django.conf import settings; print(settings.SETTINGS_MODULE, settings.DEBUG)"
+    )
+    result = _run(["-c", code], **DEPLOY_ENV)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["backend.settings.production", "False"]
+    # and without its secrets it refuses to start rather than fall back to the demo key
+    result = _run(["-c", code])
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_manage_py_keeps_the_embedded_default():
+    assert 'setdefault("DJANGO_SETTINGS_MODULE", "backend.settings.base")' in (ROOT / "manage.py").read_text()
+
+
+def test_urlconf_does_not_import_map_libraries():
+    """A fresh worker's first request loads the URLconf: it must not wait for geopandas or folium."""
+    code = (
+        "import sys, django; django.setup(); "
+        "from django.urls import get_resolver; get_resolver().url_patterns; "
+        "import backend.urls; "
+        "print(sorted(m for m in ('geopandas', 'folium', 'pandas', 'branca') if m in sys.modules))"
+    )
+    result = _run(["-c", code], DJANGO_SETTINGS_MODULE="backend.settings.test")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_gunicorn_preloads_the_app():
+    web = " ".join(_compose()["services"]["web"]["command"])
+    assert "--preload" in web
+    assert '"--preload"' in (ROOT / "Dockerfile").read_text()

@@ -5,8 +5,10 @@ eagerly in-process, local-memory cache. Production sets DATABASE_URL, CELERY_BRO
 """
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from backend.env import BASE_DIR, env
@@ -29,6 +31,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "auditlog",
+    "csp",
+    "axes",
     "field_api",
     "maps",
 ]
@@ -36,6 +40,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "backend.middleware.RequestGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -45,9 +51,16 @@ MIDDLEWARE = [
     # Records who made each change to audited models (field_api/audit.py).
     "auditlog.middleware.AuditlogMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "field_api.logins.BrowserLoginThrottleMiddleware",
+    # Last, as django-axes asks: it turns a lockout flagged during authentication into its answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "backend.urls"
+CSRF_FAILURE_VIEW = "backend.errors.csrf_failure"
+# The largest body anything here accepts is a push of 500 items (API.md). Its worst case is 500 visits
+# with 2,000-character notes sent as \uXXXX escapes (~13 KB each): about 6.5 MB. Larger bodies get a 413.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=8 * 1024 * 1024)
 WSGI_APPLICATION = "backend.wsgi.application"
 
 TEMPLATES = [
@@ -82,6 +95,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "field_api.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out (account, address) before any hashing
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# How many reverse proxies in front of the app append to X-Forwarded-For (docker-compose: set it to 1
+# behind one nginx or load balancer). 0 = use REMOTE_ADDR and ignore X-Forwarded-For, which a client
+# can write itself. See field_api/logins.py.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Logins: lock out an (account, address) pair after repeated failures (django-axes, database handler,
+# no Redis needed), and cap attempts per address across all login forms (LOGIN_THROTTLE_RATE).
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "field_api.logins.client_ip"
+AXES_LOCKOUT_CALLABLE = "field_api.logins.lockout_response"
+# Failures are what the lockout needs; a row per successful login would only pile up addresses.
+AXES_DISABLE_ACCESS_LOG = True
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -128,10 +162,14 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "field_api.schema.ApiSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "field_api.exceptions.api_exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"login": env("LOGIN_THROTTLE_RATE", default="10/min")},
+    # JSON only, as API.md says: the schema then declares JSON only, and generated clients send it.
+    "DEFAULT_PARSER_CLASSES": ["field_api.parsers.JSONParser"],
+    # Per address, against floods; generous, as a whole training session may sign in behind one router.
+    "DEFAULT_THROTTLE_RATES": {"login": env("LOGIN_THROTTLE_RATE", default="60/min")},
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "UNAUTHENTICATED_USER": None,
     # API.md gives exports as ?format=csv|xlsx|geojson: the parameter is ours, not DRF's renderer switch.
     "URL_FORMAT_OVERRIDE": None,
@@ -159,6 +197,8 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "field_api.models.Role",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
+    # No validator badge: it would load an image from validator.swagger.io (and tell it our schema URL).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
@@ -201,6 +241,34 @@ CELERY_BEAT_SCHEDULE = {
 # Basemap tiles: online in production, none in tests and on offline machines.
 MAP_TILES_URL = env("MAP_TILES_URL", default="")
 MAP_TILES_ATTRIBUTION = env("MAP_TILES_ATTRIBUTION", default="© OpenStreetMap")
+
+
+def _tile_source(url: str) -> list[str]:
+    """The CSP source for a tile URL template: https://{s}.tile.example.org/{z}/… → https://*.tile.example.org"""
+    if not url:
+        return []
+    parts = urlsplit(url)
+    return [f"{parts.scheme}://{parts.netloc.replace('{s}', '*')}"]
+
+
+# Content-Security-Policy on every response (django-csp). Scripts come from our own origin; the few
+# inline ones a page needs (folium's map set-up) carry this request's nonce. Styles may be inline
+# (folium and the admin write style attributes); images may be data: URLs (Leaflet, Swagger UI) and
+# basemap tiles. Stored text never becomes markup anyway: this is the second lock on the door.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:", *_tile_source(MAP_TILES_URL)],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # Where the real administrative data lives (never copied into the project).
 SHARED_DATA_DIR = env.path("SHARED_DATA_DIR", default=BASE_DIR.parent / "shared" / "data")

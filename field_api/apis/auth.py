@@ -1,6 +1,6 @@
 """Login for phones (knox tokens), logout, logout-all and /me, exactly as in API.md."""
 
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, logout
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
@@ -9,10 +9,9 @@ from knox.settings import knox_settings
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from field_api.authentication import token_cache_forget
+from field_api.logins import LoginRateThrottle
 from field_api.models import User
 from field_api.selectors import member_villages
 
@@ -31,8 +30,7 @@ class MeSerializer(serializers.ModelSerializer):
 class LoginApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "login"
+    throttle_classes = [LoginRateThrottle]
 
     class LoginInputSerializer(serializers.Serializer):
         username = serializers.CharField(max_length=150)
@@ -54,8 +52,12 @@ class LoginApi(APIView):
     def post(self, request):
         data = self.LoginInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        # The Django request, not DRF's wrapper: django-axes flags a lockout on it, and its middleware
+        # answers 429 instead of this view's 400 (field_api.logins).
         user = authenticate(
-            request, username=data.validated_data["username"], password=data.validated_data["password"]
+            request._request,
+            username=data.validated_data["username"],
+            password=data.validated_data["password"],
         )
         if user is None:
             raise serializers.ValidationError(
@@ -72,10 +74,14 @@ class LogoutApi(APIView):
         operation_id="auth_logout", request=None, responses={204: None}, summary="Đăng xuất token này"
     )
     def post(self, request):
-        token_key = request.auth.token_key
-        get_token_model().objects.filter(user=request.user, token_key=token_key).delete()
-        token_cache_forget(token_keys=[token_key])
-        user_logged_out.send(sender=request.user.__class__, request=request, user=request.user)
+        token_key = getattr(request.auth, "token_key", None)
+        if token_key:
+            # Deleting the row also evicts the cached lookup (post_delete in field_api.authentication).
+            get_token_model().objects.filter(user=request.user, token_key=token_key).delete()
+            user_logged_out.send(sender=request.user.__class__, request=request, user=request.user)
+        else:
+            # Signed in with a browser session (Swagger UI): end the session instead.
+            logout(request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -84,9 +90,10 @@ class LogoutAllApi(APIView):
         operation_id="auth_logoutall", request=None, responses={204: None}, summary="Đăng xuất mọi thiết bị"
     )
     def post(self, request):
-        tokens = get_token_model().objects.filter(user=request.user)
-        token_cache_forget(token_keys=list(tokens.values_list("token_key", flat=True)))
-        tokens.delete()
+        get_token_model().objects.filter(user=request.user).delete()
+        if request.auth is None:
+            logout(request._request)
+            return Response(status=status.HTTP_204_NO_CONTENT)
         user_logged_out.send(sender=request.user.__class__, request=request, user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -58,10 +58,10 @@ def test_missing_fields_are_named(api_client, db):
 
 
 def test_login_is_throttled(world, api_client, monkeypatch):
-    from rest_framework.throttling import ScopedRateThrottle
+    from field_api.logins import LoginRateThrottle
 
     # DRF reads the rates into a class attribute at import; patch it where it is read.
-    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"login": "3/min"})
+    monkeypatch.setattr(LoginRateThrottle, "THROTTLE_RATES", {"login": "3/min"})
     codes = [_login(api_client, "A-tv", password="sai").status_code for _ in range(4)]
     assert codes == [400, 400, 400, 429]
     assert "detail" in _login(api_client, "A-tv").json()

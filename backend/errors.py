@@ -1,0 +1,55 @@
+"""What Django itself answers when no view does (unknown URL, refused request, crash).
+
+Under /api/ the answer is JSON in the API's one error shape, so a phone never has to parse an HTML
+page; elsewhere it is a Vietnamese page in the site's shell.
+"""
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.template import loader
+from django.utils.translation import gettext as _
+
+from field_api.exceptions import error_response
+
+
+def is_api(request) -> bool:
+    return request.path_info.startswith("/api/")
+
+
+def _answer(request, *, status: int, message: str, template: str):
+    if is_api(request):
+        return error_response(message, status=status)
+    return render(request, template, {"message": message}, status=status)
+
+
+def bad_request(request, exception=None):
+    return _answer(request, status=400, message=_("Yêu cầu không hợp lệ."), template="400.html")
+
+
+def permission_denied(request, exception=None):
+    return _answer(
+        request, status=403, message=_("Bạn không có quyền thực hiện thao tác này."), template="403.html"
+    )
+
+
+def csrf_failure(request, reason=""):
+    return _answer(
+        request,
+        status=403,
+        message=_("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Vui lòng tải lại trang và thử lại."),
+        template="403.html",
+    )
+
+
+def page_not_found(request, exception=None):
+    return _answer(
+        request, status=404, message=_("Không tìm thấy trang hoặc dữ liệu này."), template="404.html"
+    )
+
+
+def server_error(request):
+    message = _("Máy chủ gặp lỗi. Vui lòng thử lại sau ít phút.")
+    if is_api(request):
+        return error_response(message, status=500)
+    # No request context: whatever broke the view may break context processors too.
+    return HttpResponse(loader.get_template("500.html").render({"message": message}), status=500)
