@@ -15,9 +15,9 @@ from field_api.models import Campaign, CampaignTarget, Commune, Role, Service, V
 from field_api.selectors import campaigns_for
 from maps.campaigns import tally
 from maps.campaigns.exports import FORMATS
+from maps.campaigns.jobs import export_job_request
 from maps.campaigns.models import ExportJob
 from maps.campaigns.selectors import export_scope_villages
-from maps.campaigns.tasks import run_export
 
 
 class CampaignTargetSerializer(serializers.Serializer):
@@ -278,10 +278,7 @@ class CampaignExportJobApi(APIView):
         params = self.ExportJobInputSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         campaign = _campaign(request.user, pk)
-        job = ExportJob.objects.create(
-            campaign=campaign, requested_by=request.user, format=params.validated_data["format"]
-        )
-        transaction.on_commit(lambda: run_export.delay(str(job.pk)))
+        job = export_job_request(user=request.user, campaign=campaign, format=params.validated_data["format"])
         return Response(_job_data(job), status=status.HTTP_202_ACCEPTED)
 
 
