@@ -59,7 +59,9 @@ def test_the_push_writes_its_work_in_its_own_transaction(world, services):
     assert not Household.objects.filter(pk=home["id"]).exists()
 
 
-def test_committed_work_is_drained_after_commit(world, services, client_for, django_capture_on_commit_callbacks):
+def test_committed_work_is_drained_after_commit(
+    world, services, client_for, django_capture_on_commit_callbacks
+):
     volunteer = client_for(world.a.users[Role.VOLUNTEER])
     _home, payload = _push(world)
     with django_capture_on_commit_callbacks() as callbacks:

@@ -12,7 +12,14 @@ from field_api.models import Role
 from maps.cache import is_cached
 from maps.models import VillageCoverage
 from tests.field_api.sync_helpers import household, visit
-from tests.real_services import celery_publishing_to, fresh_redis_urls, redis_cache, start_worker, stop, wait_for
+from tests.real_services import (
+    celery_publishing_to,
+    fresh_redis_urls,
+    redis_cache,
+    start_worker,
+    stop,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

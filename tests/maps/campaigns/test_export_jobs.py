@@ -52,7 +52,9 @@ def test_the_request_writes_the_job_and_its_message_together(
     assert response.status_code == 202
     job = ExportJob.objects.get(pk=response.json()["id"])
     assert job.status == ExportJob.Status.QUEUED
-    assert list(OutboxMessage.objects.values_list("task", "kwargs")) == [(RUN_EXPORT, {"job_id": str(job.pk)})]
+    assert list(OutboxMessage.objects.values_list("task", "kwargs")) == [
+        (RUN_EXPORT, {"job_id": str(job.pk)})
+    ]
     for callback in callbacks:
         callback()
     job.refresh_from_db()
