@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import kombu.pools
+import psycopg
 import redis
 from django.db import connection
 
@@ -41,6 +42,37 @@ def database_url() -> str:
     database = connection.settings_dict
     host = database["HOST"] or "127.0.0.1"
     return f"postgres://{database['USER']}@{host}:{database['PORT'] or 5432}/{database['NAME']}"
+
+
+class TableLock:
+    """Holds an exclusive lock on a table from another connection, as a long transaction would."""
+
+    def __init__(self, table: str):
+        self.connection = psycopg.connect(database_url())
+        self.connection.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+        self.table = table
+
+    def tasks_waiting(self) -> int:
+        """Connections of this database waiting on a lock while running SQL that names the table."""
+        with psycopg.connect(database_url(), autocommit=True) as probe:
+            return probe.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND query ILIKE %s",
+                [f"%{self.table}%"],
+            ).fetchone()[0]
+
+    @staticmethod
+    def waiting_in_database() -> int:
+        """Connections of this database waiting on any lock."""
+        with psycopg.connect(database_url(), autocommit=True) as probe:
+            return probe.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock'"
+            ).fetchone()[0]
+
+    def release(self):
+        self.connection.rollback()
+        self.connection.close()
 
 
 def forget_broker_connections() -> None:

@@ -220,7 +220,7 @@ CELERY_TASK_ROUTES = {"maps.*": {"queue": "maps"}}
 # The outbox: how often beat publishes what web processes could not, and how long a claimed row is left
 # to the drainer that claimed it before another may publish it again.
 OUTBOX_DRAIN_SECONDS = env.int("OUTBOX_DRAIN_SECONDS", default=30)
-OUTBOX_LEASE_SECONDS = 300
+OUTBOX_LEASE_SECONDS = 120
 # Export jobs: queued or running without progress this long → published again; failed (with a message
 # for the person waiting) after this many runs or this age.
 EXPORT_JOB_STALE_SECONDS = env.int("EXPORT_JOB_STALE_SECONDS", default=300)

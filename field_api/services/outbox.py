@@ -26,6 +26,7 @@ Tasks are looked up by name in the Celery app's registry and sent with ``apply_a
 eager mode (``send_task`` would not): field_api can name maps' tasks without importing maps.
 """
 
+import atexit
 import datetime as dt
 import logging
 import os
@@ -167,6 +168,7 @@ class _Dispatcher:
     """
 
     IDLE_SECONDS = 10
+    EXIT_WAIT_SECONDS = 10
 
     def __init__(self):
         self._reset()
@@ -175,6 +177,7 @@ class _Dispatcher:
         self._pid: int | None = None
         self._event: threading.Event | None = None
         self._lock = threading.Lock()
+        self._draining = threading.Lock()
 
     def wake(self) -> None:
         if self._pid != os.getpid():
@@ -193,13 +196,21 @@ class _Dispatcher:
                 connections.close_all()
                 continue
             event.clear()
-            try:
-                close_old_connections()
-                outbox_drain()
-            except Exception:  # e.g. the database is away: the next commit or beat drains again
-                logger.exception("Outbox dispatcher could not drain")
+            with self._draining:
+                try:
+                    close_old_connections()
+                    outbox_drain()
+                except Exception:  # e.g. the database is away: the next commit or beat drains again
+                    logger.exception("Outbox dispatcher could not drain")
+
+    def finish(self) -> None:
+        """At exit, let a drain in progress end (daemon threads are stopped mid-step otherwise, leaving its
+        rows leased for OUTBOX_LEASE_SECONDS) and start no other."""
+        if self._pid == os.getpid():
+            self._draining.acquire(timeout=self.EXIT_WAIT_SECONDS)
 
 
 dispatcher = _Dispatcher()
+atexit.register(dispatcher.finish)
 # A child forked while the parent's dispatcher held its lock would otherwise inherit it held.
 os.register_at_fork(after_in_child=dispatcher._reset)
