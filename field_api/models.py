@@ -515,7 +515,7 @@ class OutboxMessage(models.Model):
     kwargs = models.JSONField(_("tham số"), default=dict)
     created_at = models.DateTimeField(_("lúc tạo"), auto_now_add=True)
     available_at = models.DateTimeField(_("lúc được gửi"), default=timezone.now)
-    attempts = models.PositiveIntegerField(_("số lần gửi"), default=0)
+    attempts = models.PositiveIntegerField(_("số lần thử không thành công"), default=0)
 
     class Meta:
         verbose_name = _("việc chờ gửi cho worker")

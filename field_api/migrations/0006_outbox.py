@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
                 ('kwargs', models.JSONField(default=dict, verbose_name='tham số')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='lúc tạo')),
                 ('available_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='lúc được gửi')),
-                ('attempts', models.PositiveIntegerField(default=0, verbose_name='số lần gửi')),
+                ('attempts', models.PositiveIntegerField(default=0, verbose_name='số lần thử không thành công')),
             ],
             options={
                 'verbose_name': 'việc chờ gửi cho worker',
