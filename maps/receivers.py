@@ -1,16 +1,16 @@
 """maps listens to field_api (never the other way round): stored field records → refresh what depends
-on them (coverage rollup and maps, running campaigns), with one task per push."""
+on them (coverage rollup and maps, running campaigns), with one task per push, written to the outbox in
+the push's own transaction; reassigned villages → drop the pages cached for them."""
 
 from django.dispatch import receiver
 
+from field_api.services.outbox import outbox_enqueue
 from field_api.signals import areas_reassigned, field_records_stored
 
 
 @receiver(field_records_stored, dispatch_uid="maps.after_field_records")
 def after_field_records(sender, village_codes, visit_ids, **kwargs):
-    from maps.tasks import after_field_records as task
-
-    task.delay(list(village_codes))
+    outbox_enqueue(task="maps.tasks.after_field_records", kwargs={"village_codes": list(village_codes)})
 
 
 @receiver(areas_reassigned, dispatch_uid="maps.areas_reassigned")

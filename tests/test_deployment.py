@@ -53,6 +53,18 @@ def test_worker_listens_on_every_routed_queue():
     assert routed <= queues
 
 
+def test_worker_listens_on_every_queue_beat_sends_to():
+    """Beat drains the outbox and rescues export jobs: a queue nobody consumes would lose both."""
+    from django.conf import settings
+
+    worker = _compose()["services"]["worker"]["command"]
+    queues = set(worker[worker.index("-Q") + 1].split(","))
+    assert {"field_api.outbox_drain", "maps.campaigns.export_jobs_recover"} <= {
+        entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
+    }
+    assert {entry["options"]["queue"] for entry in settings.CELERY_BEAT_SCHEDULE.values()} <= queues
+
+
 def test_dockerfile_runs_the_same_wsgi_app():
     assert "backend.wsgi:application" in (ROOT / "Dockerfile").read_text()
 
@@ -90,7 +102,8 @@ def test_production_uses_the_database_options_that_were_measured():
     assert result.returncode == 0, result.stderr
     loaded = json.loads(result.stdout)
     assert loaded["options"] == {"server_side_binding": True}
-    assert loaded["cache"].endswith("RedisCache")  # token logout must reach every worker
+    # Token logout must reach every worker, and Redis away must be a cache miss, not a 500.
+    assert loaded["cache"] == "backend.cache.DegradingRedisCache"
 
 
 @pytest.mark.parametrize("missing", sorted(PRODUCTION_ENV))

@@ -116,6 +116,7 @@ AXES_CLIENT_IP_CALLABLE = "field_api.logins.client_ip"
 AXES_LOCKOUT_CALLABLE = "field_api.logins.lockout_response"
 # Failures are what the lockout needs; a row per successful login would only pile up addresses.
 AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False  # no banner on every command
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -151,8 +152,23 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "/media/"
 
 REDIS_URL = env("REDIS_URL", default="")
+# Redis speeds token lookups, throttles and maps up but is never needed to answer: an unreachable Redis is a
+# cache miss after at most REDIS_TIMEOUT_SECONDS, then skipped for a few seconds (backend/cache.py).
+REDIS_TIMEOUT_SECONDS = env.float("REDIS_TIMEOUT_SECONDS", default=0.5)
+REDIS_CACHE_OPTIONS = {
+    "SOCKET_CONNECT_TIMEOUT": REDIS_TIMEOUT_SECONDS,
+    # Reads carry whole map pages: a slow big read is not an outage.
+    "SOCKET_TIMEOUT": 4 * REDIS_TIMEOUT_SECONDS,
+    "RETRY_AFTER_SECONDS": 5,
+}
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "backend.cache.DegradingRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": REDIS_CACHE_OPTIONS,
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -222,9 +238,54 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_TASK_ACKS_LATE = True
+# A worker process killed mid-task (OOM, deploy) puts its message back instead of losing it: tasks are
+# recomputations, safe to run again (export jobs check their own state first).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A broker that is away fails a publish within seconds; the outbox (field_api/services/outbox.py) keeps the
+# work and publishes it later, so nothing waits long on Redis and nothing retries for long.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Redis hands an unacknowledged message to another worker after this long: above the longest task
+    # (CELERY_TASK_TIME_LIMIT), or long tasks run twice.
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    # Establishing the connection for a publish: one quick retry, not kombu's default of seconds.
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+}
 CELERY_TASK_ROUTES = {"maps.*": {"queue": "maps"}}
+# The outbox: how often beat publishes what web processes could not, and how long a claimed row is left
+# to the drainer that claimed it before another may publish it again.
+OUTBOX_DRAIN_SECONDS = env.int("OUTBOX_DRAIN_SECONDS", default=30)
+OUTBOX_LEASE_SECONDS = 120
+# Export jobs: queued or running without progress this long → published again; failed (with a message
+# for the person waiting) after this many runs or this age.
+EXPORT_JOB_STALE_SECONDS = env.int("EXPORT_JOB_STALE_SECONDS", default=300)
+EXPORT_JOB_MAX_ATTEMPTS = env.int("EXPORT_JOB_MAX_ATTEMPTS", default=3)
+EXPORT_JOB_MAX_AGE_SECONDS = env.int("EXPORT_JOB_MAX_AGE_SECONDS", default=3600)
 CELERY_BEAT_SCHEDULE = {
+    "outbox-drain": {
+        "task": "field_api.outbox_drain",
+        "schedule": OUTBOX_DRAIN_SECONDS,
+        "options": {"queue": "celery", "expires": OUTBOX_DRAIN_SECONDS},
+    },
+    "export-jobs-recover": {
+        "task": "maps.campaigns.export_jobs_recover",
+        "schedule": 60,
+        # On the light queue: long exports on the maps queue must not delay their own rescue.
+        "options": {"queue": "celery", "expires": 60},
+    },
     # Dashboards read precomputed figures: recompute running campaigns every night (Vietnam time).
     "campaigns-nightly-rollup": {
         "task": "maps.campaigns.nightly_rollup",

@@ -1,6 +1,5 @@
 """Campaign API (API.md "Campaigns"): list/create, detail, tally, exports and export jobs."""
 
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -15,9 +14,9 @@ from field_api.models import MAX_TARGET_HOUSEHOLDS, MAX_TARGET_PEOPLE, Campaign
 from field_api.selectors import campaigns_for
 from maps.campaigns import tally
 from maps.campaigns.exports import FORMATS
+from maps.campaigns.jobs import export_job_request
 from maps.campaigns.models import ExportJob
 from maps.campaigns.services import EARLIEST_DAY, LATEST_DAY, LONGEST_DAYS, MAX_TARGETS, campaign_create
-from maps.campaigns.tasks import run_export
 
 
 class CampaignTargetSerializer(serializers.Serializer):
@@ -241,10 +240,7 @@ class CampaignExportJobApi(APIView):
         params = self.ExportJobInputSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         campaign = _campaign(request.user, pk)
-        job = ExportJob.objects.create(
-            campaign=campaign, requested_by=request.user, format=params.validated_data["format"]
-        )
-        transaction.on_commit(lambda: run_export.delay(str(job.pk)))
+        job = export_job_request(user=request.user, campaign=campaign, format=params.validated_data["format"])
         return Response(_job_data(job), status=status.HTTP_202_ACCEPTED)
 
 

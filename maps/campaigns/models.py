@@ -3,6 +3,7 @@
 import uuid
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from field_api.models import Campaign, Service, Team, User, Village
@@ -71,6 +72,13 @@ class ExportJob(models.Model):
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # How many runs started, and when the job last showed life (queued, started, progressed): beat
+    # publishes a job again when this grows old, and gives up after EXPORT_JOB_MAX_ATTEMPTS runs.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    touched_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "touched_at"], name="exportjob_status_touched")]
 
     def __str__(self) -> str:
         return f"{self.format} {self.status}"

@@ -40,6 +40,9 @@ def _window(campaign: Campaign) -> tuple[dt.datetime, dt.datetime]:
 @transaction.atomic
 def campaign_rollup_refresh(*, campaign: Campaign, village_codes: list[str] | None = None) -> None:
     """Recompute the rollup of the campaign (or only of these villages) from the visits."""
+    # Two refreshes of one campaign at once (two pushes, or one message delivered twice) would each
+    # delete and then insert, doubling rows: the second waits here and then reads what the first wrote.
+    list(Campaign.objects.select_for_update().filter(pk=campaign.pk).values_list("pk", flat=True))
     villages = campaign_villages(campaign)
     if village_codes is not None:
         villages = villages.filter(code__in=village_codes)

@@ -1,12 +1,20 @@
 """Campaign rollups (nightly with beat, and after pushes) and export jobs, on the maps queue."""
 
+import logging
+
 from celery import shared_task
+from django.conf import settings
 from django.core.files.base import ContentFile
+from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from field_api.models import Village
+from maps.campaigns.jobs import LIVE, export_jobs_recover, gave_up_message
 from maps.campaigns.models import ExportJob
 from maps.campaigns.rollup import campaign_rollup_refresh, running_campaigns
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="maps.campaigns.nightly_rollup")
@@ -33,27 +41,45 @@ def refresh_after_push(village_codes: list[str]) -> int:
 
 @shared_task(name="maps.campaigns.run_export")
 def run_export(job_id: str) -> str:
+    """Build one job's file. Delivered at least once (outbox, acks_late, beat's rescue): a job that is
+    done or failed is left alone, and two runs of one job write the same file under the same name."""
     from maps.campaigns.exports import FORMATS
 
+    live = ExportJob.objects.filter(pk=job_id, status__in=LIVE)
+    if not live.filter(attempts__lt=settings.EXPORT_JOB_MAX_ATTEMPTS).update(
+        status=ExportJob.Status.RUNNING, progress=5, attempts=F("attempts") + 1, touched_at=timezone.now()
+    ):
+        # Out of attempts (a worker died on it each time), or nothing left to do.
+        live.update(status=ExportJob.Status.FAILED, error=gave_up_message(), finished_at=timezone.now())
+        return ExportJob.objects.filter(pk=job_id).values_list("status", flat=True).first() or ""
     job = ExportJob.objects.select_related("campaign", "requested_by").get(pk=job_id)
-    job.status, job.progress = ExportJob.Status.RUNNING, 5
-    job.save(update_fields=["status", "progress"])
     try:
         # The requester as they are now: a member deactivated or moved since asking gets what they may see now.
         scope = job.requested_by.scope
         _content_type, build = FORMATS[job.format]
 
         def progress(percent):
-            ExportJob.objects.filter(pk=job.pk).update(progress=max(5, min(95, percent)))
+            live.update(progress=max(5, min(95, percent)), touched_at=timezone.now())
 
         kwargs = {"progress": progress} if job.format == "xlsx" else {}
         data = build(campaign=job.campaign, scope=scope, **kwargs)
-        job.file.save(f"chien-dich-{job.campaign_id}-{job.pk}.{job.format}", ContentFile(data), save=False)
-        job.status, job.progress = ExportJob.Status.DONE, 100
-    except Exception as error:  # the job records its failure for the person waiting on it
-        job.status, job.error = ExportJob.Status.FAILED, str(error)
+        filename = f"chien-dich-{job.campaign_id}-{job.pk}.{job.format}"
+        # A second run replaces the first one's file instead of leaving a copy beside it.
+        job.file.storage.delete(job.file.field.generate_filename(job, filename))
+        job.file.save(filename, ContentFile(data), save=False)
+    except Exception:
+        logger.exception("Export job %s failed", job_id)
+        live.update(
+            status=ExportJob.Status.FAILED,
+            error=_("Không tạo được tệp xuất. Vui lòng thử lại sau hoặc báo quản trị."),
+            finished_at=timezone.now(),
+        )
         raise
-    finally:
-        job.finished_at = timezone.now()
-        job.save()
-    return job.status
+    live.update(status=ExportJob.Status.DONE, progress=100, file=job.file.name, finished_at=timezone.now())
+    return ExportJob.Status.DONE
+
+
+@shared_task(name="maps.campaigns.export_jobs_recover", ignore_result=True)
+def export_jobs_recover_task() -> dict:
+    """Beat, every minute: no export job stays queued (or silently dead) forever."""
+    return export_jobs_recover()

@@ -11,7 +11,7 @@ def forget_rollups(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('maps', '0002_campaign_rollups'),
+        ('maps', '0003_export_job_recovery'),
     ]
 
     operations = [

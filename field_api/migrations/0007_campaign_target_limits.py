@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('field_api', '0005_household_change_seq_unindexed'),
+        ('field_api', '0006_outbox'),
     ]
 
     operations = [
