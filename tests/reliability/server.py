@@ -27,6 +27,9 @@ def redis_base() -> str:
 
 
 def database_url(settings_dict: dict) -> str:
+    # These harnesses write, kill and flush: never anywhere but a test database.
+    if not settings_dict["NAME"].startswith("test_"):
+        raise RuntimeError(f"not a test database: {settings_dict['NAME']}")
     host = settings_dict["HOST"] or "127.0.0.1"
     port = settings_dict["PORT"] or 5432
     password = f":{settings_dict['PASSWORD']}" if settings_dict.get("PASSWORD") else ""
@@ -84,7 +87,7 @@ def _inode_of_local_port(port: int) -> str | None:
 
 
 class Gunicorn:
-    def __init__(self, *, database: str, workers: int = 2, timeout: int = 60):
+    def __init__(self, *, database: str, workers: int = 2, timeout: int = 60, env: dict | None = None):
         self.port = free_port()
         self.broker = f"{redis_base()}/14"
         self.cache = f"{redis_base()}/15"
@@ -98,6 +101,7 @@ class Gunicorn:
             "LOG_LEVEL": "WARNING",
             "CELERY_BROKER_URL": self.broker,
             "REDIS_URL": self.cache,
+            **(env or {}),
         }
         # The server's own log (a cut upload is logged as a bad request) goes to a file, read on failure.
         self.log = tempfile.NamedTemporaryFile(prefix="gunicorn-", suffix=".log", delete=False)
