@@ -309,3 +309,47 @@ def test_fifty_phones_lose_nothing_and_duplicate_nothing(gunicorn):
         if any(page["removed"] for page in pages):
             pull_problems.append(f"phone {phone.index}: removed households on a first pull")
     assert not pull_problems, pull_problems[:10]
+
+
+def test_a_batch_racing_its_reordered_resend_is_stored_once(gunicorn):
+    """A phone that gave up waiting resends its queue, rebuilt in another order, while the first send is
+    still being stored: both answers are 200, each item is stored once, and whichever send stored it
+    says ``created`` while the other says ``duplicate``. Nothing in the batch exists beforehand, so the
+    two sends meet only at the rows they insert."""
+    team = field_teams(teams=1, phones_per_team=1)[0]
+    entry = team.phones[0]
+    phone = Phone(
+        index=0, token=entry["token"], device_id=entry["device_id"], villages=team.villages, team=0, seed=SEED
+    )
+    rng = random.Random(SEED)
+    problems = []
+    for round_number in range(5):
+        payload = phone.big_batch(households=40, visits_each=1, sessions=10)
+        answers = {}
+
+        def send(name, body, answers=answers):
+            answers[name] = wire.push(gunicorn.port, phone.token, body)
+
+        twins = [
+            threading.Thread(target=send, args=("first", payload)),
+            threading.Thread(target=send, args=("reordered", reordered(payload, rng))),
+        ]
+        for thread in twins:
+            thread.start()
+        for thread in twins:
+            thread.join()
+        for name, answer in answers.items():
+            if answer.status != 200:
+                problems.append(f"round {round_number} {name}: HTTP {answer.status} {answer.body[:200]!r}")
+        if any(answer.status != 200 for answer in answers.values()):
+            continue
+        first = {r["id"]: r["status"] for r in answers["first"].json()["results"]}
+        for result in answers["reordered"].json()["results"]:
+            if sorted([first[result["id"]], result["status"]]) != ["created", "duplicate"]:
+                problems.append(
+                    f"round {round_number}: {result['id']} answered {first[result['id']]} and {result['status']}"
+                )
+    assert not problems, f"{len(problems)} problems, first: {problems[:10]}\n{gunicorn.log_tail(30)}"
+    assert {str(h) for h in Household.objects.values_list("id", flat=True)} == set(phone.ledger.households)
+    assert {str(v) for v in Visit.objects.values_list("id", flat=True)} == set(phone.ledger.visits)
+    assert {str(s) for s in GroupSession.objects.values_list("id", flat=True)} == set(phone.ledger.sessions)
