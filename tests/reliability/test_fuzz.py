@@ -91,6 +91,8 @@ def test_schemathesis_finds_nothing(fuzz_target, role, tmp_path):
         "DATABASE_URL": database,
         "DJANGO_SETTINGS_MODULE": "backend.settings.base",
         "PYTHONHASHSEED": "0",
+        # Run from the report directory (schemathesis keeps a crash cache in its working directory).
+        "PYTHONPATH": str(ROOT),
     }
     junit = tmp_path / "junit.xml"
     command = [
@@ -118,7 +120,7 @@ def test_schemathesis_finds_nothing(fuzz_target, role, tmp_path):
         str(junit),
         "--no-color",
     ]
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)  # noqa: S603
+    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)  # noqa: S603
     output = done.stdout + done.stderr
     (tmp_path / "schemathesis.txt").write_text(output)
     summary = re.search(r"Test cases:\n\s+([^\n]+)", output)
