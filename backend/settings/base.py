@@ -202,9 +202,6 @@ CELERY_BEAT_SCHEDULE = {
 MAP_TILES_URL = env("MAP_TILES_URL", default="")
 MAP_TILES_ATTRIBUTION = env("MAP_TILES_ATTRIBUTION", default="© OpenStreetMap")
 
-# Where the real administrative data lives (never copied into the project).
-SHARED_DATA_DIR = env.path("SHARED_DATA_DIR", default=BASE_DIR.parent / "shared" / "data")
-
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

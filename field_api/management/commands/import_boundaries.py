@@ -5,10 +5,15 @@ from field_api.services.boundaries import LEVELS, boundaries_import
 
 
 class Command(ImportCommand):
-    help = "Nhập ranh giới (GeoJSON, Shapefile, GeoPackage), khớp theo mã đơn vị; hình học hỏng được sửa và liệt kê."
+    help = (
+        "Nhập ranh giới (GeoJSON, Shapefile, GeoPackage, GeoJSON nén zip), khớp theo mã đơn vị; hình học hỏng "
+        "được sửa và liệt kê. Không chỉ ra tệp: dùng ranh giới chính thức 2025 trong fixtures/."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("file", type=Path)
+        parser.add_argument(
+            "file", type=Path, nargs="?", help="Tệp ranh giới; bỏ trống để dùng fixtures/ (tỉnh, xã)"
+        )
         parser.add_argument("--level", choices=sorted(LEVELS), required=True)
         parser.add_argument("--code-field", help="Tên cột chứa mã đơn vị, nếu không tự nhận ra")
         parser.add_argument("--province", help="Chỉ lấy các đối tượng của một tỉnh (tệp toàn quốc)")
