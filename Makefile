@@ -21,8 +21,7 @@ setup:
 data: setup
 	$(RUN) python manage.py migrate --noinput
 	$(RUN) python manage.py import_units --province $(PROVINCE)
-	$(RUN) python manage.py import_boundaries --level province --province $(PROVINCE)
-	$(RUN) python manage.py import_boundaries --level commune --province $(PROVINCE)
+	$(RUN) python manage.py import_boundaries --province $(PROVINCE)
 
 demo: data
 	$(RUN) python manage.py seed_demo --province $(PROVINCE) --households $(HOUSEHOLDS) --seed 1 \

@@ -111,9 +111,9 @@ def test_province_outline_and_command_output(capsys):
 def test_another_province_from_the_repository(capsys):
     """Gia Lai (52): all 135 communes and the outline, as `make demo PROVINCE=52` loads them."""
     call_command("import_units", "--province", "52")
-    call_command("import_boundaries", "--level", "province", "--province", "52")
-    call_command("import_boundaries", "--level", "commune", "--province", "52")
-    assert "Ranh giới commune: 135 mới" in capsys.readouterr().out
+    call_command("import_boundaries", "--province", "52")
+    out = capsys.readouterr().out
+    assert "Ranh giới province: 1 mới" in out and "Ranh giới commune: 135 mới" in out
     outline = shape(Province.objects.get(code="52").geometry)
     communes = Commune.objects.filter(province_id="52")
     assert communes.count() == 135 and not communes.filter(geometry__isnull=True).exists()
@@ -129,6 +129,9 @@ def test_explicit_file_still_wins_and_villages_need_one(tmp_path):
     with pytest.raises(CommandError) as error:
         call_command("import_boundaries", "--level", "village")
     assert "hãy chỉ ra tệp" in str(error.value)
+    with pytest.raises(CommandError) as error:
+        call_command("import_boundaries", str(PROVINCES), "--province", "51")
+    assert "--level" in str(error.value)
 
 
 def _write(tmp_path, features, name="bad.geojson"):
