@@ -4,12 +4,11 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/cnscd
 REDIS ?= redis://127.0.0.1:6379/0
 PROVINCE ?= 51
 HOUSEHOLDS ?= 3000
-SHARED ?= ../shared/data/admin-units
 PORT ?= 8000
 UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 RUN := $(UV) run --frozen
 
-.PHONY: setup run demo test test-sqlite test-postgres lint browser-deps messages clean
+.PHONY: setup run demo data test test-sqlite test-postgres lint browser-deps messages clean
 
 # Python 3.11 and pip are all a fresh machine needs: uv comes from pip, everything else from uv.lock.
 setup:
@@ -17,20 +16,21 @@ setup:
 	$(UV) sync --frozen --quiet
 	@bash scripts/vendor-assets.sh
 
-demo: setup
+# One province's official units and real boundaries, all from the repository (fixtures/); migrate also
+# loads the service catalogue. Any of the 34 province codes works, e.g. PROVINCE=52.
+data: setup
 	$(RUN) python manage.py migrate --noinput
-	$(RUN) python manage.py loaddata fixtures/services.json
 	$(RUN) python manage.py import_units --province $(PROVINCE)
-	@if [ -f "$(SHARED)/51_quang_ngai_communes.geojson" ] && [ "$(PROVINCE)" = "51" ]; then \
-	  $(RUN) python manage.py import_boundaries $(SHARED)/51_quang_ngai_province.geojson --level province && \
-	  $(RUN) python manage.py import_boundaries $(SHARED)/51_quang_ngai_communes.geojson --level commune; \
-	else echo "Không thấy ranh giới thật trong $(SHARED): dùng ô xấp xỉ quanh tâm xã."; fi
+	$(RUN) python manage.py import_boundaries --province $(PROVINCE)
+
+demo: data
 	$(RUN) python manage.py seed_demo --province $(PROVINCE) --households $(HOUSEHOLDS) --seed 1 \
 	  --logins-file demo-logins.txt
 
 run: demo
 	@echo ""
 	@echo "  Bản đồ và báo cáo:   http://127.0.0.1:$(PORT)/"
+	@echo "  Bản đồ tỉnh:         http://127.0.0.1:$(PORT)/maps/province/$(PROVINCE)/"
 	@echo "  Tài liệu API:        http://127.0.0.1:$(PORT)/api/docs/"
 	@echo "  Quản trị:            http://127.0.0.1:$(PORT)/admin/   (admin / xem demo-logins.txt)"
 	@echo "  Đăng nhập điện thoại: POST http://127.0.0.1:$(PORT)/api/v1/auth/login/"

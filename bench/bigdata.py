@@ -1,7 +1,7 @@
 """A big synthetic province in PostgreSQL, built fast with COPY, for the map and campaign benchmarks.
 
 ``ensure_big_province(households=500_000, visits=1_000_000)`` loads the 34 provinces / 3,321 communes
-with real boundaries (national file, Quảng Ngãi at ~50 m), demo villages and teams for Quảng Ngãi (51),
+with their real boundaries (~50 m, from the repository's fixtures/), demo villages and teams for Quảng Ngãi (51),
 then households and visits (one help item each) with COPY. One commune (Cẩm Thành, 21025) gets
 exactly ``commune_households`` households. Idempotent: a filled database is left as it is.
 Run inside a Django process configured for the bench database (see bench/maps.py).
@@ -16,7 +16,6 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "admin-units"
 SHOWCASE_COMMUNE = "21025"
 
 
@@ -55,23 +54,8 @@ def ensure_big_province(
         return {"households": Household.objects.count(), "visits": Visit.objects.count()}
     call_command("loaddata", "fixtures/services.json", verbosity=0)
     call_command("import_units", verbosity=0)
-    call_command(
-        "import_boundaries",
-        str(SHARED / "vn_communes_2025_simplified.geojson"),
-        "--level",
-        "commune",
-        verbosity=0,
-    )
-    call_command(
-        "import_boundaries", str(SHARED / "51_quang_ngai_communes.geojson"), "--level", "commune", verbosity=0
-    )
-    call_command(
-        "import_boundaries",
-        str(SHARED / "51_quang_ngai_province.geojson"),
-        "--level",
-        "province",
-        verbosity=0,
-    )
+    call_command("import_boundaries", "--level", "commune", verbosity=0)
+    call_command("import_boundaries", "--level", "province", verbosity=0)
     call_command("seed_demo", "--province", "51", "--households", "96", "--seed", str(seed), verbosity=0)
 
     rng = random.Random(seed)

@@ -3,17 +3,13 @@ scope rule can be checked in and out of scope."""
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from field_api.models import Role
 from tests import factories
-
-SHARED_ADMIN_UNITS = Path(settings.SHARED_DATA_DIR) / "admin-units"
 
 
 @pytest.fixture(autouse=True)
@@ -25,30 +21,14 @@ def _clear_cache():
 
 
 @pytest.fixture
-def shared_admin_units() -> Path:
-    """The real administrative data. In CI its absence is a failure, never a skip."""
-    if not (SHARED_ADMIN_UNITS / "51_quang_ngai_communes.geojson").exists():
-        message = f"real administrative data missing: {SHARED_ADMIN_UNITS}"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.fail(message + " (put ../shared beside the project)")
-    return SHARED_ADMIN_UNITS
-
-
-@pytest.fixture
-def quang_ngai_boundaries(db, shared_admin_units):
-    """Quảng Ngãi's communes with their real boundaries, and the service catalogue."""
+def quang_ngai_boundaries(db):
+    """Quảng Ngãi's communes with their real boundaries from fixtures/, and the service catalogue."""
     from django.core.management import call_command
 
+    # Migrations load the catalogue; a transactional test run earlier may have flushed it.
     call_command("loaddata", "fixtures/services.json", verbosity=0)
     call_command("import_units", "--province", "51", verbosity=0)
-    call_command(
-        "import_boundaries",
-        str(shared_admin_units / "51_quang_ngai_communes.geojson"),
-        "--level",
-        "commune",
-        verbosity=0,
-    )
+    call_command("import_boundaries", "--level", "commune", "--province", "51", verbosity=0)
 
 
 @dataclass

@@ -65,6 +65,20 @@ def test_worker_listens_on_every_queue_beat_sends_to():
     assert {entry["options"]["queue"] for entry in settings.CELERY_BEAT_SCHEDULE.values()} <= queues
 
 
+def test_compose_mounts_nothing_from_outside_the_repository():
+    """Boundaries and the catalogue are in the image (fixtures/); volumes are named, never host paths."""
+    compose = _compose()
+    named = set(compose["volumes"])
+    for service in compose["services"].values():
+        for volume in service.get("volumes", []):
+            source = volume.split(":")[0]
+            assert source in named, volume
+    lines = (ROOT / ".dockerignore").read_text().splitlines()
+    ignored = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    assert "COPY . ." in (ROOT / "Dockerfile").read_text()
+    assert not any(pattern.lstrip("/").startswith("fixtures") for pattern in ignored)
+
+
 def test_dockerfile_runs_the_same_wsgi_app():
     assert "backend.wsgi:application" in (ROOT / "Dockerfile").read_text()
 

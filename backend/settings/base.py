@@ -331,9 +331,6 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Where the real administrative data lives (never copied into the project).
-SHARED_DATA_DIR = env.path("SHARED_DATA_DIR", default=BASE_DIR.parent / "shared" / "data")
-
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,5 +1,7 @@
-"""Area boundaries from any file geopandas reads (GeoJSON, Shapefile, GeoPackage).
+"""Area boundaries from any file geopandas reads (GeoJSON, Shapefile, GeoPackage, zipped GeoJSON).
 
+Without a file, the official 2025 boundaries the repository carries in fixtures/ are read (see
+fixtures/README.md for their provenance); ``province`` then picks one province from the national file.
 Features are matched to already imported units by code. Geometry is reprojected to EPSG:4326, repaired
 when invalid (real data is messy: 57 of the national communes are invalid as shipped), trimmed to
 ~1 m precision, and stored with a simplified copy for web maps and a bounding box.
@@ -11,6 +13,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import shapely
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 from shapely.geometry.base import BaseGeometry
@@ -24,6 +27,8 @@ CODE_COLUMNS = {
     "commune": ("code", "wardCode", "ward_code", "commune_code", "ma_xa", "ma"),
     "village": ("code", "village_code", "ma_thon", "ma"),
 }
+# National files of all 34 provinces and 3,321 communes, built by scripts/build_admin_fixtures.py.
+OFFICIAL_FILES = {"province": "vn_provinces_2025.geojson.zip", "commune": "vn_communes_2025.geojson.zip"}
 CODE_WIDTH = {"province": 2, "commune": 5, "village": 0}
 # Grid for stored coordinates (~1 m) and simplification for web maps, coarser for bigger areas.
 PRECISION = 1e-5
@@ -44,6 +49,15 @@ class BoundaryReport(ImportReport):
     repaired: list[str] = field(default_factory=list)
     unmatched: list[str] = field(default_factory=list)
     outside_province: int = 0
+
+
+def official_boundaries_path(level: str) -> Path:
+    """The repository's own boundary file for a level (villages have none: communes draw them)."""
+    if level not in OFFICIAL_FILES:
+        raise ImportRejected(
+            [_("Không có ranh giới chính thức cho cấp %(level)s: hãy chỉ ra tệp.") % {"level": level}]
+        )
+    return Path(settings.BASE_DIR) / "fixtures" / OFFICIAL_FILES[level]
 
 
 def _read(path: Path) -> gpd.GeoDataFrame:
@@ -115,7 +129,7 @@ def _feature_label(number: int, code: str) -> str:
 @transaction.atomic
 def boundaries_import(
     *,
-    path: Path,
+    path: Path | None = None,
     level: str,
     code_field: str | None = None,
     province: str | None = None,
@@ -124,11 +138,13 @@ def boundaries_import(
 ) -> BoundaryReport:
     """Store boundaries; reject the whole file (nothing stored) on unreadable or unknown features.
 
+    Without ``path``, the official file of fixtures/ for the level is read.
     ``province`` keeps only that province's features (a national file for a one-province install);
     ``skip_unmatched`` stores the matched features and lists the rest instead of rejecting.
     """
     model = LEVELS[level]
-    frame = _read(Path(path))
+    path = Path(path) if path is not None else official_boundaries_path(level)
+    frame = _read(path)
     column = _code_column(frame, level, code_field)
     codes = [pad_code(value, CODE_WIDTH[level]) if value is not None else "" for value in frame[column]]
 
@@ -200,7 +216,7 @@ def boundaries_import(
                 bbox_south=south,
                 bbox_east=east,
                 bbox_north=north,
-                boundary_source=source or Path(path).name,
+                boundary_source=source or path.name,
             )
         )
     already = set(model.objects.filter(pk__in=known, geometry__isnull=False).values_list("pk", flat=True))

@@ -171,7 +171,7 @@ def demo_seed(*, province: str, households: int, seed: int, visit_share: float =
         raise ImportRejected([f"Chưa có tỉnh {province}: chạy import_units --province {province} trước."])
     services = list(Service.objects.filter(is_active=True).values_list("code", "followup_days"))
     if not services:
-        raise ImportRejected(["Chưa có danh mục dịch vụ: chạy loaddata fixtures/services.json trước."])
+        raise ImportRejected(["Chưa có danh mục dịch vụ: chạy manage.py migrate trước."])
     rng = random.Random(seed)
     report = DemoReport()
     _clear_previous_demo(province)

@@ -7,8 +7,8 @@ from field_api.models import Commune, Province
 from field_api.services.imports import ImportRejected, ImportReport
 from field_api.text import search_key
 
-# Where the package disagrees with the official list (QĐ 19/2025/QĐ-TTg, as in
-# ../shared/data/admin-units/vn_units_2025.csv and every boundary file): package code → official code.
+# Where the package disagrees with the official list (QĐ 19/2025/QĐ-TTg, as in the boundary files of
+# fixtures/, see fixtures/README.md): package code → official code.
 # vietnamadminunits 1.0.4 files Xã Ba Chẽ (Quảng Ninh) as 06970; officially it is 06978.
 CODE_CORRECTIONS = {"06970": "06978"}
 
