@@ -49,7 +49,23 @@ ERROR_DESCRIPTIONS = {
 }
 
 
+# DRF's CharField refuses a NUL character (PostgreSQL text cannot hold one), and so do the request
+# guard for URLs and the push parser: say so, so a schema-valid string is one the API accepts.
+NO_NUL = "^[^\\u0000]*$"
+
+
 class ApiSchema(AutoSchema):
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if (
+            direction == "request"
+            and isinstance(field, serializers.CharField)
+            and schema.get("type") == "string"
+            and not {"pattern", "format", "enum"} & schema.keys()
+        ):
+            schema["pattern"] = NO_NUL
+        return schema
+
     def _filter_fields(self) -> dict:
         """Fields of the view's query-parameter serializers (nested ``*FilterSerializer`` classes)."""
         if self.method != "GET":

@@ -1,7 +1,9 @@
 """Fuzzing from outside: schemathesis over the whole OpenAPI schema served at /api/schema/, against a
 real gunicorn on the PostgreSQL test database, once as each role and once anonymous, with every check
 schemathesis has (server errors, schema, status codes, content types, headers, negative and positive
-data, auth, ...). What must hold: no finding at all.
+data, auth, ...). What must hold: no finding at all. ``schemathesis.toml`` beside this file says, per
+operation and with the reason, which answers the contract prescribes where a schema cannot express a
+rule (wrong credentials are a 400; push answers bad items one by one with a 200).
 
 Generation is deterministic (``--generation-deterministic``, which keeps no example database), so CI sees the same
 inputs every run; ``FUZZ_MAX_EXAMPLES`` raises the number of cases per operation for a longer hunt.
@@ -99,6 +101,8 @@ def test_schemathesis_finds_nothing(fuzz_target, role, tmp_path):
         sys.executable,
         "-m",
         "schemathesis.cli",
+        "--config-file",
+        str(Path(__file__).with_name("schemathesis.toml")),
         "run",
         str(schema_file),
         "--url",
