@@ -113,6 +113,15 @@ def compute_village_numbers(*, village_codes: list[str], filters: CoverageFilter
 @transaction.atomic
 def coverage_refresh(*, village_codes: list[str]) -> None:
     """Recompute the rollup rows of these villages (after a push, or when missing)."""
+    # Two refreshes of one village must not finish in the wrong order and leave the older numbers:
+    # the second waits here, then reads what is committed by then. NO KEY UPDATE, not UPDATE, so the
+    # foreign-key checks of pushes inserting visits into these villages are not held up.
+    list(
+        Village.objects.select_for_update(no_key=True)
+        .filter(code__in=list(village_codes))
+        .order_by("code")
+        .values_list("code", flat=True)
+    )
     numbers = compute_village_numbers(village_codes=list(village_codes), filters=CoverageFilter())
     VillageCoverage.objects.bulk_create(
         [VillageCoverage(village_id=code, **values) for code, values in numbers.items()],
