@@ -217,11 +217,12 @@ class Boolean(Field):
 
 
 class Choice(Field):
-    __slots__ = ("choices",)
+    __slots__ = ("choices", "enum")
 
-    def __init__(self, choices, **kwargs):
+    def __init__(self, enum, **kwargs):
         super().__init__(**kwargs)
-        self.choices = frozenset(choices)
+        self.enum = enum  # a TextChoices: its values are the choices, the schema names it
+        self.choices = frozenset(enum.values)
 
     def wrong_type(self) -> str:
         return _("Phải là một trong: %(values)s.") % {"values": ", ".join(sorted(self.choices))}
@@ -321,6 +322,7 @@ class Objects(Field):
 
     def __init__(self, spec: dict[str, Field], *, max_items: int, **kwargs):
         kwargs.setdefault("nullable", True)
+        kwargs.setdefault("default", ())
         super().__init__(**kwargs)
         self.spec, self.max_items = spec, max_items
 
@@ -375,7 +377,7 @@ HOUSEHOLD_SPEC: dict[str, Field] = {
 
 HELP_SPEC: dict[str, Field] = {
     "service": Text(50, pattern=CODE_PATTERN, required=True, help="Mã dịch vụ trong /api/v1/services/"),
-    "result": Choice(HelpResult.values, required=True),
+    "result": Choice(HelpResult, required=True),
     "people": Integer(1, 50, default=1),
 }
 
@@ -386,7 +388,7 @@ VISIT_SPEC: dict[str, Field] = {
     "lat": _lat(),
     "lon": _lon(),
     "accuracy_m": Number(0, 10_000, help="Độ chính xác GPS (m)"),
-    "outcome": Choice(Outcome.values, required=True),
+    "outcome": Choice(Outcome, required=True),
     "help": Objects(
         HELP_SPEC,
         max_items=MAX_HELP_ITEMS,
