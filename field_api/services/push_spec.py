@@ -441,8 +441,13 @@ def _canonical_number(value: float | None):
     return int(value) if value is not None and value.is_integer() else value
 
 
+# One encoder for every hash: ``json.dumps`` with options builds a new one per call. Same output as
+# the first protocol version (sorted keys, str() for anything else), so stored hashes still match.
+_HASH_ENCODER = json.JSONEncoder(sort_keys=True, default=str)
+
+
 def content_hash(data: dict) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+    return hashlib.sha256(_HASH_ENCODER.encode(data).encode()).hexdigest()
 
 
 @dataclass
@@ -454,7 +459,7 @@ class HouseholdIn:
     position: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class HelpIn:
     service: str
     result: str
