@@ -4,6 +4,12 @@ A bad item is rejected with its reasons and never blocks the good ones. Sending 
 safe: same id and content → ``duplicate``; households change only from the version the phone saw
 (``base_version``), otherwise ``conflict`` with the stored record; visits never change once stored.
 
+Each item is read by its spec (services/push_spec.py): any JSON value in any field gives that item a
+field error, never an exception that costs the batch. An id sent twice in one batch is judged
+against what its first copy stored (``duplicate`` or ``conflict``), as if it came in the next push.
+A visit whose household the server has not seen is rejected with ``retry: true``: its household's
+batch may still be on the way.
+
 Concurrency: the households a push touches are locked in id order (``SELECT … FOR UPDATE``) before
 anything is read from them, so two phones (or a retry racing its original) serialize on the same door
 and the second one sees what the first stored. Inserts rely on the primary key (``insert_new``), never
@@ -206,22 +212,27 @@ class _Push:
     def _parse(self, kind: str, raw_items: list, parse, rounds: list[_Round], bucket: str) -> None:
         copies: dict[uuid.UUID, int] = {}
         for position, item in enumerate(raw_items):
-            if kind == "household" and type(item) is dict:
-                try:
-                    self.households_sent.add(HOUSEHOLD_SPEC["id"].parse(item.get("id", MISSING), None))
-                except Invalid:
-                    pass
             try:
                 parsed = parse(item, self.context)
             except Rejected as rejected:
                 self.outcomes.add(kind, position, shown_id(item), "rejected", errors=rejected.errors)
+                if kind == "household" and type(item) is dict:
+                    self._note_household_sent(item)
                 continue
+            if kind == "household":
+                self.households_sent.add(parsed.id)
             parsed.position = position
             copy = copies.get(parsed.id, 0)
             copies[parsed.id] = copy + 1
             if copy == len(rounds):
                 rounds.append(_Round())
             getattr(rounds[copy], bucket).append(parsed)
+
+    def _note_household_sent(self, item: dict) -> None:
+        try:
+            self.households_sent.add(HOUSEHOLD_SPEC["id"].parse(item.get("id", MISSING), self.context))
+        except Invalid:
+            pass  # no usable id: no visit can name it either
 
     def run(self, raw_households: list, raw_visits: list, raw_sessions: list) -> None:
         rounds: list[_Round] = [_Round()]
