@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from field_api.models import FollowUp, HelpItem, HelpResult
-from field_api.services.bulk import update_rows
+from field_api.services.bulk import insert_rows, update_rows
 
 
 @dataclass(frozen=True)
@@ -96,16 +96,16 @@ def followups_refresh(
             row = have.get(opener)
             if row is None:
                 to_create.append(
-                    FollowUp(
-                        household_id=household,
-                        service_id=service,
-                        team_id=teams.get(household),
-                        opened_by_id=opener,
-                        since=episode.since,
-                        due=_due(episode.since, due_days[service]),
-                        closed_by_id=episode.closed_by,
-                        closed_at=episode.closed_at,
-                    )
+                    {
+                        "household_id": household,
+                        "service_id": service,
+                        "team_id": teams.get(household),
+                        "opened_by_id": opener,
+                        "since": episode.since,
+                        "due": _due(episode.since, due_days[service]),
+                        "closed_by_id": episode.closed_by,
+                        "closed_at": episode.closed_at,
+                    }
                 )
             elif (row["closed_by_id"], row["closed_at"]) != (episode.closed_by, episode.closed_at):
                 # An opener is a stored visit, and visits never change: only the closing can move.
@@ -116,7 +116,8 @@ def followups_refresh(
     if to_delete:
         FollowUp.objects.filter(id__in=to_delete).delete()
     update_rows(FollowUp, to_update, ["closed_at", "closed_by"])
-    FollowUp.objects.bulk_create(to_create)
+    # Plain rows (services/bulk.py): the rows are locked through their households, nothing races us.
+    insert_rows(FollowUp, to_create)
 
 
 def _due(since: dt.datetime, days: int) -> dt.date:
