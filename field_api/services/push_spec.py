@@ -3,15 +3,16 @@
 The push parser (``household_in``, ``visit_in``, ``session_in``) and the OpenAPI components of
 ``/api/v1/sync/push/`` (field_api/apis/sync.py) are both built from the specs below, so the schema
 cannot drift from what the server accepts. A spec names the JSON type, range, length and default of
-each field; rules across fields (consent, catalogue, both coordinates or none) are the ``_check_*``
-functions, described in the fields' help texts.
+each field; rules across fields (consent, catalogue, both coordinates or none) are checked by the
+``*_in`` functions after every field has been read, and described in the fields' help texts.
 
 Every value a phone can send is judged here, whatever its JSON type: a field error for the item,
 never an exception that costs the batch. Text is NFC-normalised (a resend in another normal form
 hashes the same; lengths count characters as people see them) and must be valid Unicode (a lone
 surrogate cannot be stored or sent back). Numbers must be finite; an integral float counts as the
-integer (``12.0`` is ``12``). Instants must carry an offset and fall in a sane window, checked on the
-naive value first because converting an instant at the ends of the calendar overflows.
+integer (``12.0`` is ``12``). Instants must carry an offset and fall in a sane window, checked by
+comparison (which never overflows) before anything converts them (which can, at the ends of the
+calendar with an extreme offset).
 
 This is the hot path of a push (200 visits per batch): plain classes with ``__slots__``, type checks
 by ``type(value) is``, and messages looked up only when something fails.
