@@ -382,12 +382,15 @@ class HouseholdExit(models.Model):
 
 
 class SyncClock(models.Model):
-    """One row: the change counter on databases whose writers are serialized (SQLite).
+    """One row: the change counter on databases whose writers are serialized (SQLite), and the random
+    half of the history's epoch.
 
     PostgreSQL stamps changes with the writing transaction's id instead (see services/changes.py).
     """
 
     value = models.BigIntegerField(default=0)
+    # Names this database's change history in pull cursors (services/changes.py ``sync_epoch``).
+    epoch = models.UUIDField(default=uuid.uuid4, editable=False)
 
     def __str__(self) -> str:
         return str(self.value)

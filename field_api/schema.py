@@ -51,7 +51,7 @@ ERROR_DESCRIPTIONS = {
 
 # DRF's CharField refuses a NUL character (PostgreSQL text cannot hold one), and so do the request
 # guard for URLs and the push parser: say so, so a schema-valid string is one the API accepts.
-NO_NUL = "^[^\\u0000]*$"
+NO_NUL = "^[^\\u0000]+$"  # + not *: blank strings, where allowed, are their own alternative
 
 
 class ApiSchema(AutoSchema):
@@ -60,6 +60,7 @@ class ApiSchema(AutoSchema):
         if (
             direction == "request"
             and isinstance(field, serializers.CharField)
+            and not isinstance(field, serializers.RegexField)  # its own pattern says more
             and schema.get("type") == "string"
             and not {"pattern", "format", "enum"} & schema.keys()
         ):
@@ -98,7 +99,24 @@ class ApiSchema(AutoSchema):
                 if field.help_text:
                     parameter["description"] = str(field.help_text)
                 parameters.append(parameter)
+        for parameter in parameters:
+            field = fields.get(parameter["name"]) if parameter["in"] == "query" else None
+            if field is not None and not field.required:
+                parameter["schema"] = self._empty_means_absent(parameter["schema"])
         return parameters
+
+    @staticmethod
+    def _empty_means_absent(schema: dict) -> dict:
+        """DRF reads an optional query parameter sent empty (``?search=``) as not sent at all, so an
+        empty string is a valid value: say so, or the schema would call an accepted request invalid."""
+        if schema.get("type") != "string":
+            return schema
+        schema = {key: value for key, value in schema.items() if key != "minLength"}
+        if schema.get("pattern") == NO_NUL:
+            schema["pattern"] = "^[^\\u0000]*$"
+        elif "pattern" in schema:
+            schema["pattern"] = f"^$|{schema['pattern']}"
+        return schema
 
     def _field_limits(self, field) -> dict:
         schema = self._map_serializer_field(field, "request")

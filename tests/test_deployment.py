@@ -115,7 +115,11 @@ def test_production_uses_the_database_options_that_were_measured():
     result = _production_settings(**PRODUCTION_ENV)
     assert result.returncode == 0, result.stderr
     loaded = json.loads(result.stdout)
-    assert loaded["options"] == {"server_side_binding": True}
+    assert loaded["options"] == {
+        "server_side_binding": True,
+        # A session idle in a transaction holds every phone's pull back: PostgreSQL ends it.
+        "options": "-c idle_in_transaction_session_timeout=60s",
+    }
     # Token logout must reach every worker, and Redis away must be a cache miss, not a 500.
     assert loaded["cache"] == "backend.cache.DegradingRedisCache"
 

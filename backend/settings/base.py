@@ -84,7 +84,11 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Parameters travel separately from the SQL: a push's JSON document is not quoted into the text.
-    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True}
+    # A session idle inside a transaction holds every phone's pull back (services/changes.py): end it.
+    DATABASES["default"]["OPTIONS"] = {
+        "server_side_binding": True,
+        "options": f"-c idle_in_transaction_session_timeout={env.int('DB_IDLE_IN_TRANSACTION_TIMEOUT', default=60)}s",
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets map pages read while a push writes; a busy timeout instead of "database is locked".
     DATABASES["default"]["OPTIONS"] = {

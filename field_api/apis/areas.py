@@ -16,7 +16,7 @@ SEARCH_PARAM = OpenApiParameter(
 class CommuneListApi(APIView):
     class CommuneFilterSerializer(serializers.Serializer):
         province = serializers.RegexField(r"^\d{2}$", required=False)
-        search = serializers.CharField(required=False, allow_blank=True, max_length=100)
+        search = serializers.CharField(required=False, max_length=100)
 
     class CommuneOutputSerializer(serializers.ModelSerializer):
         class Meta:
@@ -41,7 +41,7 @@ class CommuneListApi(APIView):
 class VillageListApi(APIView):
     class VillageFilterSerializer(serializers.Serializer):
         commune = serializers.RegexField(r"^\d{5}$", required=False)
-        search = serializers.CharField(required=False, allow_blank=True, max_length=100)
+        search = serializers.CharField(required=False, max_length=100)
 
     class VillageOutputSerializer(serializers.ModelSerializer):
         class Meta:

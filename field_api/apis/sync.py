@@ -1,13 +1,19 @@
 """The phone's sync endpoints. Thin: parse, call the service, answer. Contract: API.md "Sync"."""
 
+import json
+
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import JSONParser, get_encoding
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from field_api.exceptions import ApplicationError
-from field_api.models import HelpResult, Outcome
+from field_api.models import Outcome
+from field_api.schema import ErrorSerializer
+from field_api.services import push_spec as spec
 from field_api.services.changes import Cursor
 from field_api.services.integrity import FLAG_DESCRIPTIONS
 from field_api.services.pull import MAX_LIMIT, sync_pull
@@ -16,59 +22,115 @@ from field_api.services.sync import MAX_ITEMS, sync_push
 FLAGS_DOC = "; ".join(f"`{code}`: {text}" for code, text in FLAG_DESCRIPTIONS.items())
 
 
-class PushHouseholdSerializer(serializers.Serializer):
-    id = serializers.UUIDField()
-    village = serializers.CharField(help_text="Mã thôn, ví dụ 21025-01")
-    label = serializers.CharField(max_length=200)
-    head_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
-    phone = serializers.CharField(required=False, allow_blank=True, max_length=20)
-    members = serializers.IntegerField(min_value=1, max_value=50)
-    working_age = serializers.IntegerField(min_value=0, max_value=50)
-    lat = serializers.FloatField(required=False, allow_null=True)
-    lon = serializers.FloatField(required=False, allow_null=True)
-    consent = serializers.BooleanField(help_text="Hộ đồng ý lưu tên và số điện thoại (Nghị định 13/2023)")
-    base_version = serializers.IntegerField(
-        allow_null=True, help_text="Phiên bản điện thoại đã thấy; null khi tạo mới"
-    )
+class PushJSONParser(JSONParser):
+    """JSON as phones really send it, judged item by item rather than as a whole batch.
+
+    ``NaN``/``Infinity`` and integers past Python's 4300-digit limit would fail the whole body (400,
+    retried forever); here they reach their item, which is rejected naming the field. Nesting too
+    deep for the parser is a 400, never a 500.
+    """
+
+    strict = False
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        encoding = get_encoding(parser_context or {})
+        try:
+            text = stream.read().decode(encoding)
+        except UnicodeDecodeError as error:
+            raise ParseError(
+                _("Thân yêu cầu không phải văn bản %(encoding)s.") % {"encoding": encoding}
+            ) from error
+        try:
+            try:
+                return json.loads(text)
+            except ValueError as error:
+                if "digits" not in str(error):
+                    raise
+                return json.loads(text, parse_int=_bounded_int)
+        except ValueError as error:
+            raise ParseError(_("JSON không hợp lệ: %(error)s") % {"error": error}) from error
+        except RecursionError as error:
+            raise ParseError(_("JSON lồng nhau quá sâu.")) from error
 
 
-class PushHelpSerializer(serializers.Serializer):
-    service = serializers.CharField(help_text="Mã dịch vụ trong /api/v1/services/")
-    result = serializers.ChoiceField(choices=HelpResult.choices)
-    people = serializers.IntegerField(min_value=1, max_value=50)
+def _bounded_int(digits: str) -> int | float:
+    # Past any range a field allows: the item is rejected there, the rest of the batch is kept.
+    if len(digits.lstrip("-")) > 4000:
+        return float("-inf") if digits.startswith("-") else float("inf")
+    return int(digits)
 
 
-class PushVisitSerializer(serializers.Serializer):
-    id = serializers.UUIDField()
-    household = serializers.UUIDField()
-    visited_at = serializers.DateTimeField()
-    lat = serializers.FloatField(required=False, allow_null=True)
-    lon = serializers.FloatField(required=False, allow_null=True)
-    accuracy_m = serializers.FloatField(required=False, allow_null=True)
-    outcome = serializers.ChoiceField(choices=Outcome.choices)
-    help = PushHelpSerializer(many=True, required=False)
-    notes = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+def _schema_field(spec_field: spec.Field) -> serializers.Field:
+    """The OpenAPI face of one spec field: same type, range, length, default and nullability."""
+    common = {"required": spec_field.required, "help_text": spec_field.help or None}
+    if spec_field.nullable:
+        common["allow_null"] = True
+    if not spec_field.required and spec_field.default not in (None, (), ""):
+        common["default"] = spec_field.default
+        common.pop("required")
+    if isinstance(spec_field, spec.Text):
+        text = {"max_length": spec_field.max_length, "allow_blank": not spec_field.required}
+        if spec_field.pattern is not None:
+            return serializers.RegexField(spec_field.pattern.pattern, **text, **common)
+        return serializers.CharField(**text, **common)
+    if isinstance(spec_field, spec.Integer):
+        return serializers.IntegerField(min_value=spec_field.low, max_value=spec_field.high, **common)
+    if isinstance(spec_field, spec.Number):
+        return serializers.FloatField(min_value=spec_field.low, max_value=spec_field.high, **common)
+    if isinstance(spec_field, spec.Boolean):
+        return serializers.BooleanField(**common)
+    if isinstance(spec_field, spec.Choice):
+        return serializers.ChoiceField(choices=spec_field.enum.choices, **common)
+    if isinstance(spec_field, spec.Uuid):
+        return serializers.UUIDField(**common)
+    if isinstance(spec_field, spec.Moment):
+        return serializers.DateTimeField(**common)
+    if isinstance(spec_field, spec.Codes):
+        child = _schema_field(spec_field.code)
+        return serializers.ListField(
+            child=child, min_length=spec_field.min_items, max_length=spec_field.max_items, **common
+        )
+    if isinstance(spec_field, spec.Objects):
+        nested = _spec_serializer(SPEC_NAMES[id(spec_field.spec)], spec_field.spec)
+        return serializers.ListField(child=nested(), max_length=spec_field.max_items, **common)
+    raise TypeError(f"no schema for {type(spec_field).__name__}")
 
 
-class PushGroupSessionSerializer(serializers.Serializer):
+def _spec_serializer(name: str, item_spec: dict) -> type[serializers.Serializer]:
+    """A serializer class used only to document a spec (push never runs a serializer per item)."""
+    if name not in _SERIALIZERS:
+        fields = {field_name: _schema_field(spec_field) for field_name, spec_field in item_spec.items()}
+        _SERIALIZERS[name] = type(name, (serializers.Serializer,), fields)
+    return _SERIALIZERS[name]
+
+
+_SERIALIZERS: dict[str, type] = {}
+SPEC_NAMES = {id(spec.HELP_SPEC): "PushHelpSerializer"}
+PushHouseholdSerializer = _spec_serializer("PushHouseholdSerializer", spec.HOUSEHOLD_SPEC)
+PushVisitSerializer = _spec_serializer("PushVisitSerializer", spec.VISIT_SPEC)
+PushGroupSessionSerializer = _spec_serializer("PushGroupSessionSerializer", spec.SESSION_SPEC)
+
+
+class PushSerializer(serializers.Serializer):
+    device_id = _schema_field(spec.ENVELOPE_SPEC["device_id"])
+    households = PushHouseholdSerializer(many=True, required=False, allow_null=True)
+    visits = PushVisitSerializer(many=True, required=False, allow_null=True)
+    group_sessions = PushGroupSessionSerializer(many=True, required=False, allow_null=True)
+
+
+class PulledHouseholdSerializer(serializers.Serializer):
+    """A household as pull and ``current`` send it (field_api.services.sync.household_as_record)."""
+
     id = serializers.UUIDField()
     village = serializers.CharField()
-    held_at = serializers.DateTimeField()
-    services = serializers.ListField(child=serializers.CharField())
-    attendees = serializers.IntegerField(min_value=1, max_value=2000)
-    lat = serializers.FloatField(required=False, allow_null=True)
-    lon = serializers.FloatField(required=False, allow_null=True)
-
-
-class PushRequestSerializer(serializers.Serializer):
-    device_id = serializers.CharField(required=False, max_length=100)
-    households = PushHouseholdSerializer(many=True, required=False)
-    visits = PushVisitSerializer(many=True, required=False)
-    group_sessions = PushGroupSessionSerializer(many=True, required=False)
-
-
-class PulledHouseholdSerializer(PushHouseholdSerializer):
-    base_version = None
+    label = serializers.CharField(allow_blank=True, help_text="Trống với vai trò không được xem")
+    head_name = serializers.CharField(allow_blank=True)
+    phone = serializers.CharField(allow_blank=True)
+    members = serializers.IntegerField()
+    working_age = serializers.IntegerField()
+    lat = serializers.FloatField(allow_null=True)
+    lon = serializers.FloatField(allow_null=True)
+    consent = serializers.BooleanField()
     version = serializers.IntegerField()
     moved = serializers.BooleanField()
     last_visited_at = serializers.DateTimeField(allow_null=True)
@@ -85,6 +147,10 @@ class PushResultSerializer(serializers.Serializer):
         child=serializers.CharField(), required=False, help_text=f"Cảnh báo: {FLAGS_DOC}"
     )
     errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
+    retry = serializers.BooleanField(
+        required=False,
+        help_text="Chỉ khi bị từ chối vì hộ chưa đến máy chủ: giữ mục trong hàng đợi, gửi lại sau khi gửi hộ",
+    )
     current = PulledHouseholdSerializer(required=False, help_text="Bản ghi đang lưu, khi xung đột")
 
 
@@ -106,17 +172,36 @@ class PullResponseSerializer(serializers.Serializer):
     followups = FollowUpSerializer(many=True, help_text="Đầy đủ các việc cần theo dõi đang mở, ở trang cuối")
     cursor = serializers.CharField()
     has_more = serializers.BooleanField()
+    held_back = serializers.BooleanField(
+        help_text="Một giao dịch dài đang giữ các thay đổi mới lại: kéo lại sau ít giây"
+    )
+
+
+def _errors(**descriptions: str) -> dict:
+    return {
+        int(code): OpenApiResponse(response=ErrorSerializer, description=text)
+        for code, text in descriptions.items()
+    }
 
 
 class PushApi(APIView):
+    parser_classes = [PushJSONParser]
+
     @extend_schema(
         operation_id="sync_push",
-        request=PushRequestSerializer,
+        request={"application/json": PushSerializer},
         responses={
             200: PushResponseSerializer,
-            400: OpenApiResponse(description="Thân yêu cầu sai cấu trúc"),
-            403: OpenApiResponse(description="Vai trò không gửi dữ liệu thực địa"),
-            413: OpenApiResponse(description=f"Quá {MAX_ITEMS} mục; không có gì được lưu"),
+            **_errors(
+                **{
+                    "400": "Thân yêu cầu sai cấu trúc (device_id, các danh sách); từng mục sai thì ở 200",
+                    "401": "Thiếu hoặc sai token",
+                    "403": "Vai trò không gửi dữ liệu thực địa",
+                    "413": f"Quá {MAX_ITEMS} mục hoặc thân quá lớn; không có gì được lưu",
+                    "415": "Chỉ nhận application/json",
+                    "429": "Gửi quá nhiều; thử lại sau",
+                }
+            ),
         },
         summary="Gửi dữ liệu ghi ngoại tuyến (hộ, lượt thăm, buổi hướng dẫn)",
         description="Mỗi mục có kết quả riêng; gửi lại bao nhiêu lần cũng không bị trùng. " + FLAGS_DOC,
@@ -127,16 +212,27 @@ class PushApi(APIView):
 
 class PullApi(APIView):
     class PullFilterSerializer(serializers.Serializer):
-        cursor = serializers.CharField(required=False, allow_blank=True)
+        cursor = serializers.CharField(required=False, allow_blank=True, max_length=200)
         limit = serializers.IntegerField(required=False, min_value=1, max_value=MAX_LIMIT, default=MAX_LIMIT)
 
     @extend_schema(
         operation_id="sync_pull",
         parameters=[
             OpenApiParameter("cursor", str, description="Con trỏ từ lần kéo trước; bỏ trống để lấy tất cả"),
-            OpenApiParameter("limit", int, description=f"Tối đa {MAX_LIMIT}"),
+            OpenApiParameter("limit", int, description=f"Từ 1 đến {MAX_LIMIT} (mặc định {MAX_LIMIT})"),
         ],
-        responses={200: PullResponseSerializer},
+        responses={
+            200: PullResponseSerializer,
+            **_errors(
+                **{
+                    "400": "cursor hoặc limit không hợp lệ",
+                    "401": "Thiếu hoặc sai token",
+                    "403": "Chỉ điện thoại của tổ và lãnh đạo xã mới kéo dữ liệu hộ",
+                    "410": "Con trỏ thuộc bản dữ liệu khác: bỏ con trỏ, kéo lại từ đầu",
+                    "429": "Kéo quá nhiều; thử lại sau",
+                }
+            ),
+        },
         summary="Lấy các thay đổi trong phạm vi từ con trỏ",
     )
     def get(self, request):

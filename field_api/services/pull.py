@@ -4,16 +4,25 @@ Two ordered streams share one cursor: household changes (``Household.change_seq`
 leaving the scope (``HouseholdExit``). Both are ordered by (stamp, id) and cut at the read horizon
 (see services/changes.py), so paging never skips or repeats a change while other phones push.
 Open follow-ups come complete on the last page: the phone replaces its list.
+
+Pull is for the phones of teams and commune leaders only (``Scope.works_in_field``): province
+officers and admins read aggregates; a pull would hand them every household's location, size and
+outcomes as one dump. Cursors name the change
+history they belong to; one from another history answers 410 (start over). ``held_back`` says a long
+transaction is holding the horizon back, so the phone should pull again soon.
 """
 
 from types import SimpleNamespace
 
 from django.db.models import F, QuerySet
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan
+from django.utils.translation import gettext as _
+from rest_framework import status
 
+from field_api.exceptions import ApplicationError
 from field_api.scope import Scope
 from field_api.selectors import followups_for, household_exits_for, households_for
-from field_api.services.changes import Cursor, read_horizon
+from field_api.services.changes import Cursor, Horizon, pull_horizon, sync_epoch
 from field_api.services.sync import RECORD_FIELDS, household_as_record
 
 MAX_LIMIT = 500
@@ -31,8 +40,29 @@ def _after(queryset: QuerySet, cursor: Cursor, horizon: int | None, id_field: st
     return queryset.order_by("change_seq", id_field)
 
 
+def _check_cursor(cursor: Cursor, *, epoch: str, horizon: Horizon) -> None:
+    """A cursor from another history (a restore into another cluster) or ahead of the clock would
+    silently match nothing: tell the phone to drop it and pull everything again (410 Gone)."""
+    foreign = cursor.epoch is not None and cursor.epoch != epoch
+    if foreign or cursor.stamp >= horizon.next_stamp:
+        raise ApplicationError(
+            _("Con trỏ đồng bộ thuộc một bản dữ liệu khác."),
+            errors={"cursor": [_("Bỏ con trỏ này và kéo lại toàn bộ từ đầu (không gửi cursor).")]},
+            status_code=status.HTTP_410_GONE,
+        )
+
+
 def sync_pull(*, scope: Scope, cursor: Cursor, limit: int = MAX_LIMIT) -> dict:
-    horizon = read_horizon()
+    if not scope.works_in_field:
+        raise ApplicationError(
+            _("Chỉ điện thoại của tổ và lãnh đạo xã mới kéo dữ liệu hộ."),
+            status_code=status.HTTP_403_FORBIDDEN,
+        )
+    clock = pull_horizon()
+    epoch = sync_epoch()
+    if cursor.stamp or cursor.epoch:
+        _check_cursor(cursor, epoch=epoch, horizon=clock)
+    horizon = clock.limit
     # Plain rows, not model instances: a 500-household page is the phone's daily download.
     households = [
         SimpleNamespace(**row)
@@ -59,13 +89,14 @@ def sync_pull(*, scope: Scope, cursor: Cursor, limit: int = MAX_LIMIT) -> dict:
     ]
     present = {record["id"] for record in changed}
     removed = [str(item) for _key, kind, item in page if kind == "exit" and str(item) not in present]
-    next_cursor = Cursor(*page[-1][0]) if page else cursor
+    next_cursor = Cursor(*page[-1][0], epoch) if page else Cursor(cursor.stamp, cursor.id, epoch)
     answer = {
         "households": changed,
         "removed": removed,
         "followups": [],
         "cursor": next_cursor.encode(),
         "has_more": has_more,
+        "held_back": clock.held_back,
     }
     if not has_more:
         answer["followups"] = [

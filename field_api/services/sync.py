@@ -4,15 +4,18 @@ A bad item is rejected with its reasons and never blocks the good ones. Sending 
 safe: same id and content → ``duplicate``; households change only from the version the phone saw
 (``base_version``), otherwise ``conflict`` with the stored record; visits never change once stored.
 
+Each item is read by its spec (services/push_spec.py): any JSON value in any field gives that item a
+field error, never an exception that costs the batch. An id sent twice in one batch is judged
+against what its first copy stored (``duplicate`` or ``conflict``), as if it came in the next push.
+A visit whose household the server has not seen is rejected with ``retry: true``: its household's
+batch may still be on the way.
+
 Concurrency: the households a push touches are locked in id order (``SELECT … FOR UPDATE``) before
 anything is read from them, so two phones (or a retry racing its original) serialize on the same door
 and the second one sees what the first stored. Inserts rely on the primary key (``insert_new``), never
 on a check followed by an insert. Lookups are one query per kind per batch; writes are bulk.
 """
 
-import datetime as dt
-import hashlib
-import json
 import uuid
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -24,7 +27,6 @@ from rest_framework import status
 
 from field_api.exceptions import ApplicationError
 from field_api.models import (
-    FollowUp,
     GroupSession,
     HelpItem,
     HelpResult,
@@ -39,15 +41,26 @@ from field_api.selectors import villages_for
 from field_api.services import integrity
 from field_api.services.bulk import insert_new, insert_rows, model_rows, update_rows
 from field_api.services.changes import change_stamp
+from field_api.services.followups import followups_refresh
+from field_api.services.push_spec import (
+    ENVELOPE_SPEC,
+    HOUSEHOLD_SPEC,
+    MISSING,
+    Context,
+    HouseholdIn,
+    Invalid,
+    Rejected,
+    SessionIn,
+    VisitIn,
+    household_in,
+    session_in,
+    shown_id,
+    visit_in,
+)
 from field_api.signals import announce_field_records_stored
 from field_api.text import search_key
 
 MAX_ITEMS = 500
-# Mainland, Côn Đảo, Phú Quốc, Hoàng Sa and Trường Sa all fall inside this box.
-LAT_RANGE = (6.0, 23.5)
-LON_RANGE = (102.0, 117.5)
-OUTCOMES = {choice.value for choice in Outcome}
-RESULTS = {choice.value for choice in HelpResult}
 HOUSEHOLD_FIELDS = (
     "village",
     "label",
@@ -73,250 +86,7 @@ RECORD_FIELDS = (
 # What a push reads of the households it locks: the record, and the hash that spots a resend.
 # Plain rows, not model instances: a push of 200 visits locks 200 households.
 LOCKED_FIELDS = (*RECORD_FIELDS, "content_hash")
-
-
-class Rejected(Exception):
-    def __init__(self, errors: dict[str, list[str]]):
-        super().__init__(errors)
-        self.errors = errors
-
-
-def _fail(field_name: str, message: str):
-    raise Rejected({field_name: [message]})
-
-
-# --- reading the phone's JSON, one field at a time -------------------------------------------------
-
-
-def _uuid(item: dict, name: str) -> uuid.UUID:
-    value = item.get(name)
-    try:
-        return uuid.UUID(str(value))
-    except (ValueError, TypeError, AttributeError):
-        _fail(name, _("Phải là một UUID."))
-
-
-def _text(item: dict, name: str, max_length: int, *, required: bool = False) -> str:
-    value = item.get(name, "")
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        _fail(name, _("Phải là chuỗi ký tự."))
-    value = value.strip()
-    if "\x00" in value:  # PostgreSQL text cannot hold it; a phone that sends it has a bug
-        _fail(name, _("Không được chứa ký tự NUL."))
-    if required and not value:
-        _fail(name, _("Trường này là bắt buộc."))
-    if len(value) > max_length:
-        _fail(name, _("Tối đa %(count)d ký tự.") % {"count": max_length})
-    return value
-
-
-def _int(item: dict, name: str, low: int, high: int, *, default: int | None = None) -> int:
-    value = item.get(name, default)
-    if value is None or isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
-        _fail(name, _("Phải là số nguyên."))
-    if not low <= value <= high:
-        _fail(name, _("Phải từ %(low)d đến %(high)d.") % {"low": low, "high": high})
-    return int(value)
-
-
-def _coordinates(item: dict) -> tuple[float | None, float | None]:
-    lat, lon = item.get("lat"), item.get("lon")
-    if lat is None and lon is None:
-        return None, None
-    for name, value, (low, high) in (("lat", lat, LAT_RANGE), ("lon", lon, LON_RANGE)):
-        if value is None or isinstance(value, bool) or not isinstance(value, int | float):
-            _fail(name, _("Phải là số (độ thập phân)."))
-        if not low <= value <= high:
-            _fail(name, _("Tọa độ nằm ngoài lãnh thổ Việt Nam."))
-    return float(lat), float(lon)
-
-
-def _moment(item: dict, name: str) -> dt.datetime:
-    value = item.get(name)
-    try:
-        moment = dt.datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        _fail(name, _("Phải là thời điểm ISO 8601 có múi giờ, ví dụ 2026-11-20T09:15:00+07:00."))
-    if moment.tzinfo is None:
-        _fail(name, _("Thiếu múi giờ (ví dụ +07:00)."))
-    return moment
-
-
-def _content_hash(data: dict) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
-
-
-@dataclass
-class HouseholdIn:
-    id: uuid.UUID
-    base_version: int | None
-    fields: dict
-    content_hash: str
-
-
-@dataclass
-class HelpIn:
-    service: str
-    result: str
-    people: int
-
-
-@dataclass
-class VisitIn:
-    id: uuid.UUID
-    household: uuid.UUID
-    visited_at: dt.datetime
-    lat: float | None
-    lon: float | None
-    accuracy_m: float | None
-    outcome: str
-    notes: str
-    help: list[HelpIn]
-    content_hash: str
-
-
-@dataclass
-class SessionIn:
-    id: uuid.UUID
-    village: str
-    held_at: dt.datetime
-    services: list[str]
-    attendees: int
-    lat: float | None
-    lon: float | None
-    content_hash: str
-
-
-def _household_in(item: dict) -> HouseholdIn:
-    household_id = _uuid(item, "id")
-    members = _int(item, "members", 1, 50, default=1)
-    working_age = _int(item, "working_age", 0, 50, default=0)
-    if working_age > members:
-        _fail("working_age", _("Không được lớn hơn số nhân khẩu."))
-    lat, lon = _coordinates(item)
-    consent = item.get("consent", False)
-    if not isinstance(consent, bool):
-        _fail("consent", _("Phải là true hoặc false."))
-    head_name = _text(item, "head_name", 150)
-    phone = _text(item, "phone", 20)
-    if phone and not phone.replace("+", "", 1).replace(" ", "").isdigit():
-        _fail("phone", _("Số điện thoại chỉ gồm chữ số."))
-    if (head_name or phone) and not consent:
-        # Decree 13/2023: names and phones only with the household's consent.
-        _fail("consent", _("Cần hộ đồng ý (consent) mới được lưu tên và số điện thoại."))
-    base_version = item.get("base_version")
-    if base_version is not None and (isinstance(base_version, bool) or not isinstance(base_version, int)):
-        _fail("base_version", _("Phải là số nguyên hoặc null."))
-    village = _text(item, "village", 16, required=True)
-    fields = {
-        "village": village,
-        "label": _text(item, "label", 200, required=True),
-        "head_name": head_name,
-        "phone": phone,
-        "members": members,
-        "working_age": working_age,
-        "lat": lat,
-        "lon": lon,
-        "consent": consent,
-    }
-    return HouseholdIn(household_id, base_version, fields, _content_hash(fields))
-
-
-def _visit_in(item: dict, services: dict[str, int]) -> VisitIn:
-    visit_id = _uuid(item, "id")
-    household = _uuid(item, "household")
-    visited_at = _moment(item, "visited_at")
-    lat, lon = _coordinates(item)
-    accuracy = item.get("accuracy_m")
-    if accuracy is not None and (
-        isinstance(accuracy, bool) or not isinstance(accuracy, int | float) or not 0 <= accuracy <= 10_000
-    ):
-        _fail("accuracy_m", _("Phải là số mét từ 0 đến 10000, hoặc null."))
-    outcome = item.get("outcome")
-    if outcome not in OUTCOMES:
-        _fail("outcome", _("Phải là một trong: %(values)s.") % {"values": ", ".join(sorted(OUTCOMES))})
-    notes = _text(item, "notes", 2000)
-    raw_help = item.get("help") or []
-    if not isinstance(raw_help, list) or len(raw_help) > 20:
-        _fail("help", _("Phải là danh sách tối đa 20 nội dung hỗ trợ."))
-    if raw_help and outcome != Outcome.MET:
-        _fail("help", _("Chỉ ghi nội dung hỗ trợ khi gặp được hộ (outcome = met)."))
-    help_items = []
-    seen = set()
-    for index, entry in enumerate(raw_help):
-        if not isinstance(entry, dict):
-            _fail(f"help[{index}]", _("Phải là một đối tượng."))
-        service = entry.get("service")
-        if service not in services:
-            _fail(
-                f"help[{index}].service", _('Dịch vụ "%(code)s" không có trong danh mục.') % {"code": service}
-            )
-        if service in seen:
-            _fail(f"help[{index}].service", _("Dịch vụ lặp lại trong cùng lượt thăm."))
-        seen.add(service)
-        result = entry.get("result")
-        if result not in RESULTS:
-            _fail(
-                f"help[{index}].result",
-                _("Phải là một trong: %(values)s.") % {"values": ", ".join(sorted(RESULTS))},
-            )
-        try:
-            people = _int(entry, "people", 1, 50, default=1)
-        except Rejected as rejected:
-            raise Rejected({f"help[{index}].people": rejected.errors["people"]}) from rejected
-        help_items.append(HelpIn(service, result, people))
-    content = {
-        "household": str(household),
-        "visited_at": visited_at.astimezone(dt.UTC).isoformat(),
-        "lat": lat,
-        "lon": lon,
-        "accuracy_m": accuracy,
-        "outcome": outcome,
-        "notes": notes,
-        "help": sorted((h.service, h.result, h.people) for h in help_items),
-    }
-    return VisitIn(
-        visit_id,
-        household,
-        visited_at,
-        lat,
-        lon,
-        accuracy,
-        outcome,
-        notes,
-        help_items,
-        _content_hash(content),
-    )
-
-
-def _session_in(item: dict, services: dict[str, int]) -> SessionIn:
-    session_id = _uuid(item, "id")
-    village = _text(item, "village", 16, required=True)
-    held_at = _moment(item, "held_at")
-    codes = item.get("services")
-    if not isinstance(codes, list) or not codes:
-        _fail("services", _("Phải là danh sách mã dịch vụ, ít nhất một."))
-    unknown = [code for code in codes if code not in services]
-    if unknown:
-        _fail(
-            "services",
-            _("Dịch vụ không có trong danh mục: %(codes)s.") % {"codes": ", ".join(map(str, unknown))},
-        )
-    attendees = _int(item, "attendees", 1, 2000)
-    lat, lon = _coordinates(item)
-    content = {
-        "village": village,
-        "held_at": held_at.astimezone(dt.UTC).isoformat(),
-        "services": sorted(codes),
-        "attendees": attendees,
-        "lat": lat,
-        "lon": lon,
-    }
-    return SessionIn(
-        session_id, village, held_at, sorted(set(codes)), attendees, lat, lon, _content_hash(content)
-    )
+KINDS = ("household", "visit", "group_session")
 
 
 # --- results -------------------------------------------------------------------------------------
@@ -324,10 +94,17 @@ def _session_in(item: dict, services: dict[str, int]) -> SessionIn:
 
 @dataclass
 class Outcomes:
-    results: list[dict] = field(default_factory=list)
+    """One result per item sent, answered in the order sent (households, visits, then sessions)."""
 
-    def add(self, kind: str, item_id, state: str, **extra):
-        self.results.append({"type": kind, "id": str(item_id), "status": state, **extra})
+    results: list[tuple[tuple[int, int], dict]] = field(default_factory=list)
+
+    def add(self, kind: str, position: int, item_id, state: str, **extra):
+        self.results.append(
+            ((KINDS.index(kind), position), {"type": kind, "id": str(item_id), "status": state, **extra})
+        )
+
+    def in_order(self) -> list[dict]:
+        return [result for _key, result in sorted(self.results, key=lambda pair: pair[0])]
 
 
 def household_as_record(household: Household, *, with_identity: bool = True) -> dict:
@@ -351,11 +128,25 @@ def household_as_record(household: Household, *, with_identity: bool = True) -> 
     }
 
 
-def _item_id(item) -> str:
-    return str(item.get("id")) if isinstance(item, dict) else ""
-
-
 # --- the push ------------------------------------------------------------------------------------
+
+
+def _envelope_errors(payload: dict) -> tuple[dict, str, dict]:
+    """The batch's own fields: three lists (absent or null = empty) and the device name."""
+    lists, errors = {}, {}
+    for name in ("households", "visits", "group_sessions"):
+        value = payload.get(name)
+        if value is None:
+            value = []
+        elif type(value) is not list:
+            errors[name] = [_("Phải là một danh sách.")]
+        lists[name] = value
+    device_id = ""
+    try:
+        device_id = ENVELOPE_SPEC["device_id"].parse(payload.get("device_id", MISSING), None)
+    except Invalid as invalid:
+        errors["device_id"] = [invalid.message]
+    return lists, device_id, errors
 
 
 def sync_push(*, user: User, payload: dict) -> dict:
@@ -363,21 +154,12 @@ def sync_push(*, user: User, payload: dict) -> dict:
         raise ApplicationError(
             _("Vai trò này không gửi dữ liệu thực địa."), status_code=status.HTTP_403_FORBIDDEN
         )
-    if not isinstance(payload, dict):
+    if type(payload) is not dict:
         raise ApplicationError(
             _("Dữ liệu gửi lên không hợp lệ."),
             errors={"non_field_errors": [_("Phải là một đối tượng JSON.")]},
         )
-    lists = {}
-    errors = {}
-    for name in ("households", "visits", "group_sessions"):
-        value = payload.get(name) or []
-        if not isinstance(value, list):
-            errors[name] = [_("Phải là một danh sách.")]
-        lists[name] = value
-    device_id = payload.get("device_id", "")
-    if not isinstance(device_id, str) or len(device_id) > 100 or "\x00" in device_id:
-        errors["device_id"] = [_("Phải là chuỗi tối đa 100 ký tự.")]
+    lists, device_id, errors = _envelope_errors(payload)
     if errors:
         raise ApplicationError(_("Dữ liệu gửi lên không hợp lệ."), errors=errors)
     total = sum(len(items) for items in lists.values())
@@ -391,7 +173,17 @@ def sync_push(*, user: User, payload: dict) -> dict:
     with transaction.atomic():
         push = _Push(user=user, device_id=device_id)
         push.run(lists["households"], lists["visits"], lists["group_sessions"])
-    return {"results": push.outcomes.results, "server_time": timezone.localtime().isoformat()}
+    return {"results": push.outcomes.in_order(), "server_time": timezone.localtime().isoformat()}
+
+
+@dataclass
+class _Round:
+    """Items applied together. An id sent twice in one batch goes to the next round, so the repeat
+    is judged against what its first copy stored, exactly as if it had come in the next push."""
+
+    households: list[HouseholdIn] = field(default_factory=list)
+    visits: list[VisitIn] = field(default_factory=list)
+    sessions: list[SessionIn] = field(default_factory=list)
 
 
 class _Push:
@@ -402,38 +194,51 @@ class _Push:
         self.now_text = self.now.isoformat()
         self.outcomes = Outcomes()
         self.services = dict(Service.objects.filter(is_active=True).values_list("code", "followup_days"))
+        self.context = Context(now=self.now, services=self.services)
         self.stamp: int | None = None
         self.changed_villages: set[str] = set()
         self.new_visit_ids: list[str] = []
+        # Households named by this push's own household items, whether or not they were accepted.
+        self.households_sent: set[uuid.UUID] = set()
 
     def _stamp(self) -> int:
         if self.stamp is None:
             self.stamp = change_stamp()
         return self.stamp
 
+    def _parse(self, kind: str, raw_items: list, parse, rounds: list[_Round], bucket: str) -> None:
+        copies: dict[uuid.UUID, int] = {}
+        for position, item in enumerate(raw_items):
+            try:
+                parsed = parse(item, self.context)
+            except Rejected as rejected:
+                self.outcomes.add(kind, position, shown_id(item), "rejected", errors=rejected.errors)
+                if kind == "household" and type(item) is dict:
+                    self._note_household_sent(item)
+                continue
+            if kind == "household":
+                self.households_sent.add(parsed.id)
+            parsed.position = position
+            copy = copies.get(parsed.id, 0)
+            copies[parsed.id] = copy + 1
+            if copy == len(rounds):
+                rounds.append(_Round())
+            getattr(rounds[copy], bucket).append(parsed)
+
+    def _note_household_sent(self, item: dict) -> None:
+        try:
+            self.households_sent.add(HOUSEHOLD_SPEC["id"].parse(item.get("id", MISSING), self.context))
+        except Invalid:
+            pass  # no usable id: no visit can name it either
+
     def run(self, raw_households: list, raw_visits: list, raw_sessions: list) -> None:
-        households, visits, sessions = [], [], []
-        parsed_ids: set = set()
-        for kind, raw_items, parse, bucket in (
-            ("household", raw_households, _household_in, households),
-            ("visit", raw_visits, lambda item: _visit_in(item, self.services), visits),
-            ("group_session", raw_sessions, lambda item: _session_in(item, self.services), sessions),
-        ):
-            for item in raw_items:
-                try:
-                    if not isinstance(item, dict):
-                        raise Rejected({"non_field_errors": [_("Phải là một đối tượng JSON.")]})
-                    parsed = parse(item)
-                except Rejected as rejected:
-                    self.outcomes.add(kind, _item_id(item), "rejected", errors=rejected.errors)
-                    continue
-                if (kind, parsed.id) in parsed_ids:
-                    self.outcomes.add(
-                        kind, parsed.id, "rejected", errors={"id": [_("Id lặp lại trong cùng lần gửi.")]}
-                    )
-                    continue
-                parsed_ids.add((kind, parsed.id))
-                bucket.append(parsed)
+        rounds: list[_Round] = [_Round()]
+        self._parse("household", raw_households, household_in, rounds, "households")
+        self._parse("visit", raw_visits, visit_in, rounds, "visits")
+        self._parse("group_session", raw_sessions, session_in, rounds, "sessions")
+        households = [h for r in rounds for h in r.households]
+        visits = [v for r in rounds for v in r.visits]
+        sessions = [s for r in rounds for s in r.sessions]
 
         # Lock every household this push reads or writes, in id order (no deadlocks between pushes).
         household_ids = sorted({h.id for h in households} | {v.household for v in visits})
@@ -446,9 +251,10 @@ class _Push:
             .filter(code__in=wanted_villages)
             .only("code", "commune_id", "team_id")
         }
-        self._apply_households(households)
-        self._apply_visits(visits)
-        self._apply_sessions(sessions)
+        for batch in rounds:
+            self._apply_households(batch.households)
+            self._apply_visits(batch.visits)
+            self._apply_sessions(batch.sessions)
         if self.changed_villages:
             announce_field_records_stored(village_codes=self.changed_villages, visit_ids=self.new_visit_ids)
 
@@ -484,6 +290,7 @@ class _Push:
             if item.fields["village"] not in self.villages:
                 self.outcomes.add(
                     "household",
+                    item.position,
                     item.id,
                     "rejected",
                     errors={"village": [_("Thôn không thuộc phạm vi của bạn.")]},
@@ -503,7 +310,7 @@ class _Push:
             if item.id in created:
                 self.stored[item.id] = self._as_stored(new_rows[item.id])
                 self.changed_villages.add(item.fields["village"])
-                self.outcomes.add("household", item.id, "created", version=1)
+                self.outcomes.add("household", item.position, item.id, "created", version=1)
             else:
                 self._classify_existing_household(item, self.stored[item.id], to_update)
         self._write_household_updates(to_update)
@@ -513,13 +320,22 @@ class _Push:
     ) -> None:
         if stored.village_id not in self.villages:
             self.outcomes.add(
-                "household", item.id, "rejected", errors={"id": [_("Hộ không thuộc các thôn của bạn.")]}
+                "household",
+                item.position,
+                item.id,
+                "rejected",
+                errors={"id": [_("Hộ không thuộc các thôn của bạn.")]},
             )
         elif stored.content_hash == item.content_hash:
-            self.outcomes.add("household", item.id, "duplicate", version=stored.version)
+            self.outcomes.add("household", item.position, item.id, "duplicate", version=stored.version)
         elif item.base_version is None or item.base_version != stored.version:
             self.outcomes.add(
-                "household", item.id, "conflict", version=stored.version, current=household_as_record(stored)
+                "household",
+                item.position,
+                item.id,
+                "conflict",
+                version=stored.version,
+                current=household_as_record(stored),
             )
         else:
             to_update.append((item, stored))
@@ -551,7 +367,7 @@ class _Push:
             rows.append(row)
             self.stored[item.id] = self._as_stored(row)
             self.changed_villages.add(row.village_id)
-            self.outcomes.add("household", item.id, "updated", version=row.version)
+            self.outcomes.add("household", item.position, item.id, "updated", version=row.version)
         # The rows are locked, so the version cannot have moved since we compared it.
         update_rows(
             Household,
@@ -575,16 +391,18 @@ class _Push:
         accepted = []
         for item in items:
             household = self.stored.get(item.household)
-            if household is None or household.village_id not in self.villages:
-                # Unknown and out-of-scope look the same: nothing leaks about other teams' households.
+            if household is None:
+                self._reject_unknown_household(item)
+            elif household.village_id not in self.villages:
                 self.outcomes.add(
                     "visit",
+                    item.position,
                     item.id,
                     "rejected",
                     errors={"household": [_("Hộ không thuộc các thôn của bạn.")]},
                 )
-                continue
-            accepted.append(item)
+            else:
+                accepted.append(item)
         if not accepted:
             return
         # Insert first and ask afterwards: the insert says which ids were new, so a fresh batch costs no
@@ -602,15 +420,34 @@ class _Push:
         for item in accepted:
             if item.id in inserted:
                 stored_visits.append(item)
-                self.outcomes.add("visit", item.id, "created", flags=flags[item.id][0])
+                self.outcomes.add("visit", item.position, item.id, "created", flags=flags[item.id][0])
             elif existing.get(item.id) == item.content_hash:
-                self.outcomes.add("visit", item.id, "duplicate")
+                self.outcomes.add("visit", item.position, item.id, "duplicate")
             else:
                 self.outcomes.add(
-                    "visit", item.id, "conflict", errors={"id": [_("Lượt thăm đã lưu không thể sửa.")]}
+                    "visit",
+                    item.position,
+                    item.id,
+                    "conflict",
+                    errors={"id": [_("Lượt thăm đã lưu không thể sửa.")]},
                 )
         if stored_visits:
-            self._after_visits(stored_visits)
+            self._after_visits(stored_visits, flags)
+
+    def _reject_unknown_household(self, item: VisitIn) -> None:
+        """A household the server does not have: "resend later" unless this very push refused it.
+
+        Saying "not here yet" reveals nothing: household ids are random UUIDs made on the phone, so no
+        one can probe for another team's households by guessing ids.
+        """
+        if item.household in self.households_sent:
+            message = _("Hộ của lượt thăm này bị từ chối trong cùng lần gửi; sửa hộ rồi gửi lại cả hai.")
+            self.outcomes.add("visit", item.position, item.id, "rejected", errors={"household": [message]})
+            return
+        message = _("Hộ này chưa đến máy chủ; gửi lại lượt thăm sau khi đã gửi hộ.")
+        self.outcomes.add(
+            "visit", item.position, item.id, "rejected", errors={"household": [message]}, retry=True
+        )
 
     def _flags(self, items: list[VisitIn]) -> dict:
         if not items:
@@ -670,7 +507,7 @@ class _Push:
             "is_demo": False,
         }
 
-    def _after_visits(self, visits: list[VisitIn]) -> None:
+    def _after_visits(self, visits: list[VisitIn], flags: dict) -> None:
         help_rows = []
         for visit in visits:
             visit_id = str(visit.id)
@@ -679,11 +516,25 @@ class _Push:
                 for h in visit.help
             )
         insert_rows(HelpItem, help_rows)
-        self._follow_ups(visits)
+        followups_refresh(
+            pairs={
+                (v.household, h.service)
+                for v in visits
+                for h in v.help
+                if h.result in (HelpResult.PENDING, HelpResult.DONE)
+            },
+            due_days=self.services,
+            teams={v.household: self.villages[self.stored[v.household].village_id].team_id for v in visits},
+        )
         touched: dict = {}
         for visit in sorted(visits, key=lambda v: v.visited_at):
             household = self.stored[visit.household]
-            if household.last_visited_at is None or visit.visited_at >= household.last_visited_at:
+            # A visit dated in the future is a wrong clock: stored and flagged, but it never becomes the
+            # household's last visit (it would stay "last" for good and hide every real one after it).
+            in_future = integrity.TIME_IN_FUTURE in flags[visit.id][0]
+            if not in_future and (
+                household.last_visited_at is None or visit.visited_at >= household.last_visited_at
+            ):
                 household.last_visited_at = visit.visited_at
                 household.last_outcome = visit.outcome
             if visit.outcome == Outcome.MOVED:
@@ -712,59 +563,6 @@ class _Push:
             columns,
         )
 
-    def _follow_ups(self, visits: list[VisitIn]) -> None:
-        """``pending`` opens a follow-up for the team; a later ``done`` for the same service closes it."""
-        pairs = {
-            (v.household, h.service)
-            for v in visits
-            for h in v.help
-            if h.result in (HelpResult.PENDING, HelpResult.DONE)
-        }
-        if not pairs:
-            return
-        open_followups = {
-            (f.household_id, f.service_id): f
-            for f in FollowUp.objects.filter(household_id__in={h for h, _s in pairs}, closed_at__isnull=True)
-        }
-        to_open, to_close = {}, {}
-        for visit in sorted(visits, key=lambda v: v.visited_at):
-            village = self.villages[self.stored[visit.household].village_id]
-            for help_item in visit.help:
-                key = (visit.household, help_item.service)
-                current = to_open.get(key) or open_followups.get(key)
-                if help_item.result == HelpResult.PENDING and current is None:
-                    due = timezone.localtime(visit.visited_at).date() + dt.timedelta(
-                        days=self.services[help_item.service]
-                    )
-                    to_open[key] = FollowUp(
-                        household_id=visit.household,
-                        service_id=help_item.service,
-                        team_id=village.team_id,
-                        opened_by_id=visit.id,
-                        since=visit.visited_at,
-                        due=due,
-                    )
-                elif (
-                    help_item.result == HelpResult.DONE
-                    and current is not None
-                    and visit.visited_at >= current.since
-                ):
-                    if key in to_open:
-                        del to_open[key]
-                    else:
-                        current.closed_at, current.closed_by_id = visit.visited_at, visit.id
-                        to_close[key] = current
-                        del open_followups[key]
-        FollowUp.objects.bulk_create(to_open.values(), ignore_conflicts=True)
-        update_rows(
-            FollowUp,
-            [
-                {"id": f.id, "closed_at": f.closed_at, "closed_by_id": f.closed_by_id}
-                for f in to_close.values()
-            ],
-            ["closed_at", "closed_by"],
-        )
-
     # group sessions ------------------------------------------------------------------------------
 
     def _apply_sessions(self, items: list[SessionIn]) -> None:
@@ -773,6 +571,7 @@ class _Push:
             if item.village not in self.villages:
                 self.outcomes.add(
                     "group_session",
+                    item.position,
                     item.id,
                     "rejected",
                     errors={"village": [_("Thôn không thuộc phạm vi của bạn.")]},
@@ -807,12 +606,13 @@ class _Push:
         for item in accepted:
             if item.id in inserted:
                 self.changed_villages.add(item.village)
-                self.outcomes.add("group_session", item.id, "created")
+                self.outcomes.add("group_session", item.position, item.id, "created")
             elif existing.get(item.id) == item.content_hash:
-                self.outcomes.add("group_session", item.id, "duplicate")
+                self.outcomes.add("group_session", item.position, item.id, "duplicate")
             else:
                 self.outcomes.add(
                     "group_session",
+                    item.position,
                     item.id,
                     "conflict",
                     errors={"id": [_("Buổi hướng dẫn đã lưu không thể sửa.")]},

@@ -55,20 +55,22 @@ def test_pull_shows_only_the_callers_scope(world, client_for):
     theirs = factories.HouseholdFactory(village=world.b.village)
     expected = {
         Role.VOLUNTEER: {mine.id},
+        Role.TEAM_LEADER: {mine.id},
         Role.COMMUNE_LEADER: {mine.id, untended.id},
-        Role.PROVINCE_OFFICER: {mine.id, untended.id},
     }
     for role, ids in expected.items():
         seen = _pull_all(client_for(world.a.users[role]))[0]
         assert set(seen) == {str(i) for i in ids}, role
-    assert str(theirs.id) in _pull_all(client_for(world.admin))[0]
+    assert str(theirs.id) in _pull_all(client_for(world.b.users[Role.VOLUNTEER]))[0]
 
 
-def test_province_officers_get_no_names_or_phones(world, client_for):
+def test_province_officers_and_admins_cannot_pull(world, client_for):
     factories.HouseholdFactory(village=world.a.village, head_name="Nguyễn Văn Ba", phone="0905123456")
-    body = client_for(world.a.users[Role.PROVINCE_OFFICER]).get(PULL).json()
-    record = body["households"][0]
-    assert (record["head_name"], record["phone"], record["label"]) == ("", "", "")
+    for user in (world.a.users[Role.PROVINCE_OFFICER], world.admin):
+        client = client_for(user)
+        pulled = client.get(PULL)
+        assert pulled.status_code == 403 and set(pulled.json()) == {"detail", "errors"}
+        assert client.post(PUSH, {"households": []}, format="json").status_code == 403
     leader = client_for(world.a.users[Role.COMMUNE_LEADER]).get(PULL).json()["households"][0]
     assert leader["head_name"] == "Nguyễn Văn Ba"
 
