@@ -137,14 +137,14 @@ def test_map_pages_render_with_the_cache_away(cache_away, world, client):
 @pytest.mark.postgres
 def test_the_cache_is_used_again_once_redis_answers_again():
     """A real Redis that stops answering for a moment (CLIENT PAUSE): misses meanwhile, then hits."""
-    location = f"{redis_base()}/12"
+    # A database no other test uses: django-redis keeps one connection pool per URL for the whole
+    # process, created with the options of whoever asked first (another test's timeouts, or none).
+    location = f"{redis_base()}/9"
     admin = redis.Redis.from_url(location)
     admin.flushdb()
     cache = _cache(location, SOCKET_TIMEOUT=0.2, RETRY_AFTER_SECONDS=0.5)
     cache.set("page", "bản đồ", 60)
     assert cache.get("page") == "bản đồ"
-    # Longer than any read timeout a pooled connection to this location may carry (django-redis keeps
-    # one pool per URL for the process, so an earlier test's 2 s timeout can be the one in force).
-    admin.execute_command("CLIENT", "PAUSE", 5000, "ALL")
+    admin.execute_command("CLIENT", "PAUSE", 3000, "ALL")
     assert cache.get("page") is None
     assert wait_for(lambda: cache.get("page") == "bản đồ", seconds=15)
