@@ -2,7 +2,7 @@
 
 - ``insert_new``: insert-if-absent that says which rows were really inserted. Idempotency rests on
   the primary key: ``INSERT … ON CONFLICT (pk) DO NOTHING RETURNING pk`` stores a row once even when
-  two pushes of it race.
+  two pushes of it race; rows go in key order, so two such pushes never deadlock.
 - ``insert_rows``: plain insert of rows that cannot conflict (help items of new visits).
 - ``update_rows``: set some columns on many rows by primary key (``bulk_update`` builds a CASE per
   row and column; at 200 rows that is most of a push's time).
@@ -83,7 +83,7 @@ def _fields_and_rows(
     return fields, rows
 
 
-def _insert(model: type[Model], rows: list[dict], *, with_pk: bool, suffix: str) -> list:
+def _insert(model: type[Model], rows: list[dict], *, with_pk: bool, suffix: str, order: str = "") -> list:
     fields, rows = _fields_and_rows(model, rows, with_pk=with_pk)
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
@@ -97,7 +97,7 @@ def _insert(model: type[Model], rows: list[dict], *, with_pk: bool, suffix: str)
                     chunk = [{field.column: row[field.attname] for field in fields} for row in chunk]
                 sql = (
                     f"INSERT INTO {table} ({columns}) SELECT {columns} "  # noqa: S608
-                    f"FROM json_to_recordset(%s::json) AS r({_column_types(fields)}) {suffix}"
+                    f"FROM json_to_recordset(%s::json) AS r({_column_types(fields)}) {order} {suffix}"
                 )
                 cursor.execute(sql, [_encode(chunk)])
             else:
@@ -121,7 +121,12 @@ def insert_new(model: type[Model], rows: list[dict]) -> set:
     pk = model._meta.pk
     quote = connection.ops.quote_name
     suffix = f"ON CONFLICT ({quote(pk.column)}) DO NOTHING RETURNING {quote(pk.column)}"
-    return {pk.to_python(value) for value in _insert(model, rows, with_pk=True, suffix=suffix)}
+    # In key order: two pushes inserting the same new rows in different orders (a resend with its
+    # items reordered, racing the original) would each wait on a row the other inserted: a deadlock.
+    # In one order, the second simply waits for the first and then finds every row taken.
+    order = f"ORDER BY {quote(pk.column)}"
+    rows = sorted(rows, key=lambda row: str(row[pk.attname]))
+    return {pk.to_python(value) for value in _insert(model, rows, with_pk=True, suffix=suffix, order=order)}
 
 
 def insert_rows(model: type[Model], rows: list[dict]) -> None:
