@@ -3,13 +3,16 @@
 Searches go through ``search_name`` (diacritics folded), so "Cam Thanh" finds "Cẩm Thành".
 """
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from field_api import models
 from field_api.services.assignments import village_assign_team
-from field_api.services.households import household_erase, household_stamp
+from field_api.services.households import HOUSEHOLD_FIELDS, household_erase, household_update
+from field_api.services.push_spec import Context, Rejected, household_in
 from field_api.text import search_key
 
 admin.site.site_header = _("Quản trị tổ công nghệ số cộng đồng")
@@ -124,16 +127,47 @@ class MemberAdmin(UserAdmin):
         return results, may_have_duplicates
 
 
+class HouseholdAdminForm(forms.ModelForm):
+    """The admin's household form applies the push's rules (field_api/services/push_spec.py): NFC
+    text, ranges, consent before a name or phone, each error on its field."""
+
+    class Meta:
+        model = models.Household
+        fields = HOUSEHOLD_FIELDS
+
+    def clean(self):
+        cleaned = super().clean()
+        changes = _household_changes(cleaned)
+        item = {**changes, "id": str(self.instance.pk), "base_version": None}
+        try:
+            household_in(item, Context(now=timezone.now(), services={}))
+        except Rejected as rejected:
+            for name, messages in rejected.errors.items():
+                for message in messages:
+                    self.add_error(name if name in self.fields else None, message)
+        return cleaned
+
+
+def _household_changes(cleaned: dict) -> dict:
+    changes = {name: cleaned.get(name) for name in HOUSEHOLD_FIELDS}
+    village = changes.get("village")
+    changes["village"] = village.pk if village is not None else None
+    for name in ("label", "head_name", "phone"):
+        changes[name] = changes[name] or ""
+    return changes
+
+
 @admin.register(models.Household)
 class HouseholdAdmin(admin.ModelAdmin):
+    form = HouseholdAdminForm
     actions = ["erase_households"]
 
     def save_model(self, request, obj, form, change):
-        if change:
-            obj.version += 1
-        obj.search_name = search_key(f"{obj.label} {obj.head_name}")
-        household_stamp(household=obj)
-        super().save_model(request, obj, form, change)
+        # One writer for households (field_api/services/households.py): version, hash, change stamp,
+        # exits when it moves village, the audit trail and the maps all follow, as for a phone's edit.
+        household_update(
+            household_id=obj.pk, changes=_household_changes(form.cleaned_data), actor=request.user
+        )
 
     @admin.action(description=_("Xóa hẳn các hộ đã chọn (theo yêu cầu của người dân)"))
     def erase_households(self, request, queryset):

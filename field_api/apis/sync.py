@@ -119,7 +119,7 @@ class PushSerializer(serializers.Serializer):
 
 
 class PulledHouseholdSerializer(serializers.Serializer):
-    """A household as pull and ``current`` send it (field_api.services.sync.household_as_record)."""
+    """A household as pull and ``current`` send it (field_api.services.households.household_as_record)."""
 
     id = serializers.UUIDField()
     village = serializers.CharField()

@@ -1,5 +1,12 @@
-"""A household's data on request (Decree 13/2023): everything we hold about one household, to hand
-over, and its erasure.
+"""Households: the record, its revisions, a resident's data on request and its erasure.
+
+Every writer goes through here. A phone's edit (push, in bulk), an administrator's or a commune
+leader's edit in the browser (``household_update``): each is read by the same field spec as a push
+(NFC text, ranges, consent before a name or phone), becomes the next version with the same content
+hash, search key and change stamp, records an exit when the household moves village (so the old
+team's phones drop it), leaves an audit entry naming who changed which fields, and tells the maps
+that the villages changed. What visits taught us (moved, last visit, services done) is never edited
+by hand: it follows the visits.
 
 Export gives the record, every visit with what was helped, follow-ups and the audit trail of who
 created and changed it. Erasure removes the record and everything recorded about it; phones in scope
@@ -7,13 +14,213 @@ are told to drop it, tallies lose its visits (as the person asked), and the audi
 that it existed and was erased, by whom (entries carry the id and changed field names, never values).
 """
 
+import uuid
+from types import SimpleNamespace
+
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework import status
 
-from field_api.models import FollowUp, HelpItem, Household, HouseholdExit, Visit
+from field_api.audit import households_logged
+from field_api.exceptions import ApplicationError
+from field_api.models import FollowUp, HelpItem, Household, HouseholdExit, User, Visit
+from field_api.selectors import households_for, villages_for
+from field_api.services.bulk import insert_new, model_rows, update_rows
 from field_api.services.changes import change_stamp
+from field_api.services.push_spec import Context, HouseholdIn, Rejected, household_in
 from field_api.signals import announce_field_records_stored
+from field_api.text import search_key
+
+# What a phone (or a person) edits: the household as the push sends it.
+HOUSEHOLD_FIELDS = (
+    "village",
+    "label",
+    "head_name",
+    "phone",
+    "members",
+    "working_age",
+    "lat",
+    "lon",
+    "consent",
+)
+# A household as phones see it (household_as_record): what they send plus what visits taught us.
+RECORD_FIELDS = (
+    "id",
+    "village_id",
+    *HOUSEHOLD_FIELDS[1:],
+    "version",
+    "moved",
+    "last_visited_at",
+    "last_outcome",
+    "services_done",
+)
+# What a writer reads of the households it locks: the record, and the hash that spots a resend.
+# Plain rows, not model instances: a push of 200 visits locks 200 households.
+LOCKED_FIELDS = (*RECORD_FIELDS, "content_hash")
+# The columns a revision writes.
+REVISED_COLUMNS = [
+    "village",
+    *HOUSEHOLD_FIELDS[1:],
+    "version",
+    "content_hash",
+    "search_name",
+    "change_seq",
+    "device_id",
+    "updated_at",
+]
+
+
+def household_as_record(household, *, with_identity: bool = True) -> dict:
+    """A household as phones see it (push ``current`` and pull)."""
+    return {
+        "id": str(household.id),
+        "village": household.village_id,
+        "label": household.label if with_identity else "",
+        "head_name": household.head_name if with_identity else "",
+        "phone": household.phone if with_identity else "",
+        "members": household.members,
+        "working_age": household.working_age,
+        "lat": household.lat,
+        "lon": household.lon,
+        "consent": household.consent,
+        "version": household.version,
+        "moved": household.moved,
+        "last_visited_at": household.last_visited_at.isoformat() if household.last_visited_at else None,
+        "last_outcome": household.last_outcome or None,
+        "services_done": household.services_done or [],
+    }
+
+
+# --- revisions: shared by every writer -----------------------------------------------------------
+
+
+def household_row(
+    *, item: HouseholdIn, version: int, stamp: int, author: User | None, device_id: str
+) -> Household:
+    """A household as one version of what an editor sent (not saved: writers store rows in bulk)."""
+    fields = dict(item.fields)
+    village = fields.pop("village")
+    return Household(
+        id=item.id,
+        village_id=village,
+        version=version,
+        content_hash=item.content_hash,
+        search_name=search_key(f"{fields['label']} {fields['head_name']}"),
+        change_seq=stamp,
+        created_by=author,
+        device_id=device_id,
+        **fields,
+    )
+
+
+def household_revision(
+    *, item: HouseholdIn, stored: SimpleNamespace, stamp: int, author: User | None, device_id: str
+) -> Household:
+    """The next version of a stored household: the editor's fields; what visits taught us stays."""
+    row = household_row(
+        item=item, version=stored.version + 1, stamp=stamp, author=author, device_id=device_id
+    )
+    row.moved, row.last_visited_at, row.last_outcome = (
+        stored.moved,
+        stored.last_visited_at,
+        stored.last_outcome,
+    )
+    row.services_done = stored.services_done
+    return row
+
+
+def household_move_exit(
+    *, stored: SimpleNamespace, row: Household, old_village, stamp: int
+) -> HouseholdExit | None:
+    """A household moved to another village leaves its old team's phones (pull's ``removed``)."""
+    if row.village_id == stored.village_id:
+        return None
+    return HouseholdExit(
+        household_id=stored.id,
+        team_id=old_village.team_id,
+        commune_id=old_village.commune_id,
+        change_seq=stamp,
+    )
+
+
+def changed_fields(*, stored: SimpleNamespace, row: Household) -> list[str]:
+    """Which of the editable fields a revision changes (named in the audit trail, values never)."""
+    return [
+        name
+        for name in HOUSEHOLD_FIELDS
+        if getattr(row, "village_id" if name == "village" else name)
+        != getattr(stored, "village_id" if name == "village" else name)
+    ]
+
+
+def households_store_revisions(*, rows: list[Household], exits: list[HouseholdExit]) -> None:
+    """Write revisions of locked households (their versions cannot have moved since they were read)."""
+    update_rows(Household, model_rows(rows, add=False), REVISED_COLUMNS)
+    HouseholdExit.objects.bulk_create([exit_ for exit_ in exits if exit_ is not None])
+
+
+# --- one household, by a person in the browser ---------------------------------------------------
+
+
+@transaction.atomic
+def household_update(
+    *, household_id: uuid.UUID, changes: dict, actor: User, device_id: str = "web"
+) -> Household:
+    """Create or edit one household as ``actor`` (admin, commune leader): the push's rules, one row.
+
+    ``changes`` holds any of HOUSEHOLD_FIELDS. The household and its new village must lie in the
+    actor's scope (404 / a field error otherwise). Bad values raise an ApplicationError naming each
+    field, exactly as a push would reject the item.
+    """
+    scope = actor.scope
+    locked = (
+        Household.objects.select_for_update()
+        .filter(pk=household_id)
+        .values(*LOCKED_FIELDS, "village__commune_id", "village__team_id")
+        .first()
+    )
+    if locked is not None and not households_for(scope=scope).filter(pk=household_id).exists():
+        raise ApplicationError(
+            _("Không tìm thấy, hoặc nằm ngoài phạm vi của bạn."), status_code=status.HTTP_404_NOT_FOUND
+        )
+    stored = SimpleNamespace(**locked) if locked else None
+    base = household_as_record(stored) if stored else {}
+    item = {name: base[name] for name in HOUSEHOLD_FIELDS if name in base}
+    item.update(changes)
+    item.update({"id": str(household_id), "base_version": stored.version if stored else None})
+    try:
+        parsed = household_in(item, Context(now=timezone.now(), services={}))
+    except Rejected as rejected:
+        raise ApplicationError(_("Dữ liệu gửi lên không hợp lệ."), errors=rejected.errors) from None
+    if not villages_for(scope=scope).filter(code=parsed.fields["village"]).exists():
+        raise ApplicationError(
+            _("Dữ liệu gửi lên không hợp lệ."), errors={"village": [_("Thôn không thuộc phạm vi của bạn.")]}
+        )
+    if stored is not None and stored.content_hash == parsed.content_hash:
+        return Household.objects.get(pk=household_id)
+    stamp = change_stamp()
+    if stored is None:
+        row = household_row(item=parsed, version=1, stamp=stamp, author=actor, device_id=device_id)
+        insert_new(Household, model_rows([row], add=True))
+        households_logged(actor=actor, created=[row.id], changed={})
+        villages = {row.village_id}
+    else:
+        row = household_revision(item=parsed, stored=stored, stamp=stamp, author=actor, device_id=device_id)
+        old_village = SimpleNamespace(team_id=stored.village__team_id, commune_id=stored.village__commune_id)
+        households_store_revisions(
+            rows=[row],
+            exits=[household_move_exit(stored=stored, row=row, old_village=old_village, stamp=stamp)],
+        )
+        households_logged(actor=actor, created=[], changed={row.id: changed_fields(stored=stored, row=row)})
+        villages = {stored.village_id, row.village_id}
+    announce_field_records_stored(village_codes=villages, visit_ids=[])
+    return Household.objects.get(pk=household_id)
+
+
+# --- a resident's data on request ----------------------------------------------------------------
 
 
 def household_export(*, household: Household) -> dict:
@@ -104,8 +311,3 @@ def household_erase(*, household: Household) -> None:
     Visit.objects.filter(household=household).delete()
     household.delete()
     announce_field_records_stored(village_codes={village.code}, visit_ids=[])
-
-
-def household_stamp(*, household: Household) -> None:
-    """Mark a household changed outside sync (admin edit) so pulls carry it."""
-    household.change_seq = change_stamp()

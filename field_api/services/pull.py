@@ -23,7 +23,7 @@ from field_api.exceptions import ApplicationError
 from field_api.scope import Scope
 from field_api.selectors import followups_for, household_exits_for, households_for
 from field_api.services.changes import Cursor, Horizon, pull_horizon, sync_epoch
-from field_api.services.sync import RECORD_FIELDS, household_as_record
+from field_api.services.households import RECORD_FIELDS, household_as_record
 
 MAX_LIMIT = 500
 PULL_FIELDS = (*RECORD_FIELDS, "change_seq")

@@ -25,13 +25,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import status
 
+from field_api.audit import households_logged
 from field_api.exceptions import ApplicationError
 from field_api.models import (
     GroupSession,
     HelpItem,
     HelpResult,
     Household,
-    HouseholdExit,
     Outcome,
     Service,
     User,
@@ -42,6 +42,15 @@ from field_api.services import integrity
 from field_api.services.bulk import insert_new, insert_rows, model_rows, update_rows
 from field_api.services.changes import change_stamp
 from field_api.services.followups import followups_refresh
+from field_api.services.households import (
+    LOCKED_FIELDS,
+    changed_fields,
+    household_as_record,
+    household_move_exit,
+    household_revision,
+    household_row,
+    households_store_revisions,
+)
 from field_api.services.push_spec import (
     ENVELOPE_SPEC,
     HOUSEHOLD_SPEC,
@@ -58,34 +67,8 @@ from field_api.services.push_spec import (
     visit_in,
 )
 from field_api.signals import announce_field_records_stored
-from field_api.text import search_key
 
 MAX_ITEMS = 500
-HOUSEHOLD_FIELDS = (
-    "village",
-    "label",
-    "head_name",
-    "phone",
-    "members",
-    "working_age",
-    "lat",
-    "lon",
-    "consent",
-)
-# A household as phones see it (household_as_record): what they send plus what visits taught us.
-RECORD_FIELDS = (
-    "id",
-    "village_id",
-    *HOUSEHOLD_FIELDS[1:],
-    "version",
-    "moved",
-    "last_visited_at",
-    "last_outcome",
-    "services_done",
-)
-# What a push reads of the households it locks: the record, and the hash that spots a resend.
-# Plain rows, not model instances: a push of 200 visits locks 200 households.
-LOCKED_FIELDS = (*RECORD_FIELDS, "content_hash")
 KINDS = ("household", "visit", "group_session")
 
 
@@ -105,27 +88,6 @@ class Outcomes:
 
     def in_order(self) -> list[dict]:
         return [result for _key, result in sorted(self.results, key=lambda pair: pair[0])]
-
-
-def household_as_record(household: Household, *, with_identity: bool = True) -> dict:
-    """A household as phones see it (push ``current`` and pull)."""
-    return {
-        "id": str(household.id),
-        "village": household.village_id,
-        "label": household.label if with_identity else "",
-        "head_name": household.head_name if with_identity else "",
-        "phone": household.phone if with_identity else "",
-        "members": household.members,
-        "working_age": household.working_age,
-        "lat": household.lat,
-        "lon": household.lon,
-        "consent": household.consent,
-        "version": household.version,
-        "moved": household.moved,
-        "last_visited_at": household.last_visited_at.isoformat() if household.last_visited_at else None,
-        "last_outcome": household.last_outcome or None,
-        "services_done": household.services_done or [],
-    }
 
 
 # --- the push ------------------------------------------------------------------------------------
@@ -198,6 +160,9 @@ class _Push:
         self.stamp: int | None = None
         self.changed_villages: set[str] = set()
         self.new_visit_ids: list[str] = []
+        # For the audit trail: households this push created, and the fields it changed in others.
+        self.audit_created: list[uuid.UUID] = []
+        self.audit_changed: dict[uuid.UUID, list[str]] = {}
         # Households named by this push's own household items, whether or not they were accepted.
         self.households_sent: set[uuid.UUID] = set()
 
@@ -255,6 +220,7 @@ class _Push:
             self._apply_households(batch.households)
             self._apply_visits(batch.visits)
             self._apply_sessions(batch.sessions)
+        households_logged(actor=self.user, created=self.audit_created, changed=self.audit_changed)
         if self.changed_villages:
             announce_field_records_stored(village_codes=self.changed_villages, visit_ids=self.new_visit_ids)
 
@@ -270,18 +236,8 @@ class _Push:
         return SimpleNamespace(**{name: getattr(household, name) for name in LOCKED_FIELDS})
 
     def _household_model(self, item: HouseholdIn, version: int) -> Household:
-        fields = dict(item.fields)
-        village = fields.pop("village")
-        return Household(
-            id=item.id,
-            village_id=village,
-            version=version,
-            content_hash=item.content_hash,
-            search_name=search_key(f"{fields['label']} {fields['head_name']}"),
-            change_seq=self._stamp(),
-            created_by=self.user,
-            device_id=self.device_id,
-            **fields,
+        return household_row(
+            item=item, version=version, stamp=self._stamp(), author=self.user, device_id=self.device_id
         )
 
     def _apply_households(self, items: list[HouseholdIn]) -> None:
@@ -310,6 +266,7 @@ class _Push:
             if item.id in created:
                 self.stored[item.id] = self._as_stored(new_rows[item.id])
                 self.changed_villages.add(item.fields["village"])
+                self.audit_created.append(item.id)
                 self.outcomes.add("household", item.position, item.id, "created", version=1)
             else:
                 self._classify_existing_household(item, self.stored[item.id], to_update)
@@ -345,45 +302,23 @@ class _Push:
             return
         rows, exits = [], []
         for item, stored in pairs:
-            row = self._household_model(item, stored.version + 1)
-            # What visits taught us about the household stays; the phone edits only its own fields.
-            row.moved, row.last_visited_at, row.last_outcome = (
-                stored.moved,
-                stored.last_visited_at,
-                stored.last_outcome,
+            row = household_revision(
+                item=item, stored=stored, stamp=self._stamp(), author=self.user, device_id=self.device_id
             )
-            row.services_done = stored.services_done
-            if row.village_id != stored.village_id:
-                old = self.villages[stored.village_id]
-                exits.append(
-                    HouseholdExit(
-                        household_id=stored.id,
-                        team_id=old.team_id,
-                        commune_id=old.commune_id,
-                        change_seq=self._stamp(),
-                    )
+            exits.append(
+                household_move_exit(
+                    stored=stored, row=row, old_village=self.villages[stored.village_id], stamp=self._stamp()
                 )
+            )
+            if row.village_id != stored.village_id:
                 self.changed_villages.add(stored.village_id)
+            self.audit_changed[row.id] = changed_fields(stored=stored, row=row)
             rows.append(row)
             self.stored[item.id] = self._as_stored(row)
             self.changed_villages.add(row.village_id)
             self.outcomes.add("household", item.position, item.id, "updated", version=row.version)
         # The rows are locked, so the version cannot have moved since we compared it.
-        update_rows(
-            Household,
-            model_rows(rows, add=False),
-            [
-                "village",
-                *HOUSEHOLD_FIELDS[1:],
-                "version",
-                "content_hash",
-                "search_name",
-                "change_seq",
-                "device_id",
-                "updated_at",
-            ],
-        )
-        HouseholdExit.objects.bulk_create(exits)
+        households_store_revisions(rows=rows, exits=exits)
 
     # visits --------------------------------------------------------------------------------------
 
