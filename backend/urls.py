@@ -8,5 +8,6 @@ urlpatterns = [
     path("api/v1/", include("maps.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("app/", include("phoneapp.urls")),
     path("", include("maps.urls")),
 ]

@@ -1,0 +1,11 @@
+// Vietnamese folding for search, the same as the server's field_api/text.py: "nguyen thi huong" finds
+// "Nguyễn Thị Hường". đ is a letter of its own (no combining mark), so it is mapped first.
+export function fold(text) {
+  return String(text || '')
+    .replace(/[đĐ]/g, 'd')
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/\s+/g, ' ')
+    .trim();
+}
