@@ -9,6 +9,7 @@ from django.core.management import call_command
 from field_api.models import Role
 from tests import factories
 from tests.phone.screens import ARTIFACTS
+
 PHONE = {
     "viewport": {"width": 360, "height": 740},
     "is_mobile": True,
@@ -62,7 +63,9 @@ class Team:
             username="tv-an-binh", role=Role.VOLUNTEER, team=self.team, full_name="Lê Thị Mai"
         )
         self.teammate = factories.UserFactory(username="tv-phu-loc", role=Role.VOLUNTEER, team=self.team)
-        self.officer = factories.UserFactory(username="tinh-51", role=Role.PROVINCE_OFFICER, province=province)
+        self.officer = factories.UserFactory(
+            username="tinh-51", role=Role.PROVINCE_OFFICER, province=province
+        )
         names = ["Nguyễn Thị Hường", "Trần Văn Ba", "Phạm Thị Lan", "Lê Văn Tư", "Võ Minh Châu"]
         self.households = [
             factories.HouseholdFactory(
