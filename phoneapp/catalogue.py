@@ -14,8 +14,6 @@ STRINGS = {
     "common.cancel": _("Huỷ"),
     "common.yes": _("Có"),
     "common.no": _("Không"),
-    "lang.vi": _("Tiếng Việt"),
-    "lang.en": _("English"),
     # Signing in and out
     "signin.lead": _("Đăng nhập một lần; sau đó ứng dụng dùng được cả khi không có mạng."),
     "signin.username": _("Tên đăng nhập"),

@@ -5,11 +5,11 @@ import { useEffect, useState } from 'preact/hooks';
 import { SignInError, signIn, signInAgain, signOut, waitingCount } from './actions.js';
 import { GroupForm, Handbook } from './forms.jsx';
 import { HouseholdForm, HouseholdList, HouseholdScreen } from './households.jsx';
-import { LANGS, currentLang, formatDateTime, switchLang, t } from './i18n.js';
+import { LANGS, LANG_NAMES, currentLang, formatDateTime, switchLang, t } from './i18n.js';
 import { ROLES_ALLOWED, ownItems, state, subscribe } from './store.js';
 import { SyncScreen, FixItem } from './syncscreen.jsx';
 import { requestSync } from './sync.js';
-import { Icon, go, onToast, toastState } from './ui.jsx';
+import { Icon, dismissToast, go, onToast, toastState } from './ui.jsx';
 import { applyUpdate, onUpdate, update } from './updates.js';
 
 export function useStore() {
@@ -92,7 +92,7 @@ function LanguageSwitch() {
             requestSync();
             window.dispatchEvent(new Event('hashchange'));
           }}>
-          {t(`lang.${lang}`)}
+          {LANG_NAMES[lang]}
         </button>
       ))}
     </div>
@@ -215,7 +215,11 @@ function Screen({ route }) {
 function Toast() {
   const [, setTick] = useState(0);
   useEffect(() => onToast(() => setTick((n) => n + 1)), []);
-  return toastState.text ? <div class="toast" role="status" data-testid="toast">{toastState.text}</div> : null;
+  return toastState.text ? (
+    <button type="button" class="toast" role="status" data-testid="toast" onClick={dismissToast}>
+      {toastState.text}
+    </button>
+  ) : null;
 }
 
 const TABS = [

@@ -3,6 +3,8 @@
 // languages, so the switch works offline. Vietnamese is the default; the choice is kept on the device.
 const KEY = 'cnscd.lang';
 export const LANGS = ['vi', 'en'];
+// Each language in its own name, whatever the current one: the way back is always readable.
+export const LANG_NAMES = { vi: 'Tiếng Việt', en: 'English' };
 
 let strings = {};
 let lang = 'vi';
@@ -37,7 +39,7 @@ export async function switchLang(wanted) {
   }
 }
 
-// t('visit.save') or t('sync.waiting', { count: 3 }) for "%(count)d" placeholders (gettext's Python format).
+// t('visit.save') or t('list.total', { count: 3 }) for "%(count)d" placeholders (gettext's Python format).
 export function t(key, params) {
   let text = strings[key] ?? key;
   if (params) text = text.replace(/%\((\w+)\)[sd]/g, (_, name) => String(params[name] ?? ''));

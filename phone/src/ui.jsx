@@ -30,7 +30,13 @@ export function toast(text) {
   toastTimer = setTimeout(() => {
     toastState.text = '';
     for (const listener of toastListeners) listener();
-  }, 3500);
+  }, 2500);
+  for (const listener of toastListeners) listener();
+}
+
+export function dismissToast() {
+  clearTimeout(toastTimer);
+  toastState.text = '';
   for (const listener of toastListeners) listener();
 }
 

@@ -19,14 +19,14 @@ export function registerWorker() {
     update.waiting = true;
     for (const listener of listeners) listener();
   });
-  workbox.addEventListener('controlling', (event) => {
-    if (event.isUpdate) window.location.reload();
-  });
   workbox.register();
 }
 
 export function applyUpdate() {
-  if (workbox) workbox.messageSkipWaiting();
+  if (!workbox) return;
+  // Reload once the new worker controls the page (whoever noticed the update: this page or another).
+  navigator.serviceWorker.addEventListener('controllerchange', () => window.location.reload(), { once: true });
+  workbox.messageSkipWaiting();
 }
 
 export function checkForUpdate() {

@@ -26,6 +26,9 @@ IDB_COUNTS = """async () => {
 
 def shot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
+    toasts = page.locator("[data-testid=toast]")
+    if toasts.count():
+        toasts.click()  # a tap dismisses the "saved" message that would cover the screen
     page.screenshot(path=str(ARTIFACTS / f"phone-{name}.png"))
 
 
