@@ -4,10 +4,12 @@
 // of the running campaign (most missing first), then the rest (follow-ups not yet due first), and
 // households that moved away last. What the phone recorded but has not sent yet counts already.
 import { todayKey } from './ids.js';
-import { fold } from './text.js';
+import { fold, sortKey } from './text.js';
 import { state } from './store.js';
 
-const collator = new Intl.Collator('vi', { numeric: true, sensitivity: 'base' });
+function byKey(a, b) {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
 
 export function runningCampaign(today = todayKey()) {
   return state.campaigns.find((c) => c.starts_on <= today && today <= c.ends_on) || null;
@@ -27,6 +29,7 @@ export function coachRows() {
   if (cache.version === state.dataVersion) return cache.rows;
   const today = todayKey();
   const villageName = new Map(state.villages.map((v) => [v.code, v.name]));
+  const villageKey = new Map(state.villages.map((v) => [v.code, fold(v.name)]));
   const targets = targetServices();
   const local = new Map();
   const edits = new Map();
@@ -87,7 +90,9 @@ export function coachRows() {
       localPending,
       due,
       group,
-      search: fold(`${base.label} ${base.head_name || ''} ${base.phone || ''} ${villageName.get(base.village) || ''}`),
+      // household.search was folded once when the record arrived (store.withSearch); edits fold anew.
+      search: `${edit || !stored ? fold(`${base.label} ${base.head_name || ''} ${base.phone || ''}`) : stored.search} ${villageKey.get(base.village) || ''}`,
+      sortKey: edit || !stored || stored.sortKey === undefined ? sortKey(base.label) : stored.sortKey,
     });
   }
   rows.sort(
@@ -95,7 +100,7 @@ export function coachRows() {
       a.group - b.group ||
       (a.group === 0 || a.group === 3 ? a.followups[0].due.localeCompare(b.followups[0].due) : 0) ||
       (a.group === 2 ? b.missing.length - a.missing.length : 0) ||
-      collator.compare(a.household.label, b.household.label),
+      byKey(a.sortKey, b.sortKey),
   );
   cache = { version: state.dataVersion, rows };
   return rows;

@@ -16,6 +16,7 @@ async function boot() {
     root.textContent = `Không mở được ứng dụng / The app could not open: ${error.message || error}`;
     throw error;
   }
+  performance.mark('data-loaded');
   root.textContent = '';
   render(<App />, root);
   performance.mark('app-ready');

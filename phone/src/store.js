@@ -11,7 +11,7 @@
 //   meta       cursor, last sync, device id, whose data the tables hold.
 import Dexie from 'dexie';
 import { uuid } from './ids.js';
-import { fold } from './text.js';
+import { fold, sortKey } from './text.js';
 
 export const db = new Dexie('cnscd-phone');
 db.version(1).stores({
@@ -94,7 +94,7 @@ export async function load() {
   state.session = sessions.find((s) => s.status === 'active') || null;
   state.leaving = sessions.filter((s) => s.status === 'leaving');
   state.outbox = outbox;
-  state.households = new Map(households.map((h) => [h.id, withSearch(h)]));
+  state.households = new Map(households.map((h) => [h.id, h.search === undefined ? withSearch(h) : h]));
   state.followups = followups;
   indexServices(services.sort((a, b) => a.order - b.order));
   state.villages = villages.sort((a, b) => a.code.localeCompare(b.code));
@@ -103,8 +103,10 @@ export async function load() {
   emit({ data: true });
 }
 
+// Folded once when a record arrives, not on every redraw of the list.
 export function withSearch(household) {
   household.search = fold(`${household.label} ${household.head_name || ''} ${household.phone || ''}`);
+  household.sortKey = sortKey(household.label);
   return household;
 }
 
@@ -221,6 +223,7 @@ export async function outboxRemove(keys, { households = [] } = {}) {
 // --- what pull and the reference calls bring ------------------------------------------------------
 
 export async function applyPullPage({ households, removed, followups, cursor, complete, keepOnly }) {
+  households.forEach(withSearch);  // stored folded: opening the app does not fold 1,000 names again
   await db.transaction('rw', [db.households, db.followups, db.meta], async () => {
     if (households.length) await db.households.bulkPut(households);
     if (removed.length) await db.households.bulkDelete(removed);
@@ -236,7 +239,7 @@ export async function applyPullPage({ households, removed, followups, cursor, co
     }
     await db.meta.put({ key: 'cursor', value: cursor });
   });
-  for (const household of households) state.households.set(household.id, withSearch(household));
+  for (const household of households) state.households.set(household.id, household);
   for (const id of removed) state.households.delete(id);
   if (complete) state.followups = followups;
   state.meta.cursor = cursor;

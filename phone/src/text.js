@@ -9,3 +9,9 @@ export function fold(text) {
     .replace(/\s+/g, ' ')
     .trim();
 }
+
+// A key that sorts labels the way people expect: accents aside, and "Nhà số 9" before "Nhà số 10".
+// Plain string comparison on it is much cheaper than Intl.Collator on a slow phone.
+export function sortKey(label) {
+  return fold(label).replace(/\d+/g, (digits) => digits.padStart(6, '0'));
+}
