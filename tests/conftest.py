@@ -109,6 +109,28 @@ def world(db) -> World:
     return World(a=_side("A", "51"), b=_side("B", "52"), admin=admin)
 
 
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's /usr/bin/chromium through Playwright, one per test process: a second sync Playwright
+    cannot start beside the first (it runs its own event loop), so every browser test shares this one."""
+    from playwright.sync_api import sync_playwright
+
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # the ORM runs beside Playwright's event loop
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()

@@ -6,7 +6,7 @@ import { SignInError, signIn, signInAgain, signOut, waitingCount } from './actio
 import { GroupForm, Handbook } from './forms.jsx';
 import { HouseholdForm, HouseholdList, HouseholdScreen } from './households.jsx';
 import { LANGS, LANG_NAMES, currentLang, formatDateTime, switchLang, t } from './i18n.js';
-import { ROLES_ALLOWED, ownItems, state, subscribe } from './store.js';
+import { ROLES_ALLOWED, emit, ownItems, state, subscribe } from './store.js';
 import { SyncScreen, FixItem } from './syncscreen.jsx';
 import { requestSync } from './sync.js';
 import { Icon, dismissToast, go, onToast, toastState } from './ui.jsx';
@@ -88,9 +88,7 @@ function LanguageSwitch() {
         <button type="button" key={lang} class={currentLang() === lang ? 'chip on' : 'chip'} aria-pressed={currentLang() === lang}
           onClick={async () => {
             await switchLang(lang);
-            state.dataVersion += 1;
-            requestSync();
-            window.dispatchEvent(new Event('hashchange'));
+            emit({ data: true });  // every screen draws again in the new language
           }}>
           {LANG_NAMES[lang]}
         </button>

@@ -285,7 +285,19 @@ export function HouseholdScreen({ id }) {
 
 export function HouseholdForm({ id, previous, onSaved }) {
   const existing = id ? coachRow(id) : null;
-  const start = previous || (existing ? existing.household : null);
+  if (id && !existing) {
+    // Never fall back to a blank form here: saving it would register a new household.
+    return (
+      <section class="page">
+        <p class="empty">{t('household.gone')}</p>
+        <a class="button" href="#/">{t('common.back')}</a>
+      </section>
+    );
+  }
+  return <HouseholdFields start={previous || (existing ? existing.household : null)} onSaved={onSaved} />;
+}
+
+function HouseholdFields({ start, onSaved }) {
   const [village, setVillage] = useState(start ? start.village : state.villages[0]?.code || '');
   const [label, setLabel] = useState(start ? start.label : '');
   const [members, setMembers] = useState(start ? start.members : 1);

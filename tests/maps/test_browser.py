@@ -1,6 +1,5 @@
 """Maps in a real headless Chromium (Debian's /usr/bin/chromium driven by Playwright, no download)."""
 
-import os
 from pathlib import Path
 
 import pytest
@@ -10,26 +9,6 @@ from tests import factories
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # the ORM runs beside Playwright's event loop
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -1,8 +1,6 @@
 """The phone app in a real headless Chromium (Debian's /usr/bin/chromium through Playwright, no download),
 on a phone's screen, against the live product. Service workers and IndexedDB need localhost."""
 
-import os
-
 import pytest
 from django.core.management import call_command
 
@@ -20,26 +18,6 @@ PHONE = {
     "geolocation": {"latitude": 15.1206, "longitude": 108.8086, "accuracy": 12},
     "permissions": ["geolocation"],
 }
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # the ORM runs beside Playwright's event loop
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
 
 
 class Team:

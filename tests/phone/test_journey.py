@@ -7,6 +7,7 @@ network, comes back into coverage: the server holds exactly those records, once 
 import pytest
 
 from field_api.models import FollowUp, GroupSession, HelpItem, Household, Visit
+from field_api.services.scope import household_erase
 from tests.phone.screens import idb_counts, log_visit, shot, sign_in, wait_synced, waiting
 
 pytestmark = [pytest.mark.browser]
@@ -98,4 +99,15 @@ def test_offline_day_reaches_the_server_once(phone, team):
     assert followup.due.strftime("%d/%m/%Y") in row.inner_text()
     assert idb_counts(page)["outbox"] == 0
     shot(page, "list-after-sync")
+
+    # A household erased on the server (Decree 13/2023) leaves the phone at the next pull.
+    gone = team.households[3]
+    household_erase(household=gone)
+    page.goto(f"{page.base}/app/#/sync")
+    page.click("[data-testid=sync-now]")
+    wait_synced(page)
+    page.goto(f"{page.base}/app/#/")
+    page.wait_for_selector("[data-household]")
+    assert page.locator(f"[data-household='{gone.id}']").count() == 0
+    assert page.locator("[data-household]").count() == 5
     assert page.errors == []
