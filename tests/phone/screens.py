@@ -26,9 +26,8 @@ IDB_COUNTS = """async () => {
 
 def shot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    toasts = page.locator("[data-testid=toast]")
-    if toasts.count():
-        toasts.click()  # a tap dismisses the "saved" message that would cover the screen
+    # A tap dismisses the "saved" message that would cover the screen (it may be fading out already).
+    page.evaluate("() => { const toast = document.querySelector('[data-testid=toast]'); if (toast) toast.click(); }")
     page.screenshot(path=str(ARTIFACTS / f"phone-{name}.png"))
 
 
@@ -68,7 +67,9 @@ def open_household(page, household_id) -> None:
     page.wait_for_selector("[data-testid=save-visit]")
 
 
-def log_visit(page, household_id, *, outcome: str | None = None, help: dict | None = None) -> None:
+def log_visit(
+    page, household_id, *, outcome: str | None = None, help: dict | None = None, screenshot: str = ""
+) -> None:
     """Three taps: the household in the list, each service (and its result if not done), save."""
     open_household(page, household_id)
     if outcome:
@@ -77,6 +78,8 @@ def log_visit(page, household_id, *, outcome: str | None = None, help: dict | No
         page.click(f"button[data-service='{service}']")
         if result != "done":
             page.click(f"li:has(button[data-service='{service}']) button[data-result='{result}']")
+    if screenshot:
+        shot(page, screenshot)
     page.click("[data-testid=save-visit]")
     page.wait_for_selector("[data-testid=households]")
 

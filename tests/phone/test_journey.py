@@ -28,7 +28,7 @@ def test_offline_day_reaches_the_server_once(phone, team):
 
     page.context.set_offline(True)
     page.wait_for_selector("[data-testid=sync-pill].off")
-    log_visit(page, first.id, help={"vneid_level2": "pending", "online_safety": "done"})
+    log_visit(page, first.id, help={"vneid_level2": "pending", "online_safety": "done"}, screenshot="visit")
     log_visit(page, second.id, help={"public_service_account": "done"})
     log_visit(page, third.id, outcome="Không có nhà")
 
@@ -98,6 +98,7 @@ def test_offline_day_reaches_the_server_once(phone, team):
     assert "Hẹn theo dõi: Kích hoạt tài khoản định danh điện tử VNeID mức 2" in row.inner_text()
     assert followup.due.strftime("%d/%m/%Y") in row.inner_text()
     assert idb_counts(page)["outbox"] == 0
+    row.scroll_into_view_if_needed()
     shot(page, "list-after-sync")
 
     # A household erased on the server (Decree 13/2023) leaves the phone at the next pull.
@@ -106,6 +107,9 @@ def test_offline_day_reaches_the_server_once(phone, team):
     page.goto(f"{page.base}/app/#/sync")
     page.click("[data-testid=sync-now]")
     wait_synced(page)
+    page.goto(f"{page.base}/app/#/guide")
+    page.locator("details.guide").first.click()
+    shot(page, "handbook")
     page.goto(f"{page.base}/app/#/")
     page.wait_for_selector("[data-household]")
     assert page.locator(f"[data-household='{gone.id}']").count() == 0
