@@ -27,7 +27,9 @@ IDB_COUNTS = """async () => {
 def shot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     # A tap dismisses the "saved" message that would cover the screen (it may be fading out already).
-    page.evaluate("() => { const toast = document.querySelector('[data-testid=toast]'); if (toast) toast.click(); }")
+    page.evaluate(
+        "() => { const toast = document.querySelector('[data-testid=toast]'); if (toast) toast.click(); }"
+    )
     page.screenshot(path=str(ARTIFACTS / f"phone-{name}.png"))
 
 
