@@ -253,6 +253,7 @@ def main():
     parser.add_argument("--households", type=int, default=1000)
     parser.add_argument("--visits", type=int, default=200)
     parser.add_argument("--broker", default="redis://127.0.0.1:6379/13")
+    parser.add_argument("--settings", default="backend.settings.base", help="the server's settings module")
     args = parser.parse_args()
     if not (ROOT / "phone" / "dist" / "index.html").exists():
         sys.exit("phone/dist is missing: run `make setup` first")
@@ -263,7 +264,7 @@ def main():
         **os.environ,
         "DATABASE_URL": DATABASE_URL,
         "DJANGO_DEBUG": "false",
-        "DJANGO_SETTINGS_MODULE": "backend.settings.base",
+        "DJANGO_SETTINGS_MODULE": args.settings,
         "LOG_LEVEL": "WARNING",
         # Coverage refreshes after a push queue up for workers that are not run here.
         "CELERY_BROKER_URL": args.broker,
