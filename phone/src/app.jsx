@@ -1,7 +1,7 @@
 // The shell: sign-in, the header with the sync state, the bottom bar, and the hash routes
 // (#/, #/h/<id>, #/h/<id>/edit, #/new, #/group, #/sync, #/guide, #/me, #/fix/<key>), so Android's back
 // button and a reload keep the volunteer where they were.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useState } from 'preact/hooks';
 import { SignInError, signIn, signInAgain, signOut, waitingCount } from './actions.js';
 import { GroupForm, Handbook } from './forms.jsx';
 import { HouseholdForm, HouseholdList, HouseholdScreen } from './households.jsx';
@@ -199,6 +199,9 @@ function Account() {
 
 function Screen({ route }) {
   const [head, id, sub] = route.split('/');
+  useLayoutEffect(() => {
+    if (head !== '') window.scrollTo(0, 0);  // a new screen starts at its top (the list keeps its place)
+  }, [route]);
   if (head === 'h' && id && sub === 'edit') return <HouseholdForm id={id} key={`edit-${id}`} />;
   if (head === 'h' && id) return <HouseholdScreen id={id} key={`h-${id}`} />;
   if (head === 'new') return <HouseholdForm key="new" />;

@@ -9,6 +9,8 @@ import { state } from './store.js';
 import { Stepper, go, toast } from './ui.jsx';
 
 const PAGE = 40;
+// Where the list was scrolled when the volunteer opened a household: back there on return.
+let listScroll = 0;
 export const OUTCOMES = ['met', 'not_home', 'come_back', 'refused', 'moved'];
 const RESULTS = ['done', 'pending', 'failed'];
 
@@ -63,6 +65,12 @@ export function HouseholdList() {
     // For the speed bench: when the list was last drawn.
     performance.mark('list-rendered');
   });
+  useLayoutEffect(() => {
+    window.scrollTo(0, listScroll);
+    return () => {
+      listScroll = window.scrollY;
+    };
+  }, []);
   const visible = found.slice(0, shown);
   return (
     <section class="page list">

@@ -8,7 +8,7 @@ import pytest
 
 from field_api.models import FollowUp, GroupSession, HelpItem, Household, Visit
 from field_api.services.scope import household_erase
-from tests.phone.screens import idb_counts, log_visit, shot, sign_in, wait_synced, waiting
+from tests.phone.screens import idb_counts, log_visit, open_household, shot, sign_in, wait_synced, waiting
 
 pytestmark = [pytest.mark.browser]
 
@@ -29,6 +29,8 @@ def test_offline_day_reaches_the_server_once(phone, team):
     page.context.set_offline(True)
     page.wait_for_selector("[data-testid=sync-pill].off")
     log_visit(page, first.id, help={"vneid_level2": "pending", "online_safety": "done"}, screenshot="visit")
+    open_household(page, second.id)
+    shot(page, "household")
     log_visit(page, second.id, help={"public_service_account": "done"})
     log_visit(page, third.id, outcome="Không có nhà")
 
