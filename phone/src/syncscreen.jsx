@@ -113,7 +113,7 @@ export function SyncScreen() {
   return (
     <section class="page">
       <h2>{t('sync.title')}</h2>
-      <p data-testid="sync-status">
+      <p data-testid="sync-status" data-last-sync={state.meta.lastSyncAt || ''} data-running={state.sync.running ? '1' : ''}>
         {state.sync.online ? t('sync.online') : t('sync.offline_long')}
         {' · '}
         {state.meta.lastSyncAt

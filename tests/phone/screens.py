@@ -56,6 +56,20 @@ def wait_synced(page, timeout: float = 15_000) -> None:
     )
 
 
+def sync_now(page) -> None:
+    """Tap "sync now" on the sync screen and wait for that sync (not an earlier one) to finish."""
+    page.goto(f"{page.base}/app/#/sync")
+    status = page.locator("[data-testid=sync-status]")
+    before = status.get_attribute("data-last-sync")
+    page.click("[data-testid=sync-now]")
+    page.wait_for_function(
+        "before => { const s = document.querySelector('[data-testid=sync-status]');"
+        " return s.dataset.lastSync !== before && !s.dataset.running; }",
+        arg=before,
+        timeout=15_000,
+    )
+
+
 def waiting(page) -> int:
     badge = page.locator("[data-testid=waiting-count]")
     if badge.count() == 0:

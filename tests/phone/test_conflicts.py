@@ -6,7 +6,16 @@ import pytest
 
 from field_api.models import HelpItem, Household, Service, Visit
 from tests.conftest import token_client
-from tests.phone.screens import idb_counts, log_visit, open_household, shot, sign_in, wait_synced, waiting
+from tests.phone.screens import (
+    idb_counts,
+    log_visit,
+    open_household,
+    shot,
+    sign_in,
+    sync_now,
+    wait_synced,
+    waiting,
+)
 
 pytestmark = [pytest.mark.browser]
 
@@ -58,6 +67,8 @@ def test_household_edited_on_two_phones_is_settled_by_the_volunteer(phone, team)
     shot(page, "conflict")
 
     card.get_by_role("button", name="Giữ bản của tôi").click()
+    # The choice puts the edit back in the queue (the card goes), then the sync sends it.
+    page.wait_for_selector("[data-testid=conflict]", state="detached")
     page.wait_for_selector("[data-testid=nothing-waiting]", timeout=15_000)
     wait_synced(page)
     household.refresh_from_db()
@@ -111,7 +122,10 @@ def test_items_the_server_asks_to_resend_wait_and_a_foreign_cursor_starts_over(p
     household = team.households[0]
     sign_in(page, "tv-an-binh")
 
+    pushes = []
+
     def retry_later(route):
+        pushes.append(route.request.url)
         sent = json.loads(route.request.post_data)
         results = [
             {
@@ -127,8 +141,8 @@ def test_items_the_server_asks_to_resend_wait_and_a_foreign_cursor_starts_over(p
 
     page.context.route("**/api/v1/sync/push/", retry_later)
     log_visit(page, household.id, help={"online_safety": "done"})
-    page.wait_for_timeout(500)
-    page.goto(f"{page.base}/app/#/sync")
+    sync_now(page)
+    assert pushes  # the server answered "send it again later"
     assert page.locator("[data-testid=rejected]").count() == 0
     assert waiting(page) == 1
     page.context.unroute("**/api/v1/sync/push/")
@@ -149,9 +163,8 @@ def test_items_the_server_asks_to_resend_wait_and_a_foreign_cursor_starts_over(p
             route.continue_()
 
     page.context.route("**/api/v1/sync/pull/**", foreign_cursor)
-    page.click("[data-testid=sync-now]")
-    page.wait_for_selector("[data-testid=nothing-waiting]", timeout=15_000)
-    wait_synced(page)
+    sync_now(page)
+    assert page.locator("[data-testid=nothing-waiting]").count() == 1
     assert "cursor=" not in calls[1]  # started from scratch
     assert Visit.objects.count() == 1
     page.goto(f"{page.base}/app/#/")

@@ -8,7 +8,16 @@ import pytest
 
 from field_api.models import FollowUp, GroupSession, HelpItem, Household, Visit
 from field_api.services.scope import household_erase
-from tests.phone.screens import idb_counts, log_visit, open_household, shot, sign_in, wait_synced, waiting
+from tests.phone.screens import (
+    idb_counts,
+    log_visit,
+    open_household,
+    shot,
+    sign_in,
+    sync_now,
+    wait_synced,
+    waiting,
+)
 
 pytestmark = [pytest.mark.browser]
 
@@ -71,9 +80,7 @@ def test_offline_day_reaches_the_server_once(phone, team):
     page.context.set_offline(False)
     page.wait_for_selector("[data-testid=nothing-waiting]", timeout=15_000)
     wait_synced(page)
-    # A second sync sends nothing more.
-    page.click("[data-testid=sync-now]")
-    wait_synced(page)
+    sync_now(page)  # a second sync sends nothing more
 
     assert Visit.objects.filter(volunteer=team.volunteer).count() == 3
     assert {v.household_id for v in Visit.objects.all()} == {first.id, second.id, third.id}
@@ -106,9 +113,7 @@ def test_offline_day_reaches_the_server_once(phone, team):
     # A household erased on the server (Decree 13/2023) leaves the phone at the next pull.
     gone = team.households[3]
     household_erase(household=gone)
-    page.goto(f"{page.base}/app/#/sync")
-    page.click("[data-testid=sync-now]")
-    wait_synced(page)
+    sync_now(page)
     page.goto(f"{page.base}/app/#/guide")
     page.locator("details.guide").first.click()
     shot(page, "handbook")
