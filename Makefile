@@ -15,6 +15,7 @@ setup:
 	@command -v uv >/dev/null 2>&1 || test -x "$(UV)" || python3 -m pip install --user --quiet uv
 	$(UV) sync --frozen --quiet
 	@bash scripts/vendor-assets.sh
+	@bash scripts/build-phone.sh
 
 # One province's official units and real boundaries, all from the repository (fixtures/); migrate also
 # loads the service catalogue. Any of the 34 province codes works, e.g. PROVINCE=52.
@@ -62,8 +63,8 @@ test-postgres:
 # Source strings are Vietnamese; the English catalogue is locale/en. Compiled .mo files are committed so
 # a fresh machine needs no gettext.
 messages:
-	$(RUN) python manage.py makemessages -l en --no-wrap --no-location --no-obsolete --ignore=.venv --ignore=maps/node_modules
+	$(RUN) python manage.py makemessages -l en --no-wrap --no-location --no-obsolete --ignore=.venv --ignore=maps/node_modules --ignore=phone
 	$(RUN) python manage.py compilemessages -l en --ignore=.venv
 
 clean:
-	rm -rf .venv db.sqlite3 staticfiles media demo-logins.txt
+	rm -rf .venv db.sqlite3 staticfiles media demo-logins.txt phone/dist

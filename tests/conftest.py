@@ -91,7 +91,8 @@ def world(db) -> World:
 
 @pytest.fixture(scope="session")
 def chromium():
-    """Debian's /usr/bin/chromium through Playwright: one instance for the whole test process."""
+    """Debian's /usr/bin/chromium through Playwright, one per test process: a second sync Playwright
+    cannot start beside the first (it runs its own event loop), so every browser test shares this one."""
     from playwright.sync_api import sync_playwright
 
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # the ORM runs beside Playwright's event loop

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "axes",
     "field_api",
     "maps",
+    "phoneapp",
 ]
 
 MIDDLEWARE = [
@@ -147,6 +148,8 @@ STATICFILES_DIRS = [
     ("vendor/leaflet.markercluster", MAP_VENDOR_DIR / "leaflet.markercluster" / "dist"),
     ("vendor/d3", MAP_VENDOR_DIR / "d3"),
 ]
+# The volunteer's phone app, built from phone/ by `make setup` and served at /app/ (phoneapp/views.py).
+PHONE_APP_DIR = env.path("PHONE_APP_DIR", default=BASE_DIR / "phone" / "dist")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

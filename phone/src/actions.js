@@ -1,0 +1,154 @@
+// What the volunteer does, as functions the screens call: each stores first, then asks for a sync.
+import { ApiError, Offline, api } from './api.js';
+import { currentFix } from './geo.js';
+import { isoLocal, uuid } from './ids.js';
+import {
+  ROLES_ALLOWED,
+  enqueue,
+  outboxRemove,
+  outboxUpdate,
+  ownItems,
+  sessionEnd,
+  sessionStart,
+  sessionUpdate,
+  state,
+  withSearch,
+} from './store.js';
+import { requestSync } from './sync.js';
+
+export class SignInError extends Error {}
+
+function deviceName() {
+  const ua = navigator.userAgent;
+  const match = ua.match(/\(([^)]+)\)/);
+  return `Ứng dụng điện thoại${match ? ` (${match[1].slice(0, 60)})` : ''}`.slice(0, 100);
+}
+
+function firstMessage(body) {
+  const errors = (body && body.errors) || {};
+  for (const messages of Object.values(errors)) if (messages && messages.length) return messages[0];
+  return (body && body.detail) || '';
+}
+
+async function login(username, password) {
+  try {
+    return await api('auth/login/', {
+      method: 'POST',
+      body: { username, password, device_name: deviceName() },
+    });
+  } catch (error) {
+    if (error instanceof Offline) throw new SignInError('signin.offline');
+    if (error instanceof ApiError) throw new SignInError(firstMessage(error.body) || error.message);
+    throw error;
+  }
+}
+
+export async function signIn(username, password) {
+  const answer = await login(username.trim(), password);
+  if (!ROLES_ALLOWED.includes(answer.user.role)) {
+    // Province officers and admins work in the web pages: end the token we were just given.
+    api('auth/logout/', { method: 'POST', token: answer.token }).catch(() => {});
+    throw new SignInError('signin.role_refused');
+  }
+  const earlier = state.leaving.find((s) => s.userId === answer.user.id);
+  if (earlier) api('auth/logout/', { method: 'POST', token: earlier.token }).catch(() => {});
+  await sessionStart(answer);
+  requestSync();
+}
+
+// The token expired: the password again, and everything waiting stays as it was.
+export async function signInAgain(password) {
+  const session = state.session;
+  const answer = await login(session.username, password);
+  await sessionUpdate(session, { token: answer.token, expiry: answer.expiry, user: answer.user, needsPassword: false });
+  requestSync();
+}
+
+export function waitingCount() {
+  return state.session ? ownItems(state.session.userId).length : 0;
+}
+
+export async function signOut() {
+  await sessionEnd();
+  requestSync();
+}
+
+export async function saveVisit({ household, outcome, help, notes, previous }) {
+  const fix = previous ? null : currentFix();
+  const body = {
+    id: previous ? previous.id : uuid(),
+    household,
+    visited_at: previous ? previous.visited_at : isoLocal(),
+    lat: previous ? previous.lat : fix?.lat ?? null,
+    lon: previous ? previous.lon : fix?.lon ?? null,
+    accuracy_m: previous ? previous.accuracy_m : fix?.accuracy_m ?? null,
+    outcome,
+    help: outcome === 'met' ? help : [],
+    notes: (notes || '').trim(),
+  };
+  await enqueue('visit', body);
+  requestSync();
+  return body;
+}
+
+export async function saveHousehold({ id, village, label, head_name, phone, members, working_age, consent }) {
+  const stored = id ? state.households.get(id) : null;
+  const pending = id ? state.outbox.find((item) => item.key === `household:${id}`) : null;
+  const fix = stored || pending ? null : currentFix();
+  const before = (pending && pending.body) || stored || {};
+  const body = {
+    id: id || uuid(),
+    village,
+    label: label.trim(),
+    head_name: consent ? head_name.trim() : '',
+    phone: consent ? phone.trim() : '',
+    members: Number(members),
+    working_age: Number(working_age),
+    lat: before.lat ?? fix?.lat ?? null,
+    lon: before.lon ?? fix?.lon ?? null,
+    consent: Boolean(consent),
+    // The version this phone saw: the server applies the edit only on top of it, else a conflict.
+    base_version: pending ? pending.body.base_version : stored ? stored.version : null,
+  };
+  await enqueue('household', body);
+  requestSync();
+  return body;
+}
+
+export async function saveGroupSession({ previous, village, held_at, services, attendees }) {
+  const fix = previous ? null : currentFix();
+  const body = {
+    id: previous ? previous.id : uuid(),
+    village,
+    held_at,
+    services,
+    attendees: Number(attendees),
+    lat: previous ? previous.lat : fix?.lat ?? null,
+    lon: previous ? previous.lon : fix?.lon ?? null,
+  };
+  await enqueue('group_session', body);
+  requestSync();
+  return body;
+}
+
+// A household edited here and on another phone: the volunteer picks which version stays.
+export async function resolveConflict(item, choice) {
+  if (choice === 'mine') {
+    await outboxUpdate([
+      {
+        ...item,
+        state: 'waiting',
+        body: { ...item.body, base_version: item.current.version },
+        current: null,
+        rev: item.rev + 1,
+      },
+    ]);
+    requestSync();
+  } else {
+    await outboxRemove([item.key], { households: [withSearch({ ...item.current })] });
+  }
+}
+
+export async function discard(item) {
+  await outboxRemove([item.key]);
+}

@@ -1,0 +1,271 @@
+// The shell: sign-in, the header with the sync state, the bottom bar, and the hash routes
+// (#/, #/h/<id>, #/h/<id>/edit, #/new, #/group, #/sync, #/guide, #/me, #/fix/<key>), so Android's back
+// button and a reload keep the volunteer where they were.
+import { useEffect, useLayoutEffect, useState } from 'preact/hooks';
+import { SignInError, signIn, signInAgain, signOut, waitingCount } from './actions.js';
+import { GroupForm, Handbook } from './forms.jsx';
+import { HouseholdForm, HouseholdList, HouseholdScreen } from './households.jsx';
+import { LANGS, LANG_NAMES, currentLang, formatDateTime, switchLang, t } from './i18n.js';
+import { ROLES_ALLOWED, emit, ownItems, state, subscribe } from './store.js';
+import { SyncScreen, FixItem } from './syncscreen.jsx';
+import { requestSync } from './sync.js';
+import { Icon, dismissToast, go, onToast, toastState } from './ui.jsx';
+import { applyUpdate, onUpdate, update } from './updates.js';
+
+export function useStore() {
+  const [, setTick] = useState(0);
+  useEffect(() => subscribe(() => setTick((n) => n + 1)), []);
+}
+
+function useHash() {
+  const [hash, setHash] = useState(location.hash);
+  useEffect(() => {
+    const listener = () => setHash(location.hash);
+    window.addEventListener('hashchange', listener);
+    return () => window.removeEventListener('hashchange', listener);
+  }, []);
+  return hash.replace(/^#\/?/, '');
+}
+
+function SignIn() {
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+  const leaving = state.leaving.filter((s) => ownItems(s.userId).length);
+
+  async function submit(event) {
+    event.preventDefault();
+    setBusy(true);
+    setError('');
+    try {
+      await signIn(username, password);
+    } catch (failure) {
+      setError(failure instanceof SignInError ? t(failure.message) : String(failure.message || failure));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <main class="signin">
+      <img src="/app/icons/icon-192.png" alt="" width="72" height="72" />
+      <h1>{t('app.name')}</h1>
+      <p class="muted">{t('signin.lead')}</p>
+      <form onSubmit={submit}>
+        <label>
+          {t('signin.username')}
+          <input name="username" autocomplete="username" autocapitalize="none" required value={username}
+            onInput={(e) => setUsername(e.currentTarget.value)} />
+        </label>
+        <label>
+          {t('signin.password')}
+          <input name="password" type="password" autocomplete="current-password" required value={password}
+            onInput={(e) => setPassword(e.currentTarget.value)} />
+        </label>
+        {error && <p class="error" role="alert">{error}</p>}
+        <button class="primary big" type="submit" disabled={busy}>
+          {busy ? t('signin.busy') : t('signin.submit')}
+        </button>
+      </form>
+      {leaving.map((s) => (
+        <p class="notice" key={s.userId}>
+          {t(s.needsPassword ? 'signin.leaving_expired' : 'signin.leaving', {
+            count: ownItems(s.userId).length,
+            user: s.username,
+          })}
+        </p>
+      ))}
+      <LanguageSwitch />
+    </main>
+  );
+}
+
+function LanguageSwitch() {
+  return (
+    <div class="langs" role="group" aria-label={t('me.language')}>
+      {LANGS.map((lang) => (
+        <button type="button" key={lang} class={currentLang() === lang ? 'chip on' : 'chip'} aria-pressed={currentLang() === lang}
+          onClick={async () => {
+            await switchLang(lang);
+            emit({ data: true });  // every screen draws again in the new language
+          }}>
+          {LANG_NAMES[lang]}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+function PasswordAgain() {
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState('');
+  async function submit(event) {
+    event.preventDefault();
+    try {
+      await signInAgain(password);
+    } catch (failure) {
+      setError(failure instanceof SignInError ? t(failure.message) : String(failure.message || failure));
+    }
+  }
+  return (
+    <form class="banner warn" onSubmit={submit}>
+      <strong>{t('reauth.title')}</strong>
+      <span>{t('reauth.lead', { user: state.session.username })}</span>
+      <input type="password" name="password-again" autocomplete="current-password" required value={password}
+        aria-label={t('signin.password')} onInput={(e) => setPassword(e.currentTarget.value)} />
+      {error && <span class="error">{error}</span>}
+      <button class="primary" type="submit">{t('reauth.submit')}</button>
+    </form>
+  );
+}
+
+function RoleRefused() {
+  return (
+    <main class="signin">
+      <h1>{t('app.name')}</h1>
+      <p class="error" role="alert">{t('signin.role_refused')}</p>
+      <a class="button" href="/">{t('role.web')}</a>
+      <button class="big" type="button" onClick={() => signOut()}>{t('me.signout')}</button>
+    </main>
+  );
+}
+
+function SyncPill() {
+  const waiting = state.session ? ownItems(state.session.userId).filter((i) => i.state === 'waiting').length : 0;
+  const problems = state.session ? ownItems(state.session.userId).filter((i) => i.state !== 'waiting').length : 0;
+  let text;
+  let tone = 'ok';
+  if (!state.sync.online) {
+    text = t('sync.offline');
+    tone = 'off';
+  } else if (state.sync.running) {
+    text = t('sync.running');
+  } else if (state.sync.error) {
+    text = t('sync.failed');
+    tone = 'off';
+  } else {
+    text = state.meta.lastSyncAt ? t('sync.synced_at', { time: formatDateTime(state.meta.lastSyncAt) }) : t('sync.never');
+  }
+  return (
+    <a href="#/sync" class={`pill ${tone}`} data-testid="sync-pill">
+      <span class="dot" />
+      <span>{text}</span>
+      {waiting > 0 && <span class="count" data-testid="waiting-count">{t('sync.waiting_short', { count: waiting })}</span>}
+      {problems > 0 && <span class="count bad">{problems}</span>}
+    </a>
+  );
+}
+
+function Account() {
+  const [confirming, setConfirming] = useState(false);
+  const user = state.session.user;
+  const waiting = waitingCount();
+  return (
+    <section class="page">
+      <h2>{t('me.title')}</h2>
+      <dl class="facts">
+        <dt>{t('me.name')}</dt>
+        <dd>{user.full_name || user.username}</dd>
+        <dt>{t('me.username')}</dt>
+        <dd>{user.username}</dd>
+        <dt>{t('me.role')}</dt>
+        <dd>{t(`role.${user.role}`)}</dd>
+        <dt>{t('me.villages')}</dt>
+        <dd>{state.villages.map((v) => v.name).join(', ') || '—'}</dd>
+      </dl>
+      <h3>{t('me.language')}</h3>
+      <LanguageSwitch />
+      <h3>{t('me.signout')}</h3>
+      {!confirming && (
+        <button class="big" type="button" onClick={() => (waiting ? setConfirming(true) : signOut())}>
+          {t('me.signout')}
+        </button>
+      )}
+      {confirming && (
+        <div class="banner warn" role="alertdialog" data-testid="signout-warning">
+          <strong>{t('signout.waiting_title', { count: waiting })}</strong>
+          <span>{t('signout.waiting_lead')}</span>
+          <button class="primary big" type="button" onClick={() => { setConfirming(false); go('sync'); requestSync(); }}>
+            {t('signout.sync_first')}
+          </button>
+          <button class="big danger" type="button" onClick={() => signOut()}>{t('signout.anyway')}</button>
+          <button class="big" type="button" onClick={() => setConfirming(false)}>{t('common.cancel')}</button>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function Screen({ route }) {
+  const [head, id, sub] = route.split('/');
+  useLayoutEffect(() => {
+    if (head !== '') window.scrollTo(0, 0);  // a new screen starts at its top (the list keeps its place)
+  }, [route]);
+  if (head === 'h' && id && sub === 'edit') return <HouseholdForm id={id} key={`edit-${id}`} />;
+  if (head === 'h' && id) return <HouseholdScreen id={id} key={`h-${id}`} />;
+  if (head === 'new') return <HouseholdForm key="new" />;
+  if (head === 'group') return <GroupForm key="group" />;
+  if (head === 'sync') return <SyncScreen />;
+  if (head === 'fix' && id) return <FixItem itemKey={decodeURIComponent(id)} key={`fix-${id}`} />;
+  if (head === 'guide') return <Handbook />;
+  if (head === 'me') return <Account />;
+  return <HouseholdList />;
+}
+
+function Toast() {
+  const [, setTick] = useState(0);
+  useEffect(() => onToast(() => setTick((n) => n + 1)), []);
+  return toastState.text ? (
+    <button type="button" class="toast" role="status" data-testid="toast" onClick={dismissToast}>
+      {toastState.text}
+    </button>
+  ) : null;
+}
+
+const TABS = [
+  ['', 'home', 'nav.households'],
+  ['group', 'group', 'nav.group'],
+  ['sync', 'sync', 'nav.sync'],
+  ['guide', 'book', 'nav.guide'],
+  ['me', 'user', 'nav.me'],
+];
+
+export function App() {
+  useStore();
+  const route = useHash();
+  const [, setUpdate] = useState(0);
+  useEffect(() => onUpdate(() => setUpdate((n) => n + 1)), []);
+  if (!state.ready) return null;
+  const session = state.session;
+  if (!session) return <SignIn />;
+  if (session.roleRefused || !ROLES_ALLOWED.includes(session.user.role)) return <RoleRefused />;
+  const head = route.split('/')[0];
+  const problems = ownItems(session.userId).filter((i) => i.state !== 'waiting').length;
+  return (
+    <div class="shell">
+      <header class="top">
+        <span class="brand">{t('app.short')}</span>
+        <SyncPill />
+      </header>
+      {update.waiting && (
+        <div class="banner info" role="status">
+          <span>{t('update.ready')}</span>
+          <button class="primary" type="button" onClick={applyUpdate}>{t('update.apply')}</button>
+        </div>
+      )}
+      {session.needsPassword && <PasswordAgain />}
+      <Screen route={route} />
+      <nav class="tabs">
+        {TABS.map(([path, icon, label]) => (
+          <a key={path} href={`#/${path}`} class={(head === path || (path === '' && head === 'h')) ? 'on' : ''}>
+            <Icon name={icon} />
+            <span>{t(label)}</span>
+            {path === 'sync' && problems > 0 && <b class="badge">{problems}</b>}
+          </a>
+        ))}
+      </nav>
+      <Toast />
+    </div>
+  );
+}

@@ -1,0 +1,383 @@
+// The household list (the coach's order, searchable), one household with its visit form, and the
+// household form (new or edit).
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { saveHousehold, saveVisit } from './actions.js';
+import { coachRow, coachRows, searchRows } from './coach.js';
+import { currentFix, onFix, startGps, stopGps } from './geo.js';
+import { formatDate, t } from './i18n.js';
+import { state } from './store.js';
+import { Stepper, go, toast } from './ui.jsx';
+
+const PAGE = 40;
+// Where the list was scrolled when the volunteer opened a household: back there on return.
+let listScroll = 0;
+export const OUTCOMES = ['met', 'not_home', 'come_back', 'refused', 'moved'];
+const RESULTS = ['done', 'pending', 'failed'];
+
+// "A; B; C and 7 more": the list stays short on a small screen.
+function shortList(names) {
+  if (!names.length) return '—';
+  if (names.length <= 3) return names.join('; ');
+  return `${names.slice(0, 3).join('; ')} ${t('household.and_more', { count: names.length - 3 })}`;
+}
+
+function serviceName(code) {
+  const service = state.serviceByCode.get(code);
+  return service ? service.name : code;
+}
+
+function Badges({ row }) {
+  return (
+    <span class="badges">
+      {row.followups.map((f) => (
+        <span key={f.service} class={row.due && f.due <= row.due ? 'tag due' : 'tag follow'} data-testid="followup">
+          {t('list.followup', { service: serviceName(f.service), date: formatDate(f.due) })}
+        </span>
+      ))}
+      {row.localPending.map((code) => (
+        <span key={code} class="tag follow">{t('list.pending_local', { service: serviceName(code) })}</span>
+      ))}
+      {row.household.moved && <span class="tag">{t('list.moved')}</span>}
+      {!row.visited && !row.household.moved && <span class="tag new">{t('list.never_visited')}</span>}
+      {row.visited && row.missing.length > 0 && !row.household.moved && (
+        <span class="tag">{t('list.missing', { count: row.missing.length })}</span>
+      )}
+      {(row.isNew || row.pendingEdit || row.visitedHere > 0) && <span class="tag wait">{t('list.waiting')}</span>}
+    </span>
+  );
+}
+
+export function HouseholdList() {
+  const [query, setQuery] = useState('');
+  const [shown, setShown] = useState(PAGE);
+  const sentinel = useRef(null);
+  const rows = coachRows();
+  const found = useMemo(() => searchRows(rows, query), [rows, query]);
+  useEffect(() => {
+    if (!sentinel.current || !('IntersectionObserver' in window)) return undefined;
+    const observer = new IntersectionObserver((entries) => {
+      if (entries.some((e) => e.isIntersecting)) setShown((n) => n + PAGE);
+    }, { rootMargin: '400px' });
+    observer.observe(sentinel.current);
+    return () => observer.disconnect();
+  }, [found.length > shown]);
+  useLayoutEffect(() => {
+    // For the speed bench: when the list was last drawn.
+    performance.mark('list-rendered');
+  });
+  useLayoutEffect(() => {
+    window.scrollTo(0, listScroll);
+    return () => {
+      listScroll = window.scrollY;
+    };
+  }, []);
+  const visible = found.slice(0, shown);
+  return (
+    <section class="page list">
+      <div class="searchbar">
+        <input type="search" name="q" placeholder={t('list.search')} aria-label={t('list.search')} value={query}
+          onInput={(e) => { setQuery(e.currentTarget.value); setShown(PAGE); }} />
+        <a class="button primary" href="#/new">{t('list.add')}</a>
+      </div>
+      <p class="muted small" data-testid="list-count">
+        {query ? t('list.found', { count: found.length, total: rows.length }) : t('list.total', { count: rows.length })}
+      </p>
+      {!rows.length && <p class="empty">{state.meta.lastSyncAt ? t('list.empty') : t('list.first_sync')}</p>}
+      <ul class="households" data-testid="households">
+        {visible.map((row) => (
+          <li key={row.id}>
+            <a href={`#/h/${row.id}`} class="row" data-household={row.id}>
+              <span class="label">{row.household.label}</span>
+              <span class="sub">
+                {[row.household.head_name, row.villageName].filter(Boolean).join(' · ')}
+              </span>
+              <Badges row={row} />
+            </a>
+          </li>
+        ))}
+      </ul>
+      {found.length > shown && (
+        <button ref={sentinel} type="button" class="more" onClick={() => setShown((n) => n + PAGE)}>
+          {t('list.more', { count: found.length - shown })}
+        </button>
+      )}
+    </section>
+  );
+}
+
+export function Guide({ code, open = false }) {
+  const service = state.serviceByCode.get(code);
+  if (!service) return null;
+  return (
+    <details class="guide" open={open}>
+      <summary>{service.name}</summary>
+      <ol>
+        {(service.guide || []).map((step, index) => <li key={index}>{step}</li>)}
+      </ol>
+    </details>
+  );
+}
+
+function GpsLine({ fix }) {
+  return (
+    <p class="muted small gps" data-testid="gps">
+      {fix ? t('gps.fix', { accuracy: Math.round(fix.accuracy_m ?? 0) }) : t('gps.waiting')}
+    </p>
+  );
+}
+
+export function useGps() {
+  const [fix, setFix] = useState(currentFix());
+  useEffect(() => {
+    startGps();
+    const off = onFix(() => setFix(currentFix()));
+    return () => {
+      off();
+      stopGps();
+    };
+  }, []);
+  return fix;
+}
+
+export function VisitForm({ row, previous, onSaved }) {
+  const [outcome, setOutcome] = useState(previous ? previous.outcome : 'met');
+  const [help, setHelp] = useState(
+    () => new Map((previous ? previous.help : []).map((h) => [h.service, { result: h.result, people: h.people }])),
+  );
+  const [notes, setNotes] = useState(previous ? previous.notes : '');
+  const [busy, setBusy] = useState(false);
+  const fix = useGps();
+  const missing = new Set(row ? row.missing : []);
+  const codes = [
+    ...state.services.filter((s) => missing.has(s.code)),
+    ...state.services.filter((s) => !missing.has(s.code)),
+  ];
+
+  function toggle(code) {
+    const next = new Map(help);
+    if (next.has(code)) next.delete(code);
+    else next.set(code, { result: 'done', people: 1 });
+    setHelp(next);
+  }
+
+  function change(code, changes) {
+    const next = new Map(help);
+    next.set(code, { ...next.get(code), ...changes });
+    setHelp(next);
+  }
+
+  async function submit(event) {
+    event.preventDefault();
+    setBusy(true);
+    const items = outcome === 'met' ? [...help].map(([service, h]) => ({ service, ...h })) : [];
+    await saveVisit({ household: row.id, outcome, help: items, notes, previous });
+    toast(t('visit.saved'));
+    if (onSaved) onSaved();
+    else go('');
+  }
+
+  return (
+    <form class="visit" onSubmit={submit}>
+      <h3>{t('visit.outcome')}</h3>
+      <div class="choices" role="radiogroup" aria-label={t('visit.outcome')}>
+        {OUTCOMES.map((code) => (
+          <button type="button" key={code} role="radio" aria-checked={outcome === code}
+            class={outcome === code ? 'choice on' : 'choice'} onClick={() => setOutcome(code)}>
+            {t(`outcome.${code}`)}
+          </button>
+        ))}
+      </div>
+      {outcome === 'met' && (
+        <>
+          <h3>{t('visit.services')}</h3>
+          <ul class="services">
+            {codes.map((service) => {
+              const chosen = help.get(service.code);
+              return (
+                <li key={service.code} class={chosen ? 'on' : ''}>
+                  <button type="button" class="service" aria-pressed={Boolean(chosen)} data-service={service.code}
+                    onClick={() => toggle(service.code)}>
+                    <span class="tick" aria-hidden="true">{chosen ? '✓' : '+'}</span>
+                    <span>{service.name}</span>
+                    {missing.has(service.code) && missing.size < codes.length && !chosen && (
+                      <span class="tag">{t('visit.missing')}</span>
+                    )}
+                  </button>
+                  {chosen && (
+                    <div class="detail">
+                      <div class="segmented" role="radiogroup" aria-label={t('visit.result')}>
+                        {RESULTS.map((result) => (
+                          <button type="button" key={result} role="radio" aria-checked={chosen.result === result}
+                            class={chosen.result === result ? 'on' : ''} data-result={result}
+                            onClick={() => change(service.code, { result })}>
+                            {t(`result.${result}`)}
+                          </button>
+                        ))}
+                      </div>
+                      <label class="inline">
+                        {t('visit.people')}
+                        <Stepper value={chosen.people} min={1} max={50} label={t('visit.people')}
+                          onChange={(people) => change(service.code, { people })} />
+                      </label>
+                    </div>
+                  )}
+                </li>
+              );
+            })}
+          </ul>
+        </>
+      )}
+      <details class="notes" open={Boolean(notes)}>
+        <summary>{t('visit.notes')}</summary>
+        <textarea name="notes" maxLength={2000} rows={3} value={notes} onInput={(e) => setNotes(e.currentTarget.value)} />
+      </details>
+      {!previous && <GpsLine fix={fix} />}
+      <button type="submit" class="primary big sticky" disabled={busy} data-testid="save-visit">
+        {t('visit.save')}
+      </button>
+    </form>
+  );
+}
+
+export function HouseholdScreen({ id }) {
+  const row = coachRow(id);
+  if (!row) {
+    return (
+      <section class="page">
+        <p class="empty">{t('household.gone')}</p>
+        <a class="button" href="#/">{t('common.back')}</a>
+      </section>
+    );
+  }
+  const h = row.household;
+  const next = row.followups.length ? row.followups[0].service : row.missing[0];
+  return (
+    <section class="page household">
+      <a class="back" href="#/">‹ {t('common.back')}</a>
+      <h2>{h.label}</h2>
+      <p class="sub">
+        {[h.head_name, row.villageName, t('household.members', { count: h.members })].filter(Boolean).join(' · ')}
+        {h.phone && <> · <a href={`tel:${h.phone}`}>{h.phone}</a></>}
+      </p>
+      <p class="small">
+        {row.lastVisit
+          ? t('household.last_visit', { date: formatDate(row.lastVisit), outcome: t(`outcome.${row.lastOutcome}`) })
+          : t('list.never_visited')}
+      </p>
+      {row.followups.map((f) => (
+        <p key={f.service} class="tag follow block" data-testid="followup">
+          {t('list.followup', { service: serviceName(f.service), date: formatDate(f.due) })}
+        </p>
+      ))}
+      <VisitForm row={row} />
+      <div class="summary">
+        <div>
+          <h3>{t('household.done')}</h3>
+          <p>{row.done.length ? row.done.map(serviceName).join('; ') : '—'}</p>
+        </div>
+        <div>
+          <h3>{t('household.missing')}</h3>
+          <p>{shortList(row.missing.map(serviceName))}</p>
+        </div>
+      </div>
+      {next && (
+        <>
+          <h3>{t('household.next_guide')}</h3>
+          <Guide code={next} />
+        </>
+      )}
+      <a class="button big" href={`#/h/${id}/edit`}>{t('household.edit')}</a>
+    </section>
+  );
+}
+
+export function HouseholdForm({ id, previous, onSaved }) {
+  const existing = id ? coachRow(id) : null;
+  if (id && !existing) {
+    // Never fall back to a blank form here: saving it would register a new household.
+    return (
+      <section class="page">
+        <p class="empty">{t('household.gone')}</p>
+        <a class="button" href="#/">{t('common.back')}</a>
+      </section>
+    );
+  }
+  return <HouseholdFields start={previous || (existing ? existing.household : null)} onSaved={onSaved} />;
+}
+
+function HouseholdFields({ start, onSaved }) {
+  const [village, setVillage] = useState(start ? start.village : state.villages[0]?.code || '');
+  const [label, setLabel] = useState(start ? start.label : '');
+  const [members, setMembers] = useState(start ? start.members : 1);
+  const [workingAge, setWorkingAge] = useState(start ? start.working_age : 0);
+  const [consent, setConsent] = useState(start ? start.consent : false);
+  const [headName, setHeadName] = useState(start ? start.head_name || '' : '');
+  const [phone, setPhone] = useState(start ? start.phone || '' : '');
+  const [error, setError] = useState('');
+  useGps();
+
+  async function submit(event) {
+    event.preventDefault();
+    if (!label.trim()) return setError(t('household.label_required'));
+    if (workingAge > members) return setError(t('household.working_age_too_big'));
+    if (phone && !/^\+?[0-9 ]+$/.test(phone.trim())) return setError(t('household.phone_digits'));
+    const body = await saveHousehold({
+      id: start ? start.id : null,
+      village,
+      label,
+      head_name: headName,
+      phone,
+      members,
+      working_age: workingAge,
+      consent,
+    });
+    toast(t('household.saved'));
+    if (onSaved) onSaved();
+    else go(`h/${body.id}`);
+  }
+
+  return (
+    <section class="page">
+      <a class="back" href={start ? `#/h/${start.id}` : '#/'}>‹ {t('common.back')}</a>
+      <h2>{start ? t('household.edit') : t('household.new')}</h2>
+      <form class="stack" onSubmit={submit}>
+        <label>
+          {t('household.village')}
+          <select name="village" value={village} onChange={(e) => setVillage(e.currentTarget.value)}>
+            {state.villages.map((v) => <option key={v.code} value={v.code}>{v.name}</option>)}
+          </select>
+        </label>
+        <label>
+          {t('household.label')}
+          <input name="label" required maxLength={200} value={label} placeholder={t('household.label_hint')}
+            onInput={(e) => setLabel(e.currentTarget.value)} />
+        </label>
+        <label class="inline">
+          {t('household.members_label')}
+          <Stepper name="members" value={members} min={1} max={50} label={t('household.members_label')} onChange={setMembers} />
+        </label>
+        <label class="inline">
+          {t('household.working_age')}
+          <Stepper name="working_age" value={workingAge} min={0} max={50} label={t('household.working_age')} onChange={setWorkingAge} />
+        </label>
+        <label class="check">
+          <input type="checkbox" name="consent" checked={consent} onChange={(e) => setConsent(e.currentTarget.checked)} />
+          <span>{t('household.consent')}</span>
+        </label>
+        <label>
+          {t('household.head_name')}
+          <input name="head_name" maxLength={150} disabled={!consent} value={consent ? headName : ''}
+            onInput={(e) => setHeadName(e.currentTarget.value)} />
+        </label>
+        <label>
+          {t('household.phone')}
+          <input name="phone" type="tel" maxLength={20} disabled={!consent} value={consent ? phone : ''}
+            onInput={(e) => setPhone(e.currentTarget.value)} />
+        </label>
+        {!consent && <p class="muted small">{t('household.consent_hint')}</p>}
+        {error && <p class="error" role="alert">{error}</p>}
+        <button type="submit" class="primary big" data-testid="save-household">{t('household.save')}</button>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,277 @@
+// Everything the volunteer sees or records lives in IndexedDB first (Dexie), then in memory for the
+// screens. A record is written to the device before anything else happens to it, so closing the app,
+// reloading, losing the network or updating the app never loses it.
+//
+// Tables:
+//   sessions   the signed-in volunteer ("active") and volunteers who signed out while something of theirs
+//              still waited ("leaving"): their token stays only until their queue is sent.
+//   outbox     records waiting for the server, keyed "<kind>:<id>", each with its owner.
+//   households, followups, services, villages, campaigns   what pull and the reference calls downloaded,
+//              for the active volunteer only (cleared at sign-out or when someone else signs in).
+//   meta       cursor, last sync, device id, whose data the tables hold.
+import Dexie from 'dexie';
+import { uuid } from './ids.js';
+import { fold, sortKey } from './text.js';
+
+export const db = new Dexie('cnscd-phone');
+db.version(1).stores({
+  meta: 'key',
+  sessions: 'userId, status',
+  outbox: 'key, owner, seq',
+  households: 'id',
+  followups: '[household+service]',
+  services: 'code',
+  villages: 'code',
+  campaigns: 'id',
+});
+
+// Tables that hold one volunteer's downloaded data (personal data: cleared when they leave).
+const PERSONAL = ['households', 'followups', 'villages', 'campaigns'];
+const PERSONAL_META = ['cursor', 'lastSyncAt', 'dataOwner', 'refreshedAt'];
+
+export const ROLES_ALLOWED = ['volunteer', 'team_leader', 'commune_leader'];
+
+export const state = {
+  ready: false,
+  session: null,
+  leaving: [],
+  households: new Map(),
+  outbox: [],
+  followups: [],
+  services: [],
+  serviceByCode: new Map(),
+  villages: [],
+  campaigns: [],
+  meta: {},
+  sync: { running: false, error: null, online: typeof navigator === 'undefined' ? true : navigator.onLine },
+  // Bumped whenever the lists change, so derived views (the coach's order) are computed once per change.
+  dataVersion: 0,
+};
+
+const listeners = new Set();
+
+export function subscribe(listener) {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+export function emit({ data = false } = {}) {
+  if (data) state.dataVersion += 1;
+  for (const listener of listeners) listener();
+}
+
+async function readMeta() {
+  const rows = await db.meta.toArray();
+  return Object.fromEntries(rows.map((row) => [row.key, row.value]));
+}
+
+export async function setMeta(values) {
+  await db.meta.bulkPut(Object.entries(values).map(([key, value]) => ({ key, value })));
+  Object.assign(state.meta, values);
+}
+
+function indexServices(services) {
+  state.services = services;
+  state.serviceByCode = new Map(services.map((s) => [s.code, s]));
+}
+
+export async function load() {
+  const [meta, sessions, outbox, households, followups, services, villages, campaigns] = await Promise.all([
+    readMeta(),
+    db.sessions.toArray(),
+    db.outbox.orderBy('seq').toArray(),
+    db.households.toArray(),
+    db.followups.toArray(),
+    db.services.toArray(),
+    db.villages.toArray(),
+    db.campaigns.toArray(),
+  ]);
+  if (!meta.deviceId) {
+    meta.deviceId = `phone-${uuid()}`;
+    await db.meta.put({ key: 'deviceId', value: meta.deviceId });
+  }
+  state.meta = meta;
+  state.session = sessions.find((s) => s.status === 'active') || null;
+  state.leaving = sessions.filter((s) => s.status === 'leaving');
+  state.outbox = outbox;
+  state.households = new Map(households.map((h) => [h.id, h.search === undefined ? withSearch(h) : h]));
+  state.followups = followups;
+  indexServices(services.sort((a, b) => a.order - b.order));
+  state.villages = villages.sort((a, b) => a.code.localeCompare(b.code));
+  state.campaigns = campaigns;
+  state.ready = true;
+  emit({ data: true });
+}
+
+// Folded once when a record arrives, not on every redraw of the list.
+export function withSearch(household) {
+  household.search = fold(`${household.label} ${household.head_name || ''} ${household.phone || ''}`);
+  household.sortKey = sortKey(household.label);
+  return household;
+}
+
+// --- sessions -------------------------------------------------------------------------------------
+
+export async function sessionStart({ token, expiry, user }) {
+  const previous = state.session;
+  const session = { userId: user.id, username: user.username, token, expiry, user, status: 'active' };
+  await db.transaction('rw', [db.sessions, db.meta, ...PERSONAL.map((name) => db[name])], async () => {
+    if (previous && previous.userId !== user.id) {
+      // Someone signed in over another volunteer without signing them out: keep their queue going.
+      await db.sessions.put({ ...previous, status: 'leaving' });
+    }
+    if (state.meta.dataOwner !== user.id) {
+      await Promise.all(PERSONAL.map((name) => db[name].clear()));
+      await db.meta.bulkDelete(PERSONAL_META);
+      await db.meta.put({ key: 'dataOwner', value: user.id });
+    }
+    await db.sessions.put(session);
+  });
+  await load();
+}
+
+export async function sessionUpdate(session, changes) {
+  const updated = { ...session, ...changes };
+  await db.sessions.put(updated);
+  if (state.session && state.session.userId === session.userId && updated.status === 'active') {
+    state.session = updated;
+  }
+  state.leaving = state.leaving.map((s) => (s.userId === session.userId ? updated : s));
+  emit();
+  return updated;
+}
+
+export function ownItems(userId) {
+  return state.outbox.filter((item) => item.owner === userId);
+}
+
+// Sign out: what the volunteer downloaded goes at once (a phone may be shared); their token stays only
+// while something of theirs still waits to be sent, then the sync loop revokes it and forgets them.
+export async function sessionEnd() {
+  const session = state.session;
+  if (!session) return;
+  await db.transaction('rw', [db.sessions, db.meta, ...PERSONAL.map((name) => db[name])], async () => {
+    await Promise.all(PERSONAL.map((name) => db[name].clear()));
+    await db.meta.bulkDelete(PERSONAL_META);
+    await db.sessions.put({ ...session, status: 'leaving', needsPassword: false });
+  });
+  await load();
+}
+
+export async function sessionForget(session) {
+  await db.sessions.delete(session.userId);
+  state.leaving = state.leaving.filter((s) => s.userId !== session.userId);
+  if (state.session && state.session.userId === session.userId) state.session = null;
+  emit();
+}
+
+// --- the outbox -----------------------------------------------------------------------------------
+
+let seqCounter = 0;
+
+function nextSeq() {
+  seqCounter = (seqCounter + 1) % 1000;
+  return Date.now() * 1000 + seqCounter;
+}
+
+// Store a record for the server. The same key replaces a record that has not been accepted yet
+// (an edit of a waiting household, or the fix of a rejected item): its id never changes.
+export async function enqueue(kind, body) {
+  const key = `${kind}:${body.id}`;
+  const existing = state.outbox.find((item) => item.key === key);
+  const item = {
+    key,
+    id: body.id,
+    kind,
+    owner: state.session.userId,
+    body,
+    state: 'waiting',
+    errors: null,
+    current: null,
+    rev: existing ? existing.rev + 1 : 1,
+    seq: existing ? existing.seq : nextSeq(),
+    createdAt: existing ? existing.createdAt : new Date().toISOString(),
+  };
+  await db.outbox.put(item);
+  state.outbox = existing
+    ? state.outbox.map((other) => (other.key === key ? item : other))
+    : [...state.outbox, item];
+  emit({ data: true });
+  return item;
+}
+
+export async function outboxUpdate(changed) {
+  if (!changed.length) return;
+  await db.outbox.bulkPut(changed);
+  const byKey = new Map(changed.map((item) => [item.key, item]));
+  state.outbox = state.outbox.map((item) => byKey.get(item.key) || item);
+  emit({ data: true });
+}
+
+export async function outboxRemove(keys, { households = [] } = {}) {
+  if (!keys.length && !households.length) return;
+  await db.transaction('rw', db.outbox, db.households, async () => {
+    await db.outbox.bulkDelete(keys);
+    if (households.length) await db.households.bulkPut(households);
+  });
+  const gone = new Set(keys);
+  state.outbox = state.outbox.filter((item) => !gone.has(item.key));
+  for (const household of households) state.households.set(household.id, withSearch(household));
+  emit({ data: true });
+}
+
+// --- what pull and the reference calls bring ------------------------------------------------------
+
+export async function applyPullPage({ households, removed, followups, cursor, complete, keepOnly }) {
+  households.forEach(withSearch);  // stored folded: opening the app does not fold 1,000 names again
+  await db.transaction('rw', [db.households, db.followups, db.meta], async () => {
+    if (households.length) await db.households.bulkPut(households);
+    if (removed.length) await db.households.bulkDelete(removed);
+    if (keepOnly) {
+      // A pull from scratch is the whole truth: anything it did not mention is gone.
+      const stale = (await db.households.toCollection().primaryKeys()).filter((id) => !keepOnly.has(id));
+      await db.households.bulkDelete(stale);
+      for (const id of stale) state.households.delete(id);
+    }
+    if (complete) {
+      await db.followups.clear();
+      await db.followups.bulkPut(followups);
+    }
+    await db.meta.put({ key: 'cursor', value: cursor });
+  });
+  for (const household of households) state.households.set(household.id, household);
+  for (const id of removed) state.households.delete(id);
+  if (complete) state.followups = followups;
+  state.meta.cursor = cursor;
+  emit({ data: true });
+}
+
+export async function forgetCursor() {
+  await db.meta.delete('cursor');
+  delete state.meta.cursor;
+}
+
+export async function applyReference({ user, services, villages, campaigns }) {
+  await db.transaction('rw', [db.services, db.villages, db.campaigns, db.sessions, db.meta], async () => {
+    if (services) {
+      await db.services.clear();
+      await db.services.bulkPut(services);
+    }
+    if (villages) {
+      await db.villages.clear();
+      await db.villages.bulkPut(villages);
+    }
+    if (campaigns) {
+      await db.campaigns.clear();
+      await db.campaigns.bulkPut(campaigns);
+    }
+    if (user && state.session) await db.sessions.put({ ...state.session, user });
+    await db.meta.put({ key: 'refreshedAt', value: Date.now() });
+  });
+  if (services) indexServices(services);
+  if (villages) state.villages = villages;
+  if (campaigns) state.campaigns = campaigns;
+  if (user && state.session) state.session = { ...state.session, user };
+  state.meta.refreshedAt = Date.now();
+  emit({ data: true });
+}
