@@ -108,3 +108,17 @@ def test_bad_cursor_and_limit_name_the_field(world, client_for):
     client = client_for(world.a.users[Role.VOLUNTEER])
     assert "cursor" in client.get(PULL, {"cursor": "%%%"}).json()["errors"]
     assert "limit" in client.get(PULL, {"limit": 5000}).json()["errors"]
+
+
+def test_pull_is_compressed_for_phones_that_accept_it(world, client_for):
+    import gzip
+    import json
+
+    for _index in range(30):
+        factories.HouseholdFactory(village=world.a.village)
+    client = client_for(world.a.users[Role.VOLUNTEER])
+    plain = client.get(PULL)
+    packed = client.get(PULL, HTTP_ACCEPT_ENCODING="gzip")
+    assert packed["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed["Vary"]
+    assert json.loads(gzip.decompress(packed.content))["households"] == plain.json()["households"]
+    assert len(packed.content) < len(plain.content) / 3
