@@ -67,32 +67,30 @@ def _household_entry_by_id(sender, log_entry=None, **kwargs):
 
 
 def households_logged(*, actor: models.User | None, created: list[uuid.UUID], changed: dict) -> None:
-    """Entries for households a push created or changed (``changed``: id → names of changed fields)."""
+    """Entries for households written in bulk (a push, or one edit in the browser): ``created`` ids,
+    and ``changed``: id → names of the fields changed. Values are never written, only field names."""
     if not created and not changed:
         return
     content_type = ContentType.objects.get_for_model(models.Household)
-    entries = [
-        LogEntry(
+
+    def entry(household_id, action, changes) -> LogEntry:
+        return LogEntry(
             content_type=content_type,
             object_pk=str(household_id),
             object_id=None,
             object_repr=household_label(household_id),
-            action=LogEntry.Action.CREATE,
-            changes={"device": ["", "sync"]},
+            action=action,
+            changes=changes,
             actor=actor,
         )
-        for household_id in created
-    ]
-    entries += [
-        LogEntry(
-            content_type=content_type,
-            object_pk=str(household_id),
-            object_id=None,
-            object_repr=household_label(household_id),
-            action=LogEntry.Action.UPDATE,
-            changes={name: [REDACTED, REDACTED] for name in sorted(fields)},
-            actor=actor,
-        )
-        for household_id, fields in changed.items()
-    ]
-    LogEntry.objects.bulk_create(entries)
+
+    LogEntry.objects.bulk_create(
+        [entry(household_id, LogEntry.Action.CREATE, {}) for household_id in created]
+        + [
+            entry(
+                household_id, LogEntry.Action.UPDATE, {name: [REDACTED, REDACTED] for name in sorted(fields)}
+            )
+            for household_id, fields in changed.items()
+            if fields
+        ]
+    )

@@ -6,22 +6,16 @@ import base64
 import uuid
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 
 from field_api.models import Role, SyncClock
 from field_api.services.changes import Cursor, sync_epoch
 from tests.field_api.sync_helpers import household
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("catalogue")]
 
 PUSH = "/api/v1/sync/push/"
 PULL = "/api/v1/sync/pull/"
-
-
-@pytest.fixture(autouse=True)
-def services(transactional_db):
-    call_command("loaddata", "fixtures/services.json", verbosity=0)
 
 
 @pytest.fixture

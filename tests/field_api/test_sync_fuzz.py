@@ -8,13 +8,14 @@ import json
 import uuid
 
 import pytest
-from django.core.management import call_command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from field_api.models import GroupSession, HelpItem, Household, Role, Visit
 from field_api.services import push_spec as spec
 from tests.field_api.sync_helpers import household, visit
+
+pytestmark = pytest.mark.usefixtures("catalogue")
 
 PUSH = "/api/v1/sync/push/"
 FUZZ = settings(
@@ -118,11 +119,6 @@ TAKES = {
     spec.Codes: (list,),
     spec.Objects: (list,),
 }
-
-
-@pytest.fixture(autouse=True)
-def services(db):
-    call_command("loaddata", "fixtures/services.json", verbosity=0)
 
 
 def _raw_post(client, body) -> object:

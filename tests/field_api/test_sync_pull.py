@@ -1,5 +1,4 @@
 import pytest
-from django.core.management import call_command
 
 from field_api.models import Household, Role
 from field_api.services.assignments import village_assign_team
@@ -9,15 +8,10 @@ from tests.field_api.sync_helpers import household, visit
 
 # Each request commits, as in production: on PostgreSQL a reader only sees changes of finished
 # transactions, which a test wrapped in one transaction would never have.
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("catalogue")]
 
 PUSH = "/api/v1/sync/push/"
 PULL = "/api/v1/sync/pull/"
-
-
-@pytest.fixture(autouse=True)
-def services(transactional_db):
-    call_command("loaddata", "fixtures/services.json", verbosity=0)
 
 
 def _pull_all(client, cursor=None, limit=500):

@@ -2,24 +2,15 @@ import datetime as dt
 import uuid
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from field_api.models import FollowUp, GroupSession, HelpItem, Household, Role, Visit
 from tests import factories
 from tests.field_api.sync_helpers import by_id, household, visit
 
+pytestmark = pytest.mark.usefixtures("catalogue")
+
 PUSH = "/api/v1/sync/push/"
-
-
-@pytest.fixture(autouse=True)
-def services(db):
-    call_command("loaddata", "fixtures/services.json", verbosity=0)
-
-
-@pytest.fixture
-def volunteer(world, client_for):
-    return client_for(world.a.users[Role.VOLUNTEER])
 
 
 def by_id_results(results: list) -> dict:
