@@ -5,7 +5,7 @@ network, comes back into coverage: the server holds exactly those records, once 
 """
 
 import pytest
-from field_api.services.scope import household_erase
+from field_api.services.households import household_erase
 
 from field_api.models import FollowUp, GroupSession, HelpItem, Household, Visit
 from tests.phone.screens import (
