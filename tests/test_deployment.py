@@ -193,3 +193,10 @@ def test_gunicorn_preloads_the_app():
     web = " ".join(_compose()["services"]["web"]["command"])
     assert "--preload" in web
     assert '"--preload"' in (ROOT / "Dockerfile").read_text()
+
+
+def test_the_access_log_leaves_out_query_strings():
+    """Searches carry names (?search=Nguyễn…): the access log writes the path only, never the query."""
+    command = " ".join(_compose()["services"]["web"]["command"])
+    assert "--access-logformat" in command and "%(U)s" in command
+    assert not any(token in command for token in ("%(r)s", "%(q)s", "%(a)s"))
