@@ -5,9 +5,9 @@ network, comes back into coverage: the server holds exactly those records, once 
 """
 
 import pytest
-from field_api.services.households import household_erase
 
 from field_api.models import FollowUp, GroupSession, HelpItem, Household, Visit
+from field_api.services.households import household_erase
 from tests.phone.screens import (
     idb_counts,
     log_visit,
