@@ -10,6 +10,12 @@ open a follow-up after the work was already done, forever. Instead the follow-up
 - each refresh derives that list of episodes from the stored help items and makes the stored rows
   equal to it (create, update, delete), so the result is the same whatever order the visits came in.
 
+Most help items change nothing: a ``done`` for a service the household never waited on. A pair whose
+history holds a ``pending`` has follow-up rows (every ``pending`` opened one, open or closed since), so
+only pairs with rows, or with a ``pending`` in this batch, are worked out again; their history is read
+through the (village, household) index of visits. The cost of a push follows what it changes, not
+how many visits the households have had.
+
 Callers hold the households' row locks (the push does), so two refreshes of one pair never interleave.
 """
 
@@ -54,25 +60,22 @@ def followup_episodes(events: list[HelpEvent]) -> list[Episode]:
 
 
 def followups_refresh(
-    *, pairs: set[tuple[uuid.UUID, str]], due_days: dict[str, int], teams: dict[uuid.UUID, int | None]
+    *,
+    pairs: set[tuple[uuid.UUID, str]],
+    pending: set[tuple[uuid.UUID, str]],
+    due_days: dict[str, int],
+    teams: dict[uuid.UUID, int | None],
+    villages: dict[uuid.UUID, str],
 ) -> None:
     """Make the stored follow-ups of each (household, service) in ``pairs`` equal to its episodes.
 
-    ``due_days`` gives each service's follow-up delay; ``teams`` the team of each household (for new
-    rows). Two queries whatever the number of pairs.
+    ``pending``: the pairs this batch brings a ``pending`` for; ``due_days`` each service's follow-up
+    delay; ``teams`` and ``villages`` the team (for new rows) and village of each household.
     """
     if not pairs:
         return
     households = {household for household, _service in pairs}
     services = {service for _household, service in pairs}
-    events: dict[tuple, list[HelpEvent]] = defaultdict(list)
-    for household, service, result, at, visit_id in HelpItem.objects.filter(
-        visit__household_id__in=households,
-        service_id__in=services,
-        result__in=(HelpResult.PENDING, HelpResult.DONE),
-    ).values_list("visit__household_id", "service_id", "result", "visit__visited_at", "visit_id"):
-        if (household, service) in pairs:
-            events[(household, service)].append(HelpEvent(at, visit_id, result))
     stored: dict[tuple, dict] = defaultdict(dict)
     to_delete = []
     for row in FollowUp.objects.filter(household_id__in=households, service_id__in=services).values(
@@ -85,6 +88,21 @@ def followups_refresh(
             to_delete.append(row["id"])  # two rows for one opener: keep one
         else:
             stored[pair][row["opened_by_id"]] = row
+    # Without a row and without a pending now, a pair never waited on anything: nothing to work out.
+    pairs = {pair for pair in pairs if pair in pending or stored.get(pair)}
+    if not pairs:
+        return
+    households = {household for household, _service in pairs}
+    services = {service for _household, service in pairs}
+    events: dict[tuple, list[HelpEvent]] = defaultdict(list)
+    for household, service, result, at, visit_id in HelpItem.objects.filter(
+        visit__village_id__in={villages[household] for household in households},
+        visit__household_id__in=households,
+        service_id__in=services,
+        result__in=(HelpResult.PENDING, HelpResult.DONE),
+    ).values_list("visit__household_id", "service_id", "result", "visit__visited_at", "visit_id"):
+        if (household, service) in pairs:
+            events[(household, service)].append(HelpEvent(at, visit_id, result))
 
     to_update, to_create = [], []
     for pair in pairs:

@@ -458,8 +458,12 @@ class _Push:
                 for h in v.help
                 if h.result in (HelpResult.PENDING, HelpResult.DONE)
             },
+            pending={
+                (v.household, h.service) for v in visits for h in v.help if h.result == HelpResult.PENDING
+            },
             due_days=self.services,
             teams={v.household: self.villages[self.stored[v.household].village_id].team_id for v in visits},
+            villages={v.household: self.stored[v.household].village_id for v in visits},
         )
         touched: dict = {}
         for visit in sorted(visits, key=lambda v: v.visited_at):
