@@ -2,11 +2,12 @@
 
 Run by hand (not part of the tests):
 
-    uv run python bench/sync_ingest.py [--seconds 20] [--clients 4]
+    uv run python bench/sync_ingest.py [--seconds 20] [--clients 4] [--embedded]
 
 It creates (or reuses) the database ``cnscd_bench_sync``, seeds one commune with a team, volunteers and
 households, starts gunicorn, and prints: fresh-id ingest (visits/s, p50/p95 per batch), re-sending the
-same batches (items/s), and pull of 500 households (p50/p95).
+same batches (items/s), and pull of 500 households (p50/p95). With ``--embedded`` no broker is set, so
+what a push leaves for Celery runs eagerly in the web process, as on ``make run``: compare the two runs.
 """
 
 import argparse
@@ -136,7 +137,20 @@ def _seed(clients: int) -> dict:
                 for i in range(missing)
             ]
         )
+    _vacuum()
     return {"users": users, "households": households[:wanted], "puller": puller.username}
+
+
+def _vacuum() -> None:
+    """Planner statistics and visibility maps as autovacuum keeps them in production: the PostgreSQL
+    of this workplace runs with ``autovacuum = off``, and without statistics the planner scans whole
+    tables for a batch's 200 ids."""
+    import psycopg
+
+    with psycopg.connect(DATABASE_URL.replace("postgres://", "postgresql://"), autocommit=True) as conn:
+        if conn.execute("SHOW autovacuum").fetchone()[0] != "on":
+            print("note: autovacuum is off on this server; the bench runs VACUUM ANALYZE itself")
+        conn.execute("VACUUM ANALYZE")
 
 
 def _batches(households: list[str], client_index: int, count: int) -> list[bytes]:
@@ -228,6 +242,11 @@ def main():
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--embedded",
+        action="store_true",
+        help="no broker: Celery runs tasks in the push's own process, as `make run` does (issue 13 item 0)",
+    )
     args = parser.parse_args()
 
     _ensure_database()
@@ -241,8 +260,9 @@ def main():
         "DJANGO_DEBUG": "false",
         "DJANGO_SETTINGS_MODULE": "backend.settings.base",
         "LOG_LEVEL": "WARNING",
-        "CELERY_BROKER_URL": broker,
+        "CELERY_BROKER_URL": "" if args.embedded else broker,
     }
+    print("embedded default: Celery eager, in the push's process" if args.embedded else f"broker: {broker}")
     server = subprocess.Popen(
         [
             sys.executable,

@@ -1,13 +1,15 @@
 """How field_api tells the rest of the product that field data changed, without importing it.
 
 ``field_records_stored`` is sent inside the transaction that stored new visits, households or group
-sessions. Receivers (maps: coverage, campaign rollups) record their follow-up work in the outbox
-(``field_api.services.outbox.outbox_enqueue``) in that same transaction: it is published to Celery only
-once the data has committed, and rolls back with it. A receiver runs in the phone's request, inside its
-transaction: it must not do the work itself, nor call the broker. Arguments:
+sessions. A receiver runs in the phone's request, inside its transaction, so it may only do work that
+costs what was stored (maps adds the new visits to the coverage rollup); anything that reads history it
+records in the outbox (``field_api.services.outbox.outbox_enqueue``) in that same transaction, to be
+published to Celery once the data has committed. It never calls the broker. Arguments:
 
 - ``village_codes``: sorted list of the village codes whose data changed;
-- ``visit_ids``: ids (str) of the visits newly stored, possibly empty.
+- ``visit_ids``: ids (str) of the visits newly stored, possibly empty;
+- ``recount_village_codes``: the villages among them whose households left, moved or were erased, so
+  that what was counted there before no longer holds (the writer knows; by default, all of them).
 """
 
 from django.dispatch import Signal
@@ -15,12 +17,18 @@ from django.dispatch import Signal
 field_records_stored = Signal()
 
 
-def announce_field_records_stored(*, village_codes: set[str], visit_ids: list[str]) -> None:
+def announce_field_records_stored(
+    *, village_codes: set[str], visit_ids: list[str], recount_village_codes: set[str] | None = None
+) -> None:
     """Call inside the writing transaction, once the records are written."""
     if not village_codes:
         return
+    recount = village_codes if recount_village_codes is None else recount_village_codes & village_codes
     field_records_stored.send(
-        sender="field_api", village_codes=sorted(village_codes), visit_ids=list(visit_ids)
+        sender="field_api",
+        village_codes=sorted(village_codes),
+        visit_ids=list(visit_ids),
+        recount_village_codes=sorted(recount),
     )
 
 

@@ -1,7 +1,13 @@
-"""maps listens to field_api (never the other way round): stored field records → refresh what depends
-on them (coverage rollup and maps, running campaigns), with one task per push, written to the outbox in
-the push's own transaction; reassigned villages → drop the pages cached for them."""
+"""maps listens to field_api (never the other way round).
 
+Stored field records → the coverage rollup takes the new rows inside the writer's transaction (it costs
+what was stored); pages cached for those areas are dropped once that commits, and the next reader, or
+beat's periodic pre-render, renders them (never the push). Running campaigns re-read their villages, so
+that work goes to the worker through the outbox, and only when the province runs a campaign.
+Reassigned villages → drop the pages cached for them.
+"""
+
+from django.db import transaction
 from django.dispatch import receiver
 
 from field_api.services.outbox import outbox_enqueue
@@ -9,8 +15,28 @@ from field_api.signals import areas_reassigned, field_records_stored
 
 
 @receiver(field_records_stored, dispatch_uid="maps.after_field_records")
-def after_field_records(sender, village_codes, visit_ids, **kwargs):
-    outbox_enqueue(task="maps.tasks.after_field_records", kwargs={"village_codes": list(village_codes)})
+def after_field_records(sender, village_codes, visit_ids, recount_village_codes=None, **kwargs):
+    from field_api.models import Village
+    from maps.cache import bump_versions
+    from maps.campaigns.rollup import running_campaigns
+    from maps.coverage import coverage_apply_records
+
+    coverage_apply_records(
+        village_codes=list(village_codes),
+        visit_ids=list(visit_ids),
+        recount_village_codes=list(village_codes if recount_village_codes is None else recount_village_codes),
+    )
+    areas = set(
+        Village.objects.filter(code__in=village_codes).values_list("commune_id", "commune__province_id")
+    )
+    communes, provinces = {c for c, _p in areas}, {p for _c, p in areas}
+    # After commit, never before: a reader under the new version must find the new numbers (maps.cache).
+    transaction.on_commit(lambda: bump_versions(communes=communes, provinces=provinces))
+    if running_campaigns().filter(province_id__in=provinces).exists():
+        outbox_enqueue(
+            task="maps.tasks.after_field_records",
+            kwargs={"village_codes": list(village_codes), "coverage": False},
+        )
 
 
 @receiver(areas_reassigned, dispatch_uid="maps.areas_reassigned")

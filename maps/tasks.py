@@ -1,18 +1,28 @@
-"""Celery tasks for maps: refresh the rollup after a push, then invalidate and pre-render pages."""
+"""Celery tasks for maps: recount rollups, run campaigns' share of a push, pre-render what changed."""
+
+import datetime as dt
 
 from celery import shared_task
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
 
 from field_api.models import Commune, Village
 from field_api.scope import Scope
 from maps.cache import bump_versions
 from maps.coverage import coverage_refresh
+from maps.models import VillageCoverage
+
+PRERENDER_MARK = "maps:prerendered-at"
 
 
 @shared_task(
     name="maps.tasks.coverage_after_push", autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5
 )
 def coverage_after_push(village_codes: list[str]) -> dict:
-    """Refresh these villages' rollup, then bump the versions (never before: see maps.cache), then warm."""
+    """Recount these villages' rollup from all their visits, then drop their cached pages (never before:
+    see maps.cache). Pushes no longer need it (maps.receivers adds their rows as they are stored); kept
+    for outbox rows written before that, and for callers that must recount."""
     coverage_refresh(village_codes=village_codes)
     areas = list(
         Village.objects.filter(code__in=village_codes).values_list("commune_id", "commune__province_id")
@@ -20,34 +30,50 @@ def coverage_after_push(village_codes: list[str]) -> dict:
     communes = {commune for commune, _province in areas}
     provinces = {province for _commune, province in areas}
     bump_versions(communes=communes, provinces=provinces)
-    prerender_maps.delay(sorted(communes), sorted(provinces))
     return {"villages": len(village_codes), "communes": len(communes)}
 
 
-@shared_task(name="maps.tasks.prerender_maps")
-def prerender_maps(commune_codes: list[str], province_codes: list[str]) -> int:
-    """Render what leaders open most, so their next visit is served from the cache."""
+@shared_task(name="maps.tasks.prerender_maps", ignore_result=True)
+def prerender_maps(commune_codes: list[str] | None = None, province_codes: list[str] | None = None) -> int:
+    """Beat, every MAP_PRERENDER_SECONDS: render the pages leaders open most whose data changed since they
+    were last rendered, each once, however many pushes changed it in between. Never run by a push: on the embedded default, with no beat, the next
+    reader renders. Explicit codes render those areas (tests, warm-up after a deploy)."""
     from maps import pages
 
-    rendered = 0
-    for province in province_codes:
+    if commune_codes is None and province_codes is None:
+        commune_codes, province_codes = stale_areas()
+    # A page whose current version is cached comes back from the cache: nothing is rendered twice.
+    for province in province_codes or []:
         pages.province_page(scope=Scope.province_officer(province=province), province=province)
-        rendered += 1
-    provinces = dict(Commune.objects.filter(code__in=commune_codes).values_list("code", "province_id"))
+    provinces = dict(Commune.objects.filter(code__in=commune_codes or []).values_list("code", "province_id"))
     for commune, province in provinces.items():
         pages.commune_page(scope=Scope.commune_leader(commune=commune, province=province), commune=commune)
-        rendered += 1
-    return rendered
+    return len(province_codes or []) + len(provinces)
+
+
+def stale_areas() -> tuple[list[str], list[str]]:
+    """Communes and provinces whose rollup changed since the last pre-render (the first run: the last
+    interval), from the rollup's own timestamps: nothing to remember between pushes, nothing to lose."""
+    now = timezone.now()
+    since = cache.get(PRERENDER_MARK) or now - dt.timedelta(seconds=settings.MAP_PRERENDER_SECONDS)
+    cache.set(PRERENDER_MARK, now, None)
+    areas = set(
+        VillageCoverage.objects.filter(updated_at__gte=since).values_list(
+            "village__commune_id", "village__commune__province_id"
+        )
+    )
+    return sorted({c for c, _p in areas}), sorted({p for _c, p in areas})
 
 
 @shared_task(
     name="maps.tasks.after_field_records", autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5
 )
-def after_field_records(village_codes: list[str]) -> dict:
-    """Everything a push changes downstream, in one message per push: coverage, then running campaigns."""
+def after_field_records(village_codes: list[str], coverage: bool = True) -> dict:
+    """What a push leaves for the worker: running campaigns of its villages re-read them. Rows written
+    before the coverage rollup moved into the push (``coverage`` missing) recount coverage too."""
     from maps.campaigns.tasks import refresh_after_push
 
-    result = coverage_after_push(village_codes)
+    result = coverage_after_push(village_codes) if coverage else {"villages": len(village_codes)}
     result["campaigns"] = refresh_after_push(village_codes)
     return result
 
@@ -57,8 +83,10 @@ def refresh_all_coverage() -> int:
     """Nightly: rebuild every village's rollup (households edited in the admin send no signal), then
     invalidate every map once."""
     codes = list(Village.objects.values_list("code", flat=True))
-    for start in range(0, len(codes), 500):
-        coverage_refresh(village_codes=codes[start : start + 500])
+    # Short transactions (each locks its villages' rollup rows): a push into one of them waits for 50
+    # villages' worth of reading at most, and pulls never wait at all.
+    for start in range(0, len(codes), 50):
+        coverage_refresh(village_codes=codes[start : start + 50])
     areas = set(Village.objects.values_list("commune_id", "commune__province_id"))
     bump_versions(communes={c for c, _p in areas}, provinces={p for _c, p in areas})
     return len(codes)

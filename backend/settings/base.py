@@ -281,6 +281,7 @@ OUTBOX_LEASE_SECONDS = 120
 EXPORT_JOB_STALE_SECONDS = env.int("EXPORT_JOB_STALE_SECONDS", default=300)
 EXPORT_JOB_MAX_ATTEMPTS = env.int("EXPORT_JOB_MAX_ATTEMPTS", default=3)
 EXPORT_JOB_MAX_AGE_SECONDS = env.int("EXPORT_JOB_MAX_AGE_SECONDS", default=3600)
+MAP_PRERENDER_SECONDS = env.int("MAP_PRERENDER_SECONDS", default=300)
 CELERY_BEAT_SCHEDULE = {
     "outbox-drain": {
         "task": "field_api.outbox_drain",
@@ -298,6 +299,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "maps.campaigns.nightly_rollup",
         "schedule": crontab(hour=1, minute=30),
         "options": {"queue": "maps"},
+    },
+    # Pages follow readers, not writers: what changed is rendered once per interval, never by a push.
+    "maps-prerender": {
+        "task": "maps.tasks.prerender_maps",
+        "schedule": MAP_PRERENDER_SECONDS,
+        "options": {"queue": "maps", "expires": MAP_PRERENDER_SECONDS},
     },
     "coverage-nightly-refresh": {
         "task": "maps.tasks.refresh_all_coverage",

@@ -308,6 +308,8 @@ def household_erase(*, household: Household) -> None:
         change_seq=change_stamp(),
     )
     FollowUp.objects.filter(household=household).delete()
+    # Every village it was visited in (before a move, too) is counted anew without it.
+    visited_in = set(Visit.objects.filter(household=household).values_list("village_id", flat=True))
     Visit.objects.filter(household=household).delete()
     household.delete()
-    announce_field_records_stored(village_codes={village.code}, visit_ids=[])
+    announce_field_records_stored(village_codes={village.code} | visited_in, visit_ids=[])

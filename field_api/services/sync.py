@@ -159,6 +159,8 @@ class _Push:
         self.context = Context(now=self.now, services=self.services)
         self.stamp: int | None = None
         self.changed_villages: set[str] = set()
+        self.recount_villages: set[str] = set()  # households left or moved: counted anew, not added to
+        self.became_moved: set[uuid.UUID] = set()
         self.new_visit_ids: list[str] = []
         # For the audit trail: households this push created, and the fields it changed in others.
         self.audit_created: list[uuid.UUID] = []
@@ -221,8 +223,22 @@ class _Push:
             self._apply_visits(batch.visits)
             self._apply_sessions(batch.sessions)
         households_logged(actor=self.user, created=self.audit_created, changed=self.audit_changed)
+        if self.became_moved:
+            # A household that moved away no longer counts wherever it was visited: those villages'
+            # rollups are recounted (the other villages only add this push's visits).
+            visited_in = set(
+                Visit.objects.filter(household_id__in=self.became_moved)
+                .values_list("village_id", flat=True)
+                .distinct()
+            )
+            self.changed_villages |= visited_in
+            self.recount_villages |= visited_in
         if self.changed_villages:
-            announce_field_records_stored(village_codes=self.changed_villages, visit_ids=self.new_visit_ids)
+            announce_field_records_stored(
+                village_codes=self.changed_villages,
+                visit_ids=self.new_visit_ids,
+                recount_village_codes=self.recount_villages,
+            )
 
     # households ----------------------------------------------------------------------------------
 
@@ -312,6 +328,8 @@ class _Push:
             )
             if row.village_id != stored.village_id:
                 self.changed_villages.add(stored.village_id)
+            if row.village_id != stored.village_id:
+                self.recount_villages |= {stored.village_id, row.village_id}
             self.audit_changed[row.id] = changed_fields(stored=stored, row=row)
             rows.append(row)
             self.stored[item.id] = self._as_stored(row)
@@ -476,8 +494,9 @@ class _Push:
             ):
                 household.last_visited_at = visit.visited_at
                 household.last_outcome = visit.outcome
-            if visit.outcome == Outcome.MOVED:
+            if visit.outcome == Outcome.MOVED and not household.moved:
                 household.moved = True
+                self.became_moved.add(household.id)
             done = {h.service for h in visit.help if h.result == HelpResult.DONE}
             if done - set(household.services_done or []):
                 household.services_done = sorted(set(household.services_done or []) | done)

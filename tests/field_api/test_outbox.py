@@ -13,11 +13,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from backend.celery import app
-from field_api.models import Household, OutboxMessage, Role
+from field_api.models import Campaign, Household, OutboxMessage, Role
 from field_api.services.outbox import outbox_drain, outbox_enqueue
 from field_api.services.sync import sync_push
 from field_api.signals import field_records_stored
-from maps.models import VillageCoverage
+from maps.models import CampaignVillageDay, VillageCoverage
 from tests.field_api.sync_helpers import household, visit
 from tests.real_services import UNREACHABLE_REDIS, celery_publishing_to, fresh_redis_urls, wait_for
 
@@ -37,8 +37,21 @@ def explode() -> None:
 
 
 @pytest.fixture
-def services(db):
+def services(db, world):
+    _catalogue_and_running_campaign(world)
+
+
+def _catalogue_and_running_campaign(world) -> None:
+    """The catalogue, and a campaign running in province A: what a push leaves for the worker is its
+    campaigns' share (coverage takes the pushed rows in the push itself)."""
     call_command("loaddata", "fixtures/services.json", verbosity=0)
+    today = timezone.localdate()
+    Campaign.objects.create(
+        name="Chiến dịch",
+        province=world.a.province,
+        starts_on=today - dt.timedelta(days=5),
+        ends_on=today + dt.timedelta(days=5),
+    )
 
 
 def _push(world):
@@ -52,8 +65,10 @@ def test_the_push_writes_its_work_in_its_own_transaction(world, services):
     with pytest.raises(RuntimeError), transaction.atomic():
         sync_push(user=volunteer, payload=payload)
         assert list(OutboxMessage.objects.values_list("task", "kwargs")) == [
-            (AFTER_PUSH, {"village_codes": [world.a.village.code]})
+            (AFTER_PUSH, {"village_codes": [world.a.village.code], "coverage": False})
         ]
+        # The coverage rollup took the pushed rows in the push's own transaction.
+        assert VillageCoverage.objects.get(village=world.a.village).households_visited == 1
         raise RuntimeError("the push's transaction rolls back")
     assert not OutboxMessage.objects.exists()
     assert not Household.objects.filter(pk=home["id"]).exists()
@@ -66,13 +81,13 @@ def test_committed_work_is_drained_after_commit(
     _home, payload = _push(world)
     with django_capture_on_commit_callbacks() as callbacks:
         assert volunteer.post("/api/v1/sync/push/", payload, format="json").status_code == 200
-    # Committed, not yet published: the row is there, nothing ran in the request.
+    # Committed, not yet published: the row is there, the campaign's rollup did not run in the request.
     assert OutboxMessage.objects.filter(task=AFTER_PUSH).count() == 1
-    assert not VillageCoverage.objects.filter(village=world.a.village).exists()
+    assert not CampaignVillageDay.objects.exists()
     for callback in callbacks:
         callback()
     assert not OutboxMessage.objects.exists()
-    assert VillageCoverage.objects.get(village=world.a.village).households_visited == 1
+    assert _reached(world.a.village) == 1
 
 
 def test_a_failing_task_never_fails_the_push(world, services, client_for, django_capture_on_commit_callbacks):
@@ -135,7 +150,7 @@ def test_two_drainers_publish_each_row_once():
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_work_waits_while_the_broker_is_away_and_the_next_push_publishes_it(world, client_for):
-    call_command("loaddata", "fixtures/services.json", verbosity=0)
+    _catalogue_and_running_campaign(world)  # a running campaign: the push has work for the worker
     with celery_publishing_to(UNREACHABLE_REDIS):
         with transaction.atomic():
             for code in ("51001-01", "51001-02"):
@@ -159,3 +174,10 @@ def test_dispatcher_never_publishes_before_commit(world, services, client_for):
     assert volunteer.post("/api/v1/sync/push/", payload, format="json").status_code == 200
     message = OutboxMessage.objects.get()
     assert message.attempts == 0 and message.available_at <= timezone.now() + dt.timedelta(seconds=1)
+
+
+def _reached(village) -> int:
+    """Households the running campaign reached in this village (its rows are per day and team)."""
+    return sum(
+        CampaignVillageDay.objects.filter(village=village).values_list("households_reached", flat=True)
+    )

@@ -1,16 +1,20 @@
 """A real Celery worker on Redis, as production runs it, sharing the PostgreSQL test database.
 
-After a push commits, the worker refreshes the coverage rollup and pre-renders the maps into the
-shared Redis cache.
+A push brings the coverage rollup up to date itself; the worker runs the campaigns' share after it
+commits, and beat's periodic pre-render (never the push) renders the changed maps into the shared cache.
 """
+
+import datetime as dt
 
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
+from django.utils import timezone
 
-from field_api.models import Role
+from field_api.models import Campaign, Role
 from maps.cache import is_cached
-from maps.models import VillageCoverage
+from maps.models import CampaignVillageDay, VillageCoverage
+from maps.tasks import prerender_maps
 from tests.field_api.sync_helpers import household, visit
 from tests.real_services import (
     celery_publishing_to,
@@ -36,8 +40,17 @@ def real_worker(settings):
             stop(worker)
 
 
-def test_worker_refreshes_coverage_and_prerenders_after_a_push(real_worker, world, client_for):
+def test_push_takes_coverage_at_once_and_the_worker_runs_campaigns_and_prerenders(
+    real_worker, world, client_for
+):
     call_command("loaddata", "fixtures/services.json", verbosity=0)
+    today = timezone.localdate()
+    Campaign.objects.create(
+        name="Chiến dịch",
+        province=world.a.province,
+        starts_on=today - dt.timedelta(days=5),
+        ends_on=today + dt.timedelta(days=5),
+    )
     volunteer = client_for(world.a.users[Role.VOLUNTEER])
     homes = [household(world.a.village.code) for _i in range(5)]
     response = volunteer.post(
@@ -46,15 +59,30 @@ def test_worker_refreshes_coverage_and_prerenders_after_a_push(real_worker, worl
         format="json",
     )
     assert response.status_code == 200
-    assert real_worker.poll() is None, "the worker died"
+    # The rollup took the pushed rows in the push itself, and the pages were dropped once it committed.
+    assert VillageCoverage.objects.filter(
+        village=world.a.village, households_visited=3, households=5
+    ).exists()
+    assert cache.get("maps:version:province:51") >= 2
+    # The worker runs the campaign's share (it re-reads the village) …
     assert wait_for(
-        lambda: VillageCoverage.objects.filter(
-            village=world.a.village, households_visited=3, households=5
-        ).exists()
-    ), "the worker did not refresh the rollup"
+        lambda: (
+            sum(
+                CampaignVillageDay.objects.filter(village=world.a.village).values_list(
+                    "households_reached", flat=True
+                )
+            )
+            == 3
+        )
+    ), "the worker did not refresh the campaign rollup"
+    assert real_worker.poll() is None, "the worker died"
+    # … but renders nothing for the push: pages follow readers, not writers.
+    assert not is_cached(level="province", code="51", flavour="page-province-51")
+    assert not is_cached(level="commune", code="51001", flavour="page-commune-51001")
+
+    # Beat's periodic pre-render renders what changed since its last run, once, on the worker.
+    prerender_maps.apply_async()
     assert wait_for(lambda: is_cached(level="province", code="51", flavour="page-province-51")), (
         "no pre-rendered page"
     )
     assert wait_for(lambda: is_cached(level="commune", code="51001", flavour="page-commune-51001"))
-    # What the worker cached is what a commune leader is served, under the new data version.
-    assert cache.get("maps:version:province:51") >= 2
