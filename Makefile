@@ -66,7 +66,7 @@ test-postgres:
 # a fresh machine needs no gettext.
 messages:
 	$(RUN) python manage.py makemessages -l en --no-wrap --no-location --no-obsolete --ignore=.venv --ignore=maps/node_modules --ignore=phone
-	$(RUN) python manage.py compilemessages -l en --ignore=.venv
+	$(RUN) python manage.py compilemessages -l en -l vi --ignore=.venv
 
 clean:
 	rm -rf .venv db.sqlite3 staticfiles media demo-logins.txt phone/dist
