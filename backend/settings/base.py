@@ -140,6 +140,10 @@ LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
+# Numbers in templates as people read them: 1.234 in Vietnamese, 1,234 in English (backend/formats.py
+# for Python code). Vietnamese formats name no grouping: three, as everywhere.
+USE_THOUSAND_SEPARATOR = True
+NUMBER_GROUPING = 3
 USE_TZ = True
 
 STATIC_URL = "/static/"
