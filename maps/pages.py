@@ -158,12 +158,15 @@ def _estimated_village_shapes(*, villages) -> dict[str, object]:
     return shapes
 
 
-def commune_page(*, scope: Scope, commune: str) -> str:
+def commune_page(*, scope: Scope, commune: str, filters: CoverageFilter | None = None) -> str:
+    """The commune's map; with filters (campaign, dates, service) the village numbers follow them and
+    the page is built for this request only."""
     show_households = scope.sees_identity
+    filters = filters or CoverageFilter()
 
     def build():
         villages = villages_for(scope=scope, commune=commune)
-        rows = _rows_with_display(coverage.village_rows(villages=villages, filters=CoverageFilter()))
+        rows = _rows_with_display(coverage.village_rows(villages=villages, filters=filters))
         frame = geo.coverage_frame(areas=villages, rows=rows, level="village")
         shapes = _estimated_village_shapes(villages=villages)
         estimated = False
@@ -193,5 +196,7 @@ def commune_page(*, scope: Scope, commune: str) -> str:
             estimated=estimated,
         )
 
+    if not filters.is_empty:
+        return build()
     flavour = f"page-{scope.cache_key}-{get_language()}"
     return cached(level="commune", code=commune, flavour=flavour, build=build)
