@@ -91,6 +91,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "server_side_binding": True,
         "options": f"-c idle_in_transaction_session_timeout={env.int('DB_IDLE_IN_TRANSACTION_TIMEOUT', default=60)}s",
     }
+    # Connection pooling, two ways (docs/SCALING.md):
+    # - DB_POOL_MAX_SIZE > 0: psycopg's pool in each process (web worker, Celery worker), so a burst of
+    #   requests reuses a few connections instead of opening one each; Django then keeps none itself.
+    # - behind PgBouncer in transaction mode: set DB_PREPARE_THRESHOLD=none. Server-side binding sends
+    #   unnamed statements, which PgBouncer passes through; only psycopg's named prepared statements
+    #   (after 5 runs of one query) would land on another server connection.
+    if DB_POOL_MAX_SIZE := env.int("DB_POOL_MAX_SIZE", default=0):
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            "min_size": min(2, DB_POOL_MAX_SIZE),
+            "max_size": DB_POOL_MAX_SIZE,
+            "timeout": env.int("DB_POOL_TIMEOUT", default=10),
+        }
+    if env("DB_PREPARE_THRESHOLD", default="5").lower() == "none":
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets map pages read while a push writes; a busy timeout instead of "database is locked".
     DATABASES["default"]["OPTIONS"] = {
