@@ -115,15 +115,9 @@ def test_pool_and_pgbouncer_settings_come_from_the_environment():
         "db = settings.DATABASES['default']; print(json.dumps([db['CONN_MAX_AGE'], db['OPTIONS']]))"
     )
     env = service_env(DB_POOL_MAX_SIZE="8", DB_PREPARE_THRESHOLD="none")
-    conn_max_age, options = json.loads(
-        subprocess.run(
-            [sys.executable, "-c", script],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,  # noqa: S603
-        ).stdout
-    )
+    command = [sys.executable, "-c", script]
+    answer = subprocess.run(command, env=env, capture_output=True, text=True, check=True)  # noqa: S603
+    conn_max_age, options = json.loads(answer.stdout)
     assert conn_max_age == 0  # the pool keeps connections, Django does not
     assert options["pool"] == {"min_size": 2, "max_size": 8, "timeout": 10}
     assert options["server_side_binding"] is True and options["prepare_threshold"] is None
