@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
+from backend.replica import replica_reads
 from field_api.models import Commune, Village
 from field_api.scope import Scope
 from maps.cache import bump_versions
@@ -36,19 +37,25 @@ def coverage_after_push(village_codes: list[str]) -> dict:
 @shared_task(name="maps.tasks.prerender_maps", ignore_result=True)
 def prerender_maps(commune_codes: list[str] | None = None, province_codes: list[str] | None = None) -> int:
     """Beat, every MAP_PRERENDER_SECONDS: render the pages leaders open most whose data changed since they
-    were last rendered, each once, however many pushes changed it in between. Never run by a push: on the embedded default, with no beat, the next
-    reader renders. Explicit codes render those areas (tests, warm-up after a deploy)."""
-    from maps import pages
-
+    were last rendered, each once, however many pushes changed it in between. Never run by a push: on
+    the embedded default, with no beat, the next reader renders. Explicit codes render those areas
+    (tests, warm-up after a deploy)."""
     if commune_codes is None and province_codes is None:
         commune_codes, province_codes = stale_areas()
+    with replica_reads():  # pages only read: off the primary when a replica is set
+        return _render(commune_codes or [], province_codes or [])
+
+
+def _render(commune_codes: list[str], province_codes: list[str]) -> int:
+    from maps import pages
+
     # A page whose current version is cached comes back from the cache: nothing is rendered twice.
-    for province in province_codes or []:
+    for province in province_codes:
         pages.province_page(scope=Scope.province_officer(province=province), province=province)
-    provinces = dict(Commune.objects.filter(code__in=commune_codes or []).values_list("code", "province_id"))
+    provinces = dict(Commune.objects.filter(code__in=commune_codes).values_list("code", "province_id"))
     for commune, province in provinces.items():
         pages.commune_page(scope=Scope.commune_leader(commune=commune, province=province), commune=commune)
-    return len(province_codes or []) + len(provinces)
+    return len(province_codes) + len(provinces)
 
 
 def stale_areas() -> tuple[list[str], list[str]]:

@@ -43,6 +43,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "backend.middleware.RequestGuardMiddleware",
+    # Read-only pages and APIs read the replica when one is set (backend/replica.py).
+    "backend.replica.ReplicaReadsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -106,6 +108,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         }
     if env("DB_PREPARE_THRESHOLD", default="5").lower() == "none":
         DATABASES["default"]["OPTIONS"]["prepare_threshold"] = None
+# Reads off the primary (backend/replica.py): maps, tallies and exports from a streaming replica of the
+# same cluster, once it has replayed what had committed when they were asked for.
+if DATABASE_REPLICA_URL := env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = {
+        **env.db_url_config(DATABASE_REPLICA_URL),
+        **{key: DATABASES["default"][key] for key in ("ATOMIC_REQUESTS", "CONN_MAX_AGE")},
+        "OPTIONS": dict(DATABASES["default"].get("OPTIONS", {})),
+    }
+    DATABASE_ROUTERS = ["backend.replica.ReplicaRouter"]
+REPLICA_WAIT_MS = env.int("REPLICA_WAIT_MS", default=200)
+REPLICA_READ_PATHS = [
+    "/maps/",
+    "/campaigns/",
+    "/communes/",
+    "/villages/",
+    "/api/v1/coverage/",
+    "/api/v1/campaigns/",
+]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets map pages read while a push writes; a busy timeout instead of "database is locked".
     DATABASES["default"]["OPTIONS"] = {

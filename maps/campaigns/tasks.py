@@ -9,6 +9,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backend.replica import replica_reads
 from field_api.models import Village
 from maps.campaigns.jobs import LIVE, export_jobs_recover, gave_up_message
 from maps.campaigns.models import ExportJob
@@ -77,7 +78,8 @@ def run_export(job_id: str) -> str:
             live.update(progress=max(5, min(95, percent)), touched_at=timezone.now())
 
         kwargs = {"progress": progress} if job.format == "xlsx" else {}
-        data = build(campaign=job.campaign, scope=scope, **kwargs)
+        with replica_reads():  # the file only reads: off the primary when a replica is set
+            data = build(campaign=job.campaign, scope=scope, **kwargs)
         filename = f"chien-dich-{job.campaign_id}-{job.pk}.{job.format}"
         # A second run replaces the first one's file instead of leaving a copy beside it.
         job.file.storage.delete(job.file.field.generate_filename(job, filename))
