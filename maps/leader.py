@@ -63,7 +63,10 @@ class LeaderFilterForm(forms.Form):
 
     def __init__(self, *args, scope: Scope, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["campaign"].queryset = campaigns_for(scope=scope).order_by("-starts_on")
+        # Without the province's boundary (select_related in campaigns_for): the choice needs names only.
+        self.fields["campaign"].queryset = (
+            campaigns_for(scope=scope).select_related(None).defer("province").order_by("-starts_on")
+        )
         self.fields["campaign"].empty_label = _("Tất cả")
         self.fields["service"].choices = [("", _("Tất cả")), *services_list().values_list("code", "name")]
 
@@ -296,19 +299,27 @@ def followups_due(
     return sorted(teams.values(), key=lambda group: (-len(group["overdue"]), group["team"]))
 
 
-def never_visited(*, scope: Scope, commune: str, filters: LeaderFilter) -> list[dict]:
-    """Households never visited; with a period, those not visited in it."""
+def never_visited_count(*, scope: Scope, commune: str, filters: LeaderFilter) -> int:
+    return _never_visited(scope=scope, commune=commune, filters=filters).count()
+
+
+def _never_visited(*, scope: Scope, commune: str, filters: LeaderFilter):
     villages = villages_for(scope=scope, commune=commune)
     households = households_for(scope=scope).filter(village__in=villages, moved=False)
     if filters.has_period:
         visited = visits_for(scope=scope).filter(filters.visit_window(), village__in=villages)
-        households = households.exclude(id__in=visited.values("household_id"))
-    else:
-        households = households.filter(last_visited_at__isnull=True)
-    identity = scope.sees_identity
-    rows = []
-    for number, row in enumerate(
-        households.order_by("village__name", "label", "id").values(
+        return households.exclude(id__in=visited.values("household_id"))
+    return households.filter(last_visited_at__isnull=True)
+
+
+def never_visited(
+    *, scope: Scope, commune: str, filters: LeaderFilter, limit: int | None = None
+) -> list[dict]:
+    """Households never visited; with a period, those not visited in it (the first ``limit`` of them)."""
+    households = (
+        _never_visited(scope=scope, commune=commune, filters=filters)
+        .order_by("village__name", "label", "id")
+        .values(
             "id",
             "label",
             "phone",
@@ -319,7 +330,14 @@ def never_visited(*, scope: Scope, commune: str, filters: LeaderFilter) -> list[
             "village__team__name",
             "village__team__commune__name",
             "last_visited_at",
-        ),
+        )
+    )
+    if limit is not None:
+        households = households[:limit]
+    identity = scope.sees_identity
+    rows = []
+    for number, row in enumerate(
+        households,
         start=1,
     ):
         team = row["village__team__name"]

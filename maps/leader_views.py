@@ -21,6 +21,7 @@ from maps import leader, leader_exports
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORTS = ("villages", "followups", "never-visited", "flagged")
+SHOWN_PER_GROUP = 30  # rows per team or volunteer on the page; the XLSX has them all
 
 
 class BadFilters(Exception):
@@ -73,10 +74,22 @@ def commune_page(request, code: str):
 
     nonce = str(request.csp_nonce)
     parts = split_page(pages.commune_page(scope=scope, commune=code, filters=filters.coverage()))
-    never = leader.never_visited(scope=scope, commune=code, filters=filters)
+    never = leader.never_visited(scope=scope, commune=code, filters=filters, limit=leader.SHOWN_ROWS)
     followups = leader.followups_due(scope=scope, commune=code, filters=filters)
     flagged = leader.flagged_visits(scope=scope, commune=code, filters=filters)
+    villages = leader.village_ranking(scope=scope, commune=code, filters=filters)
     query = _query(request)
+    # One reverse() per village, not one {% url %} per row.
+    village_url = {
+        row["code"]: reverse("maps:leader-village", args=[row["code"]]) + query for row in villages
+    }
+    for row in villages:
+        row["url"] = village_url[row["code"]]
+    for row in never:
+        row["village_url"] = village_url.get(row["village_code"])
+    for group in followups:
+        for item in (*group["overdue"], *group["upcoming"]):
+            item["village_url"] = village_url.get(item["village_code"])
     context = {
         "commune": commune,
         "title": _("Trang của %(name)s") % {"name": commune.full_name},
@@ -85,15 +98,16 @@ def commune_page(request, code: str):
         "filters": filters,
         "query": query,
         "sees_identity": scope.sees_identity,
-        "villages": leader.village_ranking(scope=scope, commune=code, filters=filters),
+        "villages": villages,
         "followups": followups,
         "overdue_count": sum(len(group["overdue"]) for group in followups),
         "upcoming_count": sum(len(group["upcoming"]) for group in followups),
-        "never_visited": never[: leader.SHOWN_ROWS],
-        "never_visited_count": len(never),
+        "never_visited": never,
+        "never_visited_count": leader.never_visited_count(scope=scope, commune=code, filters=filters),
         "flagged": flagged,
         "flagged_count": sum(len(group["visits"]) for group in flagged),
         "shown_rows": leader.SHOWN_ROWS,
+        "shown_per_group": SHOWN_PER_GROUP,
         "today": timezone.localdate(),
         "exports": {
             kind.replace("-", "_"): reverse("maps:leader-export", args=[code, kind]) + query

@@ -196,7 +196,8 @@ def commune_page(*, scope: Scope, commune: str, filters: CoverageFilter | None =
             estimated=estimated,
         )
 
-    if not filters.is_empty:
-        return build()
     flavour = f"page-{scope.cache_key}-{get_language()}"
+    if not filters.is_empty:
+        # Filtered pages are versioned like the others (never stale), kept per filter combination.
+        flavour = f"{flavour}-filtered-{filters.key()}"
     return cached(level="commune", code=commune, flavour=flavour, build=build)

@@ -33,7 +33,17 @@ def home(request):
     )
 
 
-def _map_page(request, page: str, *, title: str, back_url: str, back_label: str, breadcrumbs=None):
+def _map_page(
+    request,
+    page: str,
+    *,
+    title: str,
+    back_url: str,
+    back_label: str,
+    breadcrumbs=None,
+    filter_form=None,
+    query: str = "",
+):
     """A cached map page inside the shell, with this request's CSP nonce on its scripts (cached pages are
     shared and carry none)."""
     from maps.render import split_page, with_csp_nonce
@@ -45,6 +55,8 @@ def _map_page(request, page: str, *, title: str, back_url: str, back_label: str,
         "back_url": back_url,
         "back_label": back_label,
         "breadcrumbs": breadcrumbs or [],
+        "filter_form": filter_form,
+        "query": query,
         "map": {
             "head": with_csp_nonce(parts.head, nonce),
             "body": parts.body,
@@ -76,11 +88,19 @@ def commune_map(request, code: str):
     scope = request.user.scope
     commune = get_object_or_404(communes_for(scope=scope), code=code)
     from maps import pages
+    from maps.leader import LeaderFilter, LeaderFilterForm
 
+    # The same filters as the commune leader's page (campaign, dates, service); bad ones are a 400.
+    form = LeaderFilterForm(request.GET or None, scope=scope)
+    if form.is_bound and not form.is_valid():
+        return render(request, "400.html", {"message": form.error_text()}, status=400)
+    filters = LeaderFilter.from_form(form) if form.is_bound else LeaderFilter()
     province_url = reverse("maps:province", args=[commune.province_id])
     return _map_page(
         request,
-        pages.commune_page(scope=scope, commune=code),
+        pages.commune_page(scope=scope, commune=code, filters=filters.coverage()),
+        filter_form=form if form.is_bound else LeaderFilterForm(scope=scope),
+        query=request.GET.urlencode(),
         title=_("Bản đồ độ phủ %(name)s") % {"name": commune.full_name},
         back_url=province_url,
         back_label=commune.province.full_name,
