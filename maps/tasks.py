@@ -5,7 +5,7 @@ import datetime as dt
 from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from backend.replica import replica_reads
 from field_api.models import Commune, Village
@@ -42,7 +42,8 @@ def prerender_maps(commune_codes: list[str] | None = None, province_codes: list[
     (tests, warm-up after a deploy)."""
     if commune_codes is None and province_codes is None:
         commune_codes, province_codes = stale_areas()
-    with replica_reads():  # pages only read: off the primary when a replica is set
+    # Pages only read: off the primary when a replica is set. In the default language, as most open them.
+    with replica_reads(), translation.override(settings.LANGUAGE_CODE):
         return _render(commune_codes or [], province_codes or [])
 
 

@@ -77,12 +77,12 @@ def test_push_takes_coverage_at_once_and_the_worker_runs_campaigns_and_prerender
     ), "the worker did not refresh the campaign rollup"
     assert real_worker.poll() is None, "the worker died"
     # … but renders nothing for the push: pages follow readers, not writers.
-    assert not is_cached(level="province", code="51", flavour="page-province-51")
-    assert not is_cached(level="commune", code="51001", flavour="page-commune-51001")
+    assert not is_cached(level="province", code="51", flavour="page-province-51-vi")
+    assert not is_cached(level="commune", code="51001", flavour="page-commune-51001-vi")
 
     # Beat's periodic pre-render renders what changed since its last run, once, on the worker.
     prerender_maps.apply_async()
-    assert wait_for(lambda: is_cached(level="province", code="51", flavour="page-province-51")), (
+    assert wait_for(lambda: is_cached(level="province", code="51", flavour="page-province-51-vi")), (
         "no pre-rendered page"
     )
-    assert wait_for(lambda: is_cached(level="commune", code="51001", flavour="page-commune-51001"))
+    assert wait_for(lambda: is_cached(level="commune", code="51001", flavour="page-commune-51001-vi"))
