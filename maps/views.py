@@ -43,6 +43,7 @@ def _map_page(
     breadcrumbs=None,
     filter_form=None,
     query: str = "",
+    side_link: dict | None = None,
 ):
     """A cached map page inside the shell, with this request's CSP nonce on its scripts (cached pages are
     shared and carry none)."""
@@ -57,6 +58,7 @@ def _map_page(
         "breadcrumbs": breadcrumbs or [],
         "filter_form": filter_form,
         "query": query,
+        "side_link": side_link,
         "map": {
             "head": with_csp_nonce(parts.head, nonce),
             "body": parts.body,
@@ -101,6 +103,14 @@ def commune_map(request, code: str):
         pages.commune_page(scope=scope, commune=code, filters=filters.coverage()),
         filter_form=form if form.is_bound else LeaderFilterForm(scope=scope),
         query=request.GET.urlencode(),
+        # The commune leader's page (villages, follow-ups, never visited) for those who may open it.
+        side_link={
+            "url": reverse("maps:leader-commune", args=[code])
+            + (f"?{request.GET.urlencode()}" if form.is_bound else ""),
+            "label": _("Trang của xã: thôn, việc cần theo dõi, hộ chưa thăm"),
+        }
+        if scope.opens_leader_pages
+        else None,
         title=_("Bản đồ độ phủ %(name)s") % {"name": commune.full_name},
         back_url=province_url,
         back_label=commune.province.full_name,
