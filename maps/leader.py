@@ -392,7 +392,10 @@ def flagged_visits(*, scope: Scope, commune: str, filters: LeaderFilter) -> list
                 "visited_at": timezone.localtime(row["visited_at"]),
                 "village": row["village__name"],
                 "household": row["household__label"] if identity else "",
-                "reasons": [FLAG_DESCRIPTIONS.get(flag, flag) for flag in row["flags"] or []],
+                "reasons": [
+                    _(FLAG_DESCRIPTIONS[flag]) if flag in FLAG_DESCRIPTIONS else flag
+                    for flag in row["flags"] or []
+                ],
                 "distance_m": row["distance_m"],
             }
         )
