@@ -37,7 +37,7 @@ from maps import coverage
 from maps.coverage import CoverageFilter
 
 DUE_SOON_DAYS = 7
-SHOWN_ROWS = 200  # longer lists are cut on the page (the count says so) and whole in the XLSX
+SHOWN_ROWS = 100  # longer lists are cut on the page (the count says so) and whole in the XLSX
 
 
 # --- filters ---------------------------------------------------------------------------------------
