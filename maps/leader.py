@@ -37,7 +37,7 @@ from maps import coverage
 from maps.coverage import CoverageFilter
 
 DUE_SOON_DAYS = 7
-SHOWN_ROWS = 200  # longer lists are cut on the page (the count says so) and whole in the XLSX
+SHOWN_ROWS = 100  # longer lists are cut on the page (the count says so) and whole in the XLSX
 
 
 # --- filters ---------------------------------------------------------------------------------------
@@ -392,7 +392,10 @@ def flagged_visits(*, scope: Scope, commune: str, filters: LeaderFilter) -> list
                 "visited_at": timezone.localtime(row["visited_at"]),
                 "village": row["village__name"],
                 "household": row["household__label"] if identity else "",
-                "reasons": [FLAG_DESCRIPTIONS.get(flag, flag) for flag in row["flags"] or []],
+                "reasons": [
+                    _(FLAG_DESCRIPTIONS[flag]) if flag in FLAG_DESCRIPTIONS else flag
+                    for flag in row["flags"] or []
+                ],
                 "distance_m": row["distance_m"],
             }
         )

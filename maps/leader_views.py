@@ -21,7 +21,8 @@ from maps import leader, leader_exports
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORTS = ("villages", "followups", "never-visited", "flagged")
-SHOWN_PER_GROUP = 30  # rows per team or volunteer on the page; the XLSX has them all
+SHOWN_PER_GROUP = 20  # follow-up rows per team and kind on the page; the XLSX has them all
+SHOWN_FLAGGED = 5  # most recent flagged visits per volunteer on the page
 
 
 class BadFilters(Exception):
@@ -108,6 +109,7 @@ def commune_page(request, code: str):
         "flagged_count": sum(len(group["visits"]) for group in flagged),
         "shown_rows": leader.SHOWN_ROWS,
         "shown_per_group": SHOWN_PER_GROUP,
+        "shown_flagged": SHOWN_FLAGGED,
         "today": timezone.localdate(),
         "exports": {
             kind.replace("-", "_"): reverse("maps:leader-export", args=[code, kind]) + query

@@ -65,7 +65,10 @@ def commune_villages_geojson(*, scope: Scope, commune: str, filters: CoverageFil
     return cached(level="commune", code=commune, flavour=f"geojson-{scope.cache_key}", build=build)
 
 
-def province_page(*, scope: Scope, province: str) -> str:
+def province_page(*, scope: Scope, province: str, filters: CoverageFilter | None = None) -> str:
+    """The province's communes coloured by coverage; with filters, numbers follow them (cached per filter
+    combination under the same data version)."""
+    filters = filters or CoverageFilter()
     allowed = set(communes_for(scope=scope).values_list("code", flat=True))
 
     def link(code):
@@ -74,7 +77,7 @@ def province_page(*, scope: Scope, province: str) -> str:
     def build():
         communes = communes_for(scope=scope, province=province)
         rows = _rows_with_display(
-            coverage.commune_rows(communes=communes, filters=CoverageFilter(), scope=scope), link
+            coverage.commune_rows(communes=communes, filters=filters, scope=scope), link
         )
         frame = geo.coverage_frame(
             areas=Commune.objects.filter(province_id=province), rows=rows, level="commune"
@@ -86,9 +89,10 @@ def province_page(*, scope: Scope, province: str) -> str:
             with_links=True,
         )
 
-    return cached(
-        level="province", code=province, flavour=f"page-{scope.cache_key}-{get_language()}", build=build
-    )
+    flavour = f"page-{scope.cache_key}-{get_language()}"
+    if not filters.is_empty:
+        flavour = f"{flavour}-filtered-{filters.key()}"
+    return cached(level="province", code=province, flavour=flavour, build=build)
 
 
 def national_page(*, scope: Scope) -> str:

@@ -223,3 +223,11 @@ def test_the_commune_leader_is_linked_to_their_page(lw, client):
     assert 'href="/communes/51001/"' in html
     village = client.get("/villages/51001-02/").content.decode()
     assert 'href="/communes/51001/"' in village and 'href="/maps/province/51/"' in village  # breadcrumbs
+
+
+def test_flag_reasons_follow_the_language(lw):
+    from django.utils import translation
+
+    with translation.override("en"):
+        (group,) = leader.flagged_visits(scope=_scope(lw.leader), commune="51001", filters=LeaderFilter())
+    assert group["visits"][0]["reasons"] == ["Visit recorded more than 300 m from the household's location"]

@@ -30,6 +30,10 @@ def _browser(chromium, live_server, client, user, viewport):
     context.add_cookies(
         [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
     )
+    context.add_init_script(
+        "window.__csp = []; document.addEventListener('securitypolicyviolation',"
+        " function (e) { window.__csp.push(e.violatedDirective + ' ' + e.blockedURI); });"
+    )
     page = context.new_page()
     page.errors = []
     page.on("pageerror", lambda error: page.errors.append(str(error)))
@@ -89,6 +93,7 @@ def test_commune_leader_finds_lagging_village_overdue_followup_and_never_visited
         page.screenshot(path=str(ARTIFACTS / f"leader-village-{viewport}.png"), full_page=True)
         page.click("a.back")
         page.wait_for_selector("#village-table")
+        assert page.evaluate("window.__csp") == []  # the map's scripts run under the page's nonce
         assert page.errors == []
     finally:
         context.close()
@@ -146,6 +151,7 @@ def test_every_page_of_every_role_answers_without_5xx(chromium, live_server, cli
                 if url.startswith(("/communes/", "/villages/")) and role == Role.PROVINCE_OFFICER:
                     text = page.locator("main").inner_text()
                     assert "Nhà bà Sáu" not in text and "Nhà Thôn" not in text and "090511122" not in text
+                assert page.evaluate("window.__csp") == [], (role, url)
             assert page.errors == [], (role, page.errors)
         finally:
             context.close()
