@@ -25,8 +25,9 @@ def main():
     from django.test import Client
     from django.utils import timezone
 
-    from field_api.models import Campaign, Commune, Role, User
+    from field_api.models import Commune, Role, User
     from maps.campaigns.exports import SHEET_TITLES, write_xlsx
+    from maps.campaigns.models import Campaign
     from maps.campaigns.rollup import campaign_rollup_refresh
 
     print(f"data: {ensure_big_province()}")

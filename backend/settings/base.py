@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "axes",
     "field_api",
     "maps",
+    "maps.campaigns",
     "phoneapp",
 ]
 
@@ -134,6 +135,8 @@ LOGOUT_REDIRECT_URL = "maps:login"
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Tiếng Việt")), ("en", _("Tiếng Anh"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Typed dates are day first or ISO in both languages (05/11/2026 is 5 November): backend/formats/.
+FORMAT_MODULE_PATH = ["backend.formats"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True

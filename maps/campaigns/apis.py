@@ -10,12 +10,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from field_api.exceptions import ApplicationError
-from field_api.models import MAX_TARGET_HOUSEHOLDS, MAX_TARGET_PEOPLE, Campaign
-from field_api.selectors import campaigns_for
 from maps.campaigns import tally
 from maps.campaigns.exports import FORMATS
 from maps.campaigns.jobs import export_job_request
-from maps.campaigns.models import ExportJob
+from maps.campaigns.models import MAX_TARGET_HOUSEHOLDS, MAX_TARGET_PEOPLE, Campaign, ExportJob
+from maps.campaigns.selectors import campaigns_for
 from maps.campaigns.services import EARLIEST_DAY, LATEST_DAY, LONGEST_DAYS, MAX_TARGETS, campaign_create
 
 

@@ -11,8 +11,8 @@ from collections import defaultdict
 from django.db import transaction
 from django.utils import timezone
 
-from field_api.models import Campaign, HelpItem, Household, Village, Visit
-from maps.campaigns.models import CampaignRollupState, CampaignServiceTally, CampaignVillageDay
+from field_api.models import HelpItem, Household, Village, Visit
+from maps.campaigns.models import Campaign, CampaignRollupState, CampaignServiceTally, CampaignVillageDay
 
 SUMMED = (
     "visits",

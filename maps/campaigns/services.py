@@ -13,17 +13,13 @@ from django.utils.translation import gettext as _
 from rest_framework import status
 
 from field_api.exceptions import ApplicationError
-from field_api.models import (
+from field_api.models import Commune, Province, Service, User, Village
+from maps.campaigns.models import (
     CAMPAIGN_EARLIEST_DAY,
     CAMPAIGN_LATEST_DAY,
     CAMPAIGN_LONGEST_DAYS,
     Campaign,
     CampaignTarget,
-    Commune,
-    Province,
-    Service,
-    User,
-    Village,
 )
 
 EARLIEST_DAY = CAMPAIGN_EARLIEST_DAY

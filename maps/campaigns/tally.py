@@ -28,9 +28,9 @@ from django.db.models import QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from field_api.models import Campaign, Commune, Team
+from field_api.models import Commune, Team
 from field_api.scope import Scope
-from maps.campaigns.models import CampaignServiceTally, CampaignVillageDay
+from maps.campaigns.models import Campaign, CampaignServiceTally, CampaignVillageDay
 from maps.campaigns.rollup import SUMMED, ensure_campaign_rollup
 from maps.campaigns.targets import campaign_communes, campaign_villages, target_units
 

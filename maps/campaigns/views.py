@@ -5,9 +5,10 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import mark_safe
 
-from field_api.selectors import campaigns_for, communes_for
+from field_api.selectors import communes_for
 from maps.campaigns import tally
 from maps.campaigns.chart import progress_svg
+from maps.campaigns.selectors import campaigns_for
 
 
 def _url(name: str, *args) -> str | None:
