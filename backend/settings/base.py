@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "field_api",
     "maps",
     "maps.campaigns",
+    "ioc",
     "phoneapp",
 ]
 
@@ -194,7 +195,11 @@ REST_FRAMEWORK = {
     # JSON only, as API.md says: the schema then declares JSON only, and generated clients send it.
     "DEFAULT_PARSER_CLASSES": ["field_api.parsers.JSONParser"],
     # Per address, against floods; generous, as a whole training session may sign in behind one router.
-    "DEFAULT_THROTTLE_RATES": {"login": env("LOGIN_THROTTLE_RATE", default="60/min")},
+    "DEFAULT_THROTTLE_RATES": {
+        "login": env("LOGIN_THROTTLE_RATE", default="60/min"),
+        # Per IOC feed key (ioc/authentication.py): an operations centre polling its dashboards.
+        "ioc_feed": env("IOC_FEED_THROTTLE_RATE", default="120/min"),
+    },
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "UNAUTHENTICATED_USER": None,
     # API.md gives exports as ?format=csv|xlsx|geojson: the parameter is ours, not DRF's renderer switch.
@@ -221,6 +226,9 @@ SPECTACULAR_SETTINGS = {
         "OutcomeEnum": "field_api.models.Outcome",
         "HelpResultEnum": "field_api.models.HelpResult",
         "RoleEnum": "field_api.models.Role",
+        # GeoJSON's fixed "type" members (ioc/apis.py).
+        "GeoJsonFeatureTypeEnum": ["Feature"],
+        "GeoJsonFeatureCollectionTypeEnum": ["FeatureCollection"],
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     # No validator badge: it would load an image from validator.swagger.io (and tell it our schema URL).

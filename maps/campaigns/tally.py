@@ -230,3 +230,31 @@ def campaign_totals(*, campaign: Campaign, scope: Scope) -> dict:
     _add(total, sums)
     units = target_units(campaign=campaign, scope=scope)
     return _finish(total, sum(u.households for u in units), sum(u.people for u in units))
+
+
+def elapsed_share(*, campaign: Campaign, day: dt.date | None = None) -> float:
+    """The share of the campaign's days that have begun by ``day`` (today): 0 before it starts, 1 after
+    it ends. The pace line: a commune on pace has reached target × this share."""
+    day = day or timezone.localdate()
+    total_days = (campaign.ends_on - campaign.starts_on).days + 1
+    elapsed = min(max((day - campaign.starts_on).days + 1, 0), total_days)
+    return elapsed / total_days
+
+
+def with_pace(rows: list[dict], *, share: float) -> list[dict]:
+    """Adds to each row (with a target) ``expected`` = target × share and ``pace`` = reached ÷ expected
+    (1.0 on the line, below 1 behind it; None without a target or before the first day)."""
+    for row in rows:
+        target = row.get("target")
+        expected = round(target * share) if target else 0
+        row["expected"] = expected
+        row["pace"] = round(row["households_visited"] / expected, 4) if expected else None
+    return rows
+
+
+def communes_by_pace(*, campaign: Campaign, scope: Scope, day: dt.date | None = None) -> list[dict]:
+    """The commune rows with their pace, furthest behind first (no target last, then by name)."""
+    rows = with_pace(
+        tally_by_commune(campaign=campaign, scope=scope), share=elapsed_share(campaign=campaign, day=day)
+    )
+    return sorted(rows, key=lambda row: (row["pace"] is None, row["pace"] or 0, row["progress"], row["name"]))

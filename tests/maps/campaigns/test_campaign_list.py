@@ -5,10 +5,18 @@ import datetime as dt
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from field_api.models import Role
 from maps.campaigns.models import Campaign, CampaignTarget
 from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _vietnamese_after():
+    # A request in English leaves English active in this thread: later tests expect Vietnamese.
+    yield
+    translation.activate("vi")
 
 
 def _campaigns(world, count: int) -> list[Campaign]:
