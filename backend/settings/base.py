@@ -136,8 +136,8 @@ LOGOUT_REDIRECT_URL = "maps:login"
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Tiếng Việt")), ("en", _("Tiếng Anh"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-# Typed dates are day first or ISO in both languages (05/11/2026 is 5 November): backend/formats/.
-FORMAT_MODULE_PATH = ["backend.formats"]
+# Typed dates are day first or ISO in both languages (05/11/2026 is 5 November): backend/locale_formats/.
+FORMAT_MODULE_PATH = ["backend.locale_formats"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True

@@ -1,5 +1,5 @@
 """Campaigns in the national admin. Province officers create and edit theirs in the product's pages
-(views.py); dates typed here are read day first or ISO (backend/formats/), never month first."""
+(views.py); dates typed here are read day first or ISO (backend/locale_formats/), never month first."""
 
 from django.contrib import admin
 
