@@ -38,7 +38,9 @@ run: demo
 	@echo "  Tài khoản mẫu:       demo-logins.txt"
 	@echo ""
 	@cat demo-logins.txt
-	$(RUN) python manage.py runserver 127.0.0.1:$(PORT)
+	@# DEBUG off: Vietnamese 404/500 pages, never Django's technical pages listing every URL; static files
+	@# come from WhiteNoise (WHITENOISE_USE_FINDERS), not from runserver.
+	DJANGO_DEBUG=false $(RUN) python manage.py runserver 127.0.0.1:$(PORT)
 
 lint: setup
 	$(RUN) ruff check .
@@ -64,7 +66,7 @@ test-postgres:
 # a fresh machine needs no gettext.
 messages:
 	$(RUN) python manage.py makemessages -l en --no-wrap --no-location --no-obsolete --ignore=.venv --ignore=maps/node_modules --ignore=phone
-	$(RUN) python manage.py compilemessages -l en --ignore=.venv
+	$(RUN) python manage.py compilemessages -l en -l vi --ignore=.venv
 
 clean:
 	rm -rf .venv db.sqlite3 staticfiles media demo-logins.txt phone/dist

@@ -19,6 +19,36 @@ admin.site.site_header = _("Quản trị tổ công nghệ số cộng đồng")
 admin.site.site_title = _("Tổ công nghệ số cộng đồng")
 admin.site.index_title = _("Quản trị dữ liệu")
 
+# Technical fields with no Vietnamese verbose_name on the model (adding one would be a migration per
+# field): shown read-only under these labels instead.
+READONLY_LABELS = {
+    "id": _("mã"),
+    "device_id": _("mã thiết bị"),
+    "content_hash": _("mã băm nội dung"),
+    "received_at": _("máy chủ nhận lúc"),
+    "created_at": _("tạo lúc"),
+    "updated_at": _("cập nhật lúc"),
+    "change_seq": _("số thứ tự thay đổi"),
+    "created_by": _("người tạo"),
+}
+
+
+def _labelled(name: str):
+    """``name`` as a read-only admin field under its Vietnamese label (or ``name`` itself)."""
+    if name not in READONLY_LABELS:
+        return name
+
+    @admin.display(description=READONLY_LABELS[name])
+    def value(obj):
+        return getattr(obj, name)
+
+    value.__name__ = f"{name}_vi"
+    return value
+
+
+def readonly(names) -> list:
+    return [_labelled(name) for name in names]
+
 
 class FoldedSearchMixin:
     """Search the diacritic-folded ``search_name`` as well as the listed fields."""
@@ -178,14 +208,9 @@ class HouseholdAdmin(admin.ModelAdmin):
     list_filter = ["moved", "is_demo", "village__commune__province"]
     search_fields = ["label", "head_name", "phone"]
     autocomplete_fields = ["village"]
-    readonly_fields = [
-        "version",
-        "last_visited_at",
-        "last_outcome",
-        "services_done",
-        "created_at",
-        "updated_at",
-    ]
+    readonly_fields = readonly(
+        ["version", "last_visited_at", "last_outcome", "services_done", "created_at", "updated_at"]
+    )
     list_select_related = ["village"]
 
     def get_search_results(self, request, queryset, search_term):
@@ -210,7 +235,7 @@ class ServiceAdmin(admin.ModelAdmin):
 class VisitAdmin(admin.ModelAdmin):
     list_display = ["id", "household", "volunteer", "visited_at", "outcome", "is_flagged"]
     list_filter = ["outcome", "is_flagged", "is_demo"]
-    readonly_fields = [f.name for f in models.Visit._meta.fields]
+    readonly_fields = readonly([f.name for f in models.Visit._meta.fields])
     list_select_related = ["household", "volunteer"]
 
     def has_change_permission(self, request, obj=None):

@@ -5,10 +5,12 @@ two people with different scopes never share a page.
 """
 
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from field_api.models import Commune, FollowUp
+from backend.formats import number, percent
+from field_api.models import Commune, FollowUp, Household, Outcome, Service
 from field_api.scope import Scope
 from field_api.selectors import communes_for, households_for, villages_for
 from maps import coverage, geo, render
@@ -18,7 +20,10 @@ from maps.coverage import CoverageFilter
 
 def _rows_with_display(rows: list[dict], link_for=None) -> list[dict]:
     for row in rows:
-        row["coverage_pct"] = f"{row['coverage'] * 100:.1f}%".replace(".", ",")
+        # Text for people, in the page's language (1.234; 25,0 %); the numbers stay for colouring.
+        row["coverage_pct"] = percent(row["coverage"])
+        for key in coverage.NUMBERS:
+            row[f"{key}_text"] = number(row[key])
         if link_for:
             # Text and a URL, never markup: the map's popup builds the link from text nodes.
             row["link_url"] = link_for(row["code"])
@@ -81,7 +86,9 @@ def province_page(*, scope: Scope, province: str) -> str:
             with_links=True,
         )
 
-    return cached(level="province", code=province, flavour=f"page-{scope.cache_key}", build=build)
+    return cached(
+        level="province", code=province, flavour=f"page-{scope.cache_key}-{get_language()}", build=build
+    )
 
 
 def national_page(*, scope: Scope) -> str:
@@ -98,11 +105,12 @@ def national_page(*, scope: Scope) -> str:
             with_links=False,
         )
 
-    return cached(level="national", code="all", flavour="page", build=build)
+    return cached(level="national", code="all", flavour=f"page-{get_language()}", build=build)
 
 
-def _household_points(*, scope: Scope, commune: str) -> list[tuple]:
-    """(lat, lon, status, label) of households the caller may see; status drives the marker colour."""
+def _household_points(*, scope: Scope, commune: str) -> tuple[list[tuple], list[str]]:
+    """Rows for the household markers: (lat, lon, status, label, last visit, outcome, [services still
+    missing as indices into the names returned beside them]). Status drives the marker colour."""
     today = timezone.localdate()
     households = households_for(scope=scope).filter(
         village__commune_id=commune, moved=False, lat__isnull=False
@@ -112,13 +120,42 @@ def _household_points(*, scope: Scope, commune: str) -> list[tuple]:
             "household_id", flat=True
         )
     )
+    services = list(Service.objects.filter(is_active=True).values_list("code", "name"))
+    names = [name for _code, name in services]
+    outcomes = dict(Outcome.choices)
     points = []
-    for household_id, lat, lon, label, last_visited in households.values_list(
-        "id", "lat", "lon", "label", "last_visited_at"
+    for household_id, lat, lon, label, last_visited, outcome, done in households.values_list(
+        "id", "lat", "lon", "label", "last_visited_at", "last_outcome", "services_done"
     ):
         status = "followup" if household_id in due else ("visited" if last_visited else "not_yet")
-        points.append((round(lat, 5), round(lon, 5), status, label))
-    return points
+        done = set(done or [])
+        missing = [index for index, (code, _name) in enumerate(services) if code not in done]
+        visited = formats.date_format(timezone.localtime(last_visited), "d/m/Y") if last_visited else ""
+        points.append(
+            (round(lat, 5), round(lon, 5), status, label, visited, str(outcomes.get(outcome, "")), missing)
+        )
+    return points, names
+
+
+def _estimated_village_shapes(*, villages) -> dict[str, object]:
+    """Villages without a boundary, drawn where their registered households are: the convex hull of
+    their locations (padded ~60 m) from three distinct points, else a point at their centroid."""
+    import shapely
+
+    without = set(villages.filter(geometry_simplified__isnull=True).values_list("code", flat=True))
+    located: dict[str, set] = {}
+    for village_id, lat, lon in Household.objects.filter(
+        village_id__in=without, moved=False, lat__isnull=False, lon__isnull=False
+    ).values_list("village_id", "lat", "lon"):
+        located.setdefault(village_id, set()).add((round(lon, 5), round(lat, 5)))
+    shapes = {}
+    for code, points in located.items():
+        if len(points) >= 3:
+            hull = shapely.MultiPoint(list(points)).convex_hull
+            shapes[code] = hull.buffer(0.0006) if hull.geom_type != "Polygon" else hull.buffer(0.0003)
+        else:
+            shapes[code] = shapely.MultiPoint(list(points)).centroid
+    return shapes
 
 
 def commune_page(*, scope: Scope, commune: str) -> str:
@@ -128,20 +165,33 @@ def commune_page(*, scope: Scope, commune: str) -> str:
         villages = villages_for(scope=scope, commune=commune)
         rows = _rows_with_display(coverage.village_rows(villages=villages, filters=CoverageFilter()))
         frame = geo.coverage_frame(areas=villages, rows=rows, level="village")
-        if frame.geometry.isna().all():  # no village boundaries yet: show the commune outline
-            frame = geo.coverage_frame(
-                areas=Commune.objects.filter(code=commune),
-                rows=_rows_with_display(
-                    coverage.commune_rows(
-                        communes=Commune.objects.filter(code=commune), filters=CoverageFilter(), scope=scope
-                    )
-                ),
-                level="commune",
-            )
-        points = _household_points(scope=scope, commune=commune) if show_households else None
+        shapes = _estimated_village_shapes(villages=villages)
+        estimated = False
+        frame["estimated"] = False
+        frame["estimated_note"] = None
+        for index, code in enumerate(frame["code"]):
+            if (frame.geometry.iloc[index] is None or frame.geometry.iloc[index].is_empty) and code in shapes:
+                frame.loc[index, "geometry"] = shapes[code]
+                frame.loc[index, "estimated"] = True
+                frame.loc[index, "estimated_note"] = _("ước tính từ vị trí các hộ")
+                estimated = True
+        outline = Commune.objects.filter(code=commune, geometry_simplified__isnull=False)
+        outline_frame = geo.coverage_frame(areas=outline, rows=[{"code": commune}], level="commune")
+        has_outline = not outline_frame.geometry.isna().all()
+        area_bounds = geo.bounds(frame) if not frame.geometry.isna().all() else None
+        if has_outline:
+            area_bounds = geo.bounds(outline_frame)
+        points, service_names = (
+            _household_points(scope=scope, commune=commune) if show_households else (None, [])
+        )
         return render.commune_page(
-            geojson_text=geo.feature_collection(frame), bounds=geo.bounds(frame), households=points
+            geojson_text=geo.feature_collection(frame[~frame.geometry.isna()]),
+            bounds=area_bounds,
+            households=points,
+            service_names=service_names,
+            outline_geojson=geo.feature_collection(outline_frame) if has_outline else None,
+            estimated=estimated,
         )
 
-    flavour = f"page-{scope.cache_key}"
+    flavour = f"page-{scope.cache_key}-{get_language()}"
     return cached(level="commune", code=commune, flavour=flavour, build=build)

@@ -77,6 +77,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "backend.context_processors.shell",
             ],
         },
     },
@@ -138,8 +139,15 @@ LANGUAGES = [("vi", _("Tiếng Việt")), ("en", _("Tiếng Anh"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # Typed dates are day first or ISO in both languages (05/11/2026 is 5 November): backend/locale_formats/.
 FORMAT_MODULE_PATH = ["backend.locale_formats"]
+# The language switch (templates/base.html → Django's set_language) remembers the choice for a year.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
+# Numbers in templates as people read them: 1.234 in Vietnamese, 1,234 in English (backend/formats.py
+# for Python code). Vietnamese formats name no grouping: three, as everywhere.
+USE_THOUSAND_SEPARATOR = True
+NUMBER_GROUPING = 3
 USE_TZ = True
 
 STATIC_URL = "/static/"

@@ -3,6 +3,8 @@
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
+from backend.formats import number
+
 WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP, PAD_RIGHT = 720, 300, 60, 40, 20, 20
 
 
@@ -29,9 +31,7 @@ def progress_svg(*, days: list[dict], target: int, total_days: int) -> str:
     for step in range(5):
         value = top * step / 4
         parts.append(
-            f'<text x="{PAD_LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end">{int(value):,}</text>'.replace(
-                ",", "."
-            )
+            f'<text x="{PAD_LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end">{number(int(value))}</text>'
         )
         parts.append(
             f'<line x1="{PAD_LEFT}" y1="{y(value):.1f}" x2="{WIDTH - PAD_RIGHT}" y2="{y(value):.1f}" stroke="#e4e7eb"/>'
@@ -53,9 +53,7 @@ def progress_svg(*, days: list[dict], target: int, total_days: int) -> str:
             f'<polyline class="reached" points="{points}" fill="none" stroke="#1565c0" stroke-width="3"/>'
         )
         parts.append(
-            f'<text x="{x(len(reached) - 1):.1f}" y="{y(reached[-1]) - 8:.1f}" text-anchor="middle" fill="#1565c0">{reached[-1]:,}</text>'.replace(
-                ",", "."
-            )
+            f'<text x="{x(len(reached) - 1):.1f}" y="{y(reached[-1]) - 8:.1f}" text-anchor="middle" fill="#1565c0">{number(reached[-1])}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)

@@ -22,6 +22,25 @@ def test_admin_index_is_vietnamese(admin_client):
     assert "Thôn, tổ dân phố" in html
 
 
+def _visible_text(html: str) -> str:
+    import re
+
+    html = re.sub(r"<script.*?</script>|<style.*?</style>", "", html, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_admin_has_no_english_labels_left(admin_client, world):
+    text = _visible_text(admin_client.get("/admin/").content.decode())
+    for english in ("Access attempts", "Auth tokens", "Skip to main content", "Model name", "Toggle theme"):
+        assert english not in text
+    assert "Bảo vệ đăng nhập" in text and "Mã đăng nhập điện thoại" in text
+    household = factories.HouseholdFactory(village=world.a.village)
+    text = _visible_text(
+        admin_client.get(f"/admin/field_api/household/{household.pk}/change/").content.decode()
+    )
+    assert "Created at" not in text and "Updated at" not in text and "Tạo lúc" in text
+
+
 @pytest.mark.parametrize(
     ("path", "query", "expected", "absent"),
     [
