@@ -62,11 +62,11 @@ def test_the_campaign_list_page_costs_no_query_per_campaign(world, client, djang
     _campaigns(world, 1)
     with django_assert_max_num_queries(12) as one:
         assert client.get("/campaigns/").status_code == 200
+    first = len(one.captured_queries)  # a request clears the connection's query log: count now
     _campaigns(world, 19)
-    with django_assert_max_num_queries(len(one.captured_queries)) as twenty:
+    with django_assert_max_num_queries(first):
         response = client.get("/campaigns/")
     assert response.content.decode().count("/campaigns/") >= 20
-    assert len(twenty.captured_queries) == len(one.captured_queries)
 
 
 def test_the_campaign_list_api_costs_no_query_per_campaign(world, client_for, django_assert_max_num_queries):
