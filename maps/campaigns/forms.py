@@ -3,8 +3,9 @@ typed in a table or uploaded as a sheet (sheets.py). It only gathers and shapes 
 is checked by the same services as the API (``campaign_create``, ``campaign_update``), whose errors
 come back onto the fields they name.
 
-Dates: a native ``<input type="date">`` sends ISO (2026-11-05), which cannot be misread; typed text
-(a browser without a date picker) is read day first, 05/11/2026 = 5 November, never month first.
+Dates are shown and typed as dd/mm/yyyy in both languages and read day first (05/11/2026 is
+5 November), never month first; ISO (2026-11-05) is read too. A calendar button opens the browser's own
+picker, and the page spells the chosen date out ("ngày 5 tháng 11 năm 2026") so it cannot be misread.
 """
 
 from django import forms
@@ -17,17 +18,35 @@ from maps.campaigns.models import MAX_TARGET_HOUSEHOLDS, MAX_TARGET_PEOPLE, Camp
 from maps.campaigns.services import EARLIEST_DAY, LATEST_DAY
 from maps.campaigns.sheets import SheetError, targets_from_sheet
 
-DATE_INPUTS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"]
+# Day first, or ISO (what a script or a native picker sends); never month first.
+DATE_INPUTS = ["%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"]
 
 
 class DayInput(forms.DateInput):
-    input_type = "date"
+    """A date typed or shown as dd/mm/yyyy in every language and browser, with a calendar button that
+    opens the browser's own picker (campaign-form.js copies its choice back as dd/mm/yyyy). A native
+    date field alone would show mm/dd/yyyy in a browser set to English."""
+
+    template_name = "campaigns/widgets/day_input.html"
 
     def __init__(self):
         super().__init__(
-            format="%Y-%m-%d",
-            attrs={"min": EARLIEST_DAY.isoformat(), "max": LATEST_DAY.isoformat(), "class": "day-input"},
+            format="%d/%m/%Y",
+            attrs={
+                "class": "day-input",
+                "inputmode": "numeric",
+                "autocomplete": "off",
+                "placeholder": "dd/mm/yyyy",
+                "pattern": r"\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{2}-\d{2}",
+                "maxlength": "10",
+            },
         )
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["min_day"] = EARLIEST_DAY.isoformat()
+        context["widget"]["max_day"] = LATEST_DAY.isoformat()
+        return context
 
 
 class CampaignForm(forms.Form):

@@ -10,17 +10,57 @@
   var form = document.getElementById("campaign-form");
   if (!form) { return; }
 
-  // Dates, day first.
-  Array.prototype.forEach.call(form.querySelectorAll(".date-shown"), function (span) {
-    var input = document.getElementById(span.getAttribute("data-for"));
-    if (!input) { return; }
+  // Dates: typed or shown dd/mm/yyyy, spelled out under the field so 05/11 cannot be misread; the
+  // calendar button opens the browser's own picker and copies its choice back as dd/mm/yyyy.
+  var language = document.documentElement.lang || "vi";
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  function parseDay(text) {
+    var m = /^\s*(\d{1,2})[\/.\-](\d{1,2})[\/.\-](\d{4})\s*$/.exec(text || "");
+    var day, month, year;
+    if (m) { day = +m[1]; month = +m[2]; year = +m[3]; } else {
+      m = /^\s*(\d{4})-(\d{2})-(\d{2})\s*$/.exec(text || "");
+      if (!m) { return null; }
+      year = +m[1]; month = +m[2]; day = +m[3];
+    }
+    var date = new Date(Date.UTC(year, month - 1, day));
+    if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) { return null; }
+    return date;
+  }
+  Array.prototype.forEach.call(form.querySelectorAll(".day-picker"), function (box) {
+    var input = box.querySelector(".day-input");
+    var native = box.querySelector(".day-picker-native");
+    var button = box.querySelector(".day-picker-button");
+    var shown = form.querySelector(".date-shown[data-for='" + input.id + "']");
     var show = function () {
-      var match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(input.value || "");
-      span.textContent = match ? span.getAttribute("data-label") + ": " + match[3] + "/" + match[2] + "/" + match[1]
-        : span.getAttribute("data-none");
+      if (!shown) { return; }
+      var date = parseDay(input.value);
+      if (!input.value) { shown.textContent = shown.getAttribute("data-none"); return; }
+      shown.textContent = date
+        ? shown.getAttribute("data-label") + ": " + new Intl.DateTimeFormat(language, {
+            weekday: "long", day: "numeric", month: "long", year: "numeric", timeZone: "UTC"
+          }).format(date)
+        : shown.getAttribute("data-invalid");
     };
     input.addEventListener("input", show);
     input.addEventListener("change", show);
+    if (native && button) {
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        var date = parseDay(input.value);
+        native.value = date ? date.toISOString().slice(0, 10) : "";
+        if (typeof native.showPicker === "function") {
+          try { native.showPicker(); return; } catch (error) { /* falls through to focus */ }
+        }
+        native.focus();
+      });
+      native.addEventListener("change", function () {
+        var date = parseDay(native.value);
+        if (date) {
+          input.value = pad(date.getUTCDate()) + "/" + pad(date.getUTCMonth() + 1) + "/" + date.getUTCFullYear();
+          show();
+        }
+      });
+    }
     show();
   });
 

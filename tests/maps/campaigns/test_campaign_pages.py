@@ -60,7 +60,7 @@ def test_the_officer_creates_a_campaign_and_dates_are_read_day_first(officer, st
 
 def test_the_form_page_has_a_date_picker_and_every_commune(officer):
     page = officer.get("/campaigns/new/").content.decode()
-    assert page.count('type="date"') == 2
+    assert page.count('placeholder="dd/mm/yyyy"') == 2 and page.count('class="day-picker-native"') == 2
     assert 'name="c-51001"' in page and 'name="c-51002"' in page and 'name="c-52001"' not in page
     assert "ngày/tháng/năm" in page
 
@@ -188,7 +188,11 @@ def test_editing_keeps_village_targets_and_recounts(officer, running):
     officer.get(f"/campaigns/{running.pk}/")  # builds the rollup
     assert CampaignRollupState.objects.filter(campaign=running).exists()
     page = officer.get(f"/campaigns/{running.pk}/edit/").content.decode()
-    assert 'value="30 ngày đêm"' in page and 'name="h-51001" value="30"' in page.replace('min="0" ', "")
+    assert (
+        'value="30 ngày đêm"' in page
+        and f'value="{running.starts_on:%d/%m/%Y}"' in page
+        and 'name="h-51001" value="30"' in page.replace('min="0" ', "")
+    )
     response = officer.post(
         f"/campaigns/{running.pk}/edit/",
         _form(
