@@ -12,6 +12,7 @@ class CampaignsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from maps.campaigns import figures  # noqa: F401  (receivers that keep cached figures fresh)
         from maps.campaigns.audit import register_audited_models
 
         register_audited_models()

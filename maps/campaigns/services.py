@@ -14,6 +14,7 @@ from rest_framework import status
 
 from field_api.exceptions import ApplicationError
 from field_api.models import Commune, Province, Service, User, Village
+from maps.campaigns.figures import figures_changed
 from maps.campaigns.models import (
     CAMPAIGN_EARLIEST_DAY,
     CAMPAIGN_LATEST_DAY,
@@ -151,6 +152,7 @@ def campaign_update(*, user: User, campaign: Campaign, data: dict) -> Campaign:
         _campaign_details_store(campaign=campaign, data=data)
         # Dates, communes or services may have changed: the next read recomputes the rollup.
         CampaignRollupState.objects.filter(campaign=campaign).delete()
+        figures_changed(campaign.pk)
     return campaign
 
 

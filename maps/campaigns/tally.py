@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from field_api.models import Commune, Team
 from field_api.scope import Scope
+from maps.campaigns.figures import cached_figures
 from maps.campaigns.models import Campaign, CampaignServiceTally, CampaignVillageDay
 from maps.campaigns.rollup import SUMMED, ensure_campaign_rollup
 from maps.campaigns.targets import campaign_communes, campaign_villages, target_units
@@ -219,12 +220,30 @@ TALLIES = {
 
 
 def campaign_tally(*, campaign: Campaign, by: str, scope: Scope) -> list[dict]:
-    """Rows for one breakdown, cut to the caller's scope."""
-    return TALLIES[by](campaign=campaign, scope=scope)
+    """Rows for one breakdown, cut to the caller's scope (kept in the cache until a figure changes:
+    figures.py)."""
+    rows = cached_figures(
+        campaign=campaign,
+        scope=scope,
+        name=f"tally-{by}",
+        build=lambda: TALLIES[by](campaign=campaign, scope=scope),
+    )
+    return [dict(row) for row in rows]  # callers may add to their rows
 
 
 def campaign_totals(*, campaign: Campaign, scope: Scope) -> dict:
     """The campaign's figures in the scope: what the commune, village, team and day rows add up to."""
+    return dict(
+        cached_figures(
+            campaign=campaign,
+            scope=scope,
+            name="totals",
+            build=lambda: _totals(campaign=campaign, scope=scope),
+        )
+    )
+
+
+def _totals(*, campaign: Campaign, scope: Scope) -> dict:
     total = _blank()
     sums = _days(campaign, scope).aggregate(**{key: Sum(key) for key in SUMMED})
     _add(total, sums)
@@ -255,6 +274,7 @@ def with_pace(rows: list[dict], *, share: float) -> list[dict]:
 def communes_by_pace(*, campaign: Campaign, scope: Scope, day: dt.date | None = None) -> list[dict]:
     """The commune rows with their pace, furthest behind first (no target last, then by name)."""
     rows = with_pace(
-        tally_by_commune(campaign=campaign, scope=scope), share=elapsed_share(campaign=campaign, day=day)
+        campaign_tally(campaign=campaign, by="commune", scope=scope),
+        share=elapsed_share(campaign=campaign, day=day),
     )
     return sorted(rows, key=lambda row: (row["pace"] is None, row["pace"] or 0, row["progress"], row["name"]))
