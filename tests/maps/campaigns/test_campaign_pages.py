@@ -299,3 +299,25 @@ def test_the_dashboard_and_village_table_cost_no_query_per_row(
     with django_assert_max_num_queries(village_queries):
         response = officer.get(f"/campaigns/{running.pk}/communes/51001/")
     assert len(response.context["villages"]) == 22
+
+
+def test_cached_figures_follow_every_change(running, world):
+    from maps.campaigns.rollup import campaign_rollup_refresh
+    from maps.campaigns.tally import campaign_tally
+
+    scope = Scope.province_officer(province="51")
+    assert campaign_totals(campaign=running, scope=scope)["target"] == 90
+    assert campaign_totals(campaign=running, scope=scope)["households_visited"] == 4  # now from the cache
+    CampaignTarget.objects.filter(commune=world.a.other_commune).delete()
+    assert campaign_totals(campaign=running, scope=scope)["target"] == 30
+    target = CampaignTarget.objects.get(commune=world.a.commune)
+    target.households = 50
+    target.save()
+    rows = {row["key"]: row for row in campaign_tally(campaign=running, by="commune", scope=scope)}
+    assert rows["51001"]["target"] == 50
+    home = factories.HouseholdFactory(village=world.a.village)
+    factories.VisitFactory(household=home, volunteer=world.a.users[Role.VOLUNTEER], visited_at=timezone.now())
+    campaign_rollup_refresh(campaign=running, village_codes=[world.a.village.code])
+    assert campaign_totals(campaign=running, scope=scope)["households_visited"] == 5
+    running.communes.remove(world.a.other_commune)
+    assert {row["key"] for row in campaign_tally(campaign=running, by="commune", scope=scope)} == {"51001"}
