@@ -28,6 +28,10 @@ def nav_items(*, user) -> list[NavItem]:
         return []
     scope = user.scope
     items = [NavItem("home", _("Trang chính"), reverse("maps:home"))]
+    if scope.leads_commune:
+        items.append(
+            NavItem("leader", _("Trang của xã"), reverse("maps:leader-commune", args=[scope.leads_commune]))
+        )
     if scope.map_commune:
         items.append(
             NavItem("commune-map", _("Bản đồ xã"), reverse("maps:commune", args=[scope.map_commune]))
@@ -62,9 +66,10 @@ def area_breadcrumbs(*, scope, province=None, commune=None, village=None) -> Bre
     if province is not None:
         crumbs.append((province.full_name, reverse("maps:province", args=[province.code])))
     if commune is not None:
-        crumbs.append((commune.full_name, reverse("maps:commune", args=[commune.code])))
+        page = "maps:leader-commune" if scope.opens_leader_pages else "maps:commune"
+        crumbs.append((commune.full_name, reverse(page, args=[commune.code])))
     if village is not None:
-        crumbs.append((village.name, None))
+        crumbs.append((village.name, reverse("maps:leader-village", args=[village.code])))
     if crumbs:
         crumbs[-1] = (crumbs[-1][0], None)
     return crumbs

@@ -121,6 +121,17 @@ class Team(SearchableName):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def display_name(self) -> str:
+        """The team with its commune (select_related("commune") when listing teams)."""
+        return team_display_name(self.name, self.commune.name)
+
+
+def team_display_name(name: str, commune_name: str | None) -> str:
+    """How a team is shown everywhere (tables, leaderboards, exports): teams of a province share names
+    ("Tổ CNSCĐ số 1"), so the commune tells them apart. For rows read with values(), no query per row."""
+    return f"{name} – {commune_name}" if commune_name else name
+
 
 class Village(AreaGeometry, SearchableName):
     code = models.CharField(_("mã thôn"), max_length=16, primary_key=True)

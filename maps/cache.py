@@ -13,8 +13,9 @@ from django.core.cache import cache
 PAGE_SECONDS = 24 * 3600
 # Part of every key: bump when what is cached changes shape, so a deploy never serves old pages
 # (2: tooltips and popups from text nodes, scripts without a nonce until served; 3: in the shell, percent
-# legend, villages without a boundary drawn from their households, language in the flavour).
-PAGE_FORMAT = 3
+# legend, villages without a boundary drawn from their households, language in the flavour; 4: the legend
+# folds on phones).
+PAGE_FORMAT = 4
 
 
 def _version_key(level: str, code: str) -> str:

@@ -65,7 +65,10 @@ def commune_villages_geojson(*, scope: Scope, commune: str, filters: CoverageFil
     return cached(level="commune", code=commune, flavour=f"geojson-{scope.cache_key}", build=build)
 
 
-def province_page(*, scope: Scope, province: str) -> str:
+def province_page(*, scope: Scope, province: str, filters: CoverageFilter | None = None) -> str:
+    """The province's communes coloured by coverage; with filters, numbers follow them (cached per filter
+    combination under the same data version)."""
+    filters = filters or CoverageFilter()
     allowed = set(communes_for(scope=scope).values_list("code", flat=True))
 
     def link(code):
@@ -74,7 +77,7 @@ def province_page(*, scope: Scope, province: str) -> str:
     def build():
         communes = communes_for(scope=scope, province=province)
         rows = _rows_with_display(
-            coverage.commune_rows(communes=communes, filters=CoverageFilter(), scope=scope), link
+            coverage.commune_rows(communes=communes, filters=filters, scope=scope), link
         )
         frame = geo.coverage_frame(
             areas=Commune.objects.filter(province_id=province), rows=rows, level="commune"
@@ -86,9 +89,10 @@ def province_page(*, scope: Scope, province: str) -> str:
             with_links=True,
         )
 
-    return cached(
-        level="province", code=province, flavour=f"page-{scope.cache_key}-{get_language()}", build=build
-    )
+    flavour = f"page-{scope.cache_key}-{get_language()}"
+    if not filters.is_empty:
+        flavour = f"{flavour}-filtered-{filters.key()}"
+    return cached(level="province", code=province, flavour=flavour, build=build)
 
 
 def national_page(*, scope: Scope) -> str:
@@ -158,12 +162,15 @@ def _estimated_village_shapes(*, villages) -> dict[str, object]:
     return shapes
 
 
-def commune_page(*, scope: Scope, commune: str) -> str:
+def commune_page(*, scope: Scope, commune: str, filters: CoverageFilter | None = None) -> str:
+    """The commune's map; with filters (campaign, dates, service) the village numbers follow them and
+    the page is built for this request only."""
     show_households = scope.sees_identity
+    filters = filters or CoverageFilter()
 
     def build():
         villages = villages_for(scope=scope, commune=commune)
-        rows = _rows_with_display(coverage.village_rows(villages=villages, filters=CoverageFilter()))
+        rows = _rows_with_display(coverage.village_rows(villages=villages, filters=filters))
         frame = geo.coverage_frame(areas=villages, rows=rows, level="village")
         shapes = _estimated_village_shapes(villages=villages)
         estimated = False
@@ -194,4 +201,7 @@ def commune_page(*, scope: Scope, commune: str) -> str:
         )
 
     flavour = f"page-{scope.cache_key}-{get_language()}"
+    if not filters.is_empty:
+        # Filtered pages are versioned like the others (never stale), kept per filter combination.
+        flavour = f"{flavour}-filtered-{filters.key()}"
     return cached(level="commune", code=commune, flavour=flavour, build=build)

@@ -55,7 +55,7 @@ def _base_map(bounds) -> folium.Map:
             tiles_url, attr=settings.MAP_TILES_ATTRIBUTION, name=_("Bản đồ nền"), max_zoom=18
         ).add_to(map_)
     if bounds:
-        map_.fit_bounds(bounds)
+        map_.fit_bounds(bounds, padding=(20, 20))
     MetricScale().add_to(map_)
     map_.get_root().header.add_child(
         folium.Element(f'<style>{MAP_CSS}</style><meta name="credit" content="{BOUNDARY_CREDIT}">')
@@ -80,6 +80,12 @@ MAP_CSS = """
 .map-legend .dot { width: 12px; height: 12px; border-radius: 6px; border: 1px solid #263238; flex: none; }
 .map-legend .estimated { width: 14px; height: 12px; border: 2px dashed #37474f; flex: none; }
 .map-legend .section { margin-top: 5px; }
+.map-legend .section.first { margin-top: 0; }
+.map-legend .legend-toggle { display: none; font: inherit; font-weight: 600; border: 0; background: none; padding: 2px 0;
+  cursor: pointer; }
+.map-legend.folded .legend-toggle { display: block; }
+.map-legend.folded .legend-toggle::after { content: " ▸"; }
+.map-legend.folded .row, .map-legend.folded .section:not(.first) { display: none; }
 .household-tip .label { font-weight: 600; }
 .household-tip .line { margin-top: 2px; }
 @media (max-width: 600px) {
@@ -119,8 +125,17 @@ LEGEND_SCRIPT = """
     var spec = {{ this.spec | tojson }};
     legend.onAdd = function () {
         var div = L.DomUtil.create('div', 'legend map-legend');
+        // On a phone the legend starts folded to one line; a tap opens or folds it.
+        if (map.getContainer().clientWidth < 600) { L.DomUtil.addClass(div, 'folded'); }
+        var toggle = L.DomUtil.create('button', 'legend-toggle', div);
+        toggle.type = 'button';
+        toggle.textContent = spec.toggle;
+        L.DomEvent.on(toggle, 'click', function () {
+            if (L.DomUtil.hasClass(div, 'folded')) { L.DomUtil.removeClass(div, 'folded'); }
+            else { L.DomUtil.addClass(div, 'folded'); }
+        });
         spec.sections.forEach(function (section, index) {
-            var box = L.DomUtil.create('div', index ? 'section' : '', div);
+            var box = L.DomUtil.create('div', index ? 'section' : 'section first', div);
             L.DomUtil.create('div', 'caption', box).textContent = section.caption;
             section.rows.forEach(function (row) {
                 var line = L.DomUtil.create('div', 'row', box);
@@ -180,7 +195,7 @@ class Legend(MacroElement):
                     ],
                 }
             )
-        self.spec = {"sections": sections}
+        self.spec = {"sections": sections, "toggle": _("Chú giải")}
 
 
 def _finish(map_: folium.Map) -> str:

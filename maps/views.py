@@ -33,7 +33,18 @@ def home(request):
     )
 
 
-def _map_page(request, page: str, *, title: str, back_url: str, back_label: str, breadcrumbs=None):
+def _map_page(
+    request,
+    page: str,
+    *,
+    title: str,
+    back_url: str,
+    back_label: str,
+    breadcrumbs=None,
+    filter_form=None,
+    query: str = "",
+    side_link: dict | None = None,
+):
     """A cached map page inside the shell, with this request's CSP nonce on its scripts (cached pages are
     shared and carry none)."""
     from maps.render import split_page, with_csp_nonce
@@ -45,6 +56,9 @@ def _map_page(request, page: str, *, title: str, back_url: str, back_label: str,
         "back_url": back_url,
         "back_label": back_label,
         "breadcrumbs": breadcrumbs or [],
+        "filter_form": filter_form,
+        "query": query,
+        "side_link": side_link,
         "map": {
             "head": with_csp_nonce(parts.head, nonce),
             "body": parts.body,
@@ -54,6 +68,19 @@ def _map_page(request, page: str, *, title: str, back_url: str, back_label: str,
     return render(request, "maps/map_page.html", context)
 
 
+def _map_filters(request, scope):
+    """The commune leader's filters (campaign, dates, service) on a map page: (form, filters), or
+    (form, None) when a value is bad (the caller answers 400 naming the field)."""
+    from maps.leader import LeaderFilter, LeaderFilterForm
+
+    form = LeaderFilterForm(request.GET or None, scope=scope)
+    if not form.is_bound:
+        return form, LeaderFilter()
+    if not form.is_valid():
+        return form, None
+    return form, LeaderFilter.from_form(form)
+
+
 @login_required
 def province_map(request, code: str):
     # Aggregates of the communes in the caller's scope; a province outside it does not exist for them.
@@ -61,9 +88,14 @@ def province_map(request, code: str):
     province = get_object_or_404(provinces_for(scope=scope), code=code)
     from maps import pages
 
+    form, filters = _map_filters(request, scope)
+    if filters is None:
+        return render(request, "400.html", {"message": form.error_text()}, status=400)
     return _map_page(
         request,
-        pages.province_page(scope=scope, province=code),
+        pages.province_page(scope=scope, province=code, filters=filters.coverage()),
+        filter_form=form,
+        query=request.GET.urlencode(),
         title=_("Bản đồ độ phủ %(name)s") % {"name": province.full_name},
         back_url=reverse("maps:home"),
         back_label=_("Trang chính"),
@@ -77,10 +109,23 @@ def commune_map(request, code: str):
     commune = get_object_or_404(communes_for(scope=scope), code=code)
     from maps import pages
 
+    form, filters = _map_filters(request, scope)
+    if filters is None:
+        return render(request, "400.html", {"message": form.error_text()}, status=400)
     province_url = reverse("maps:province", args=[commune.province_id])
     return _map_page(
         request,
-        pages.commune_page(scope=scope, commune=code),
+        pages.commune_page(scope=scope, commune=code, filters=filters.coverage()),
+        filter_form=form,
+        query=request.GET.urlencode(),
+        # The commune leader's page (villages, follow-ups, never visited) for those who may open it.
+        side_link={
+            "url": reverse("maps:leader-commune", args=[code])
+            + (f"?{request.GET.urlencode()}" if form.is_bound else ""),
+            "label": _("Trang của xã: thôn, việc cần theo dõi, hộ chưa thăm"),
+        }
+        if scope.opens_leader_pages
+        else None,
         title=_("Bản đồ độ phủ %(name)s") % {"name": commune.full_name},
         back_url=province_url,
         back_label=commune.province.full_name,

@@ -11,6 +11,7 @@ import datetime as dt
 import math
 import random
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 
 import shapely
@@ -97,6 +98,7 @@ class DemoReport:
     households: int = 0
     visits: int = 0
     approximated_communes: int = 0
+    campaign: object | None = None  # the running demo campaign (maps' dashboard is alive on `make run`)
     logins: list[tuple[str, str, str]] = field(default_factory=list)  # username, role label, scope
 
 
@@ -156,7 +158,18 @@ def _approximate_communes(communes: list[Commune]) -> int:
     return len(missing)
 
 
+DEMO_CAMPAIGN_PREFIX = "Chiến dịch mẫu"
+DEMO_CAMPAIGN_SERVICES = ("vneid_level2", "public_service_account", "cashless_payment")
+
+
+def _demo_campaigns(province: str):
+    from maps.campaigns.models import Campaign
+
+    return Campaign.objects.filter(province_id=province, name__startswith=DEMO_CAMPAIGN_PREFIX)
+
+
 def _clear_previous_demo(province: str) -> None:
+    _demo_campaigns(province).delete()
     villages = Village.objects.filter(commune__province_id=province, is_demo=True)
     Visit.objects.filter(village__in=villages).delete()
     Household.objects.filter(village__in=villages).delete()
@@ -423,6 +436,11 @@ def demo_seed(*, province: str, households: int, seed: int, visit_share: float =
     announce_field_records_stored(
         village_codes={v.code for v in villages}, visit_ids=[str(v.id) for v in visits]
     )
+    report.campaign = _seed_running_campaign(
+        province=province_obj,
+        officer=created_users[f"tinh-{province}"],
+        registered=Counter(household.village.commune_id for household in household_rows),
+    )
     report.villages, report.teams, report.members = len(villages), len(teams), len(users)
     report.households, report.visits = len(household_rows), len(visits)
     first_commune = next((c for c in communes if any(v.commune_id == c.code for v in villages)), None)
@@ -436,3 +454,37 @@ def demo_seed(*, province: str, households: int, seed: int, visit_share: float =
             (f"tv-{showcase.code}-1-1", "Thành viên tổ", f"Tổ CNSCĐ số 1, {showcase.full_name}")
         )
     return report
+
+
+def _seed_running_campaign(*, province: Province, officer: User, registered: dict[str, int]):
+    """A campaign running today (the demo's visits fall inside it) with a target per commune, created by
+    the demo province officer through the same service as the form and the API."""
+    from maps.campaigns.services import campaign_create
+
+    today = timezone.localdate()
+    communes = sorted(code for code, count in registered.items() if count)
+    if not communes:
+        return None
+    services = [
+        code for code in DEMO_CAMPAIGN_SERVICES if Service.objects.filter(code=code, is_active=True).exists()
+    ]
+    return campaign_create(
+        user=officer,
+        data={
+            "name": f"{DEMO_CAMPAIGN_PREFIX}: Tháng chuyển đổi số {province.name}",
+            "province": province.code,
+            "starts_on": today - dt.timedelta(days=14),
+            "ends_on": today + dt.timedelta(days=16),
+            "communes": communes,
+            "services": services,
+            "targets": [
+                {
+                    "commune": code,
+                    "village": None,
+                    "households": max(1, round(registered[code] * 0.8)),
+                    "people": 0,
+                }
+                for code in communes
+            ],
+        },
+    )

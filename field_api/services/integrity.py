@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import shapely
+from django.utils.translation import gettext_noop
 from shapely.geometry import Point, shape
 
 from field_api.models import Commune
@@ -21,16 +22,17 @@ TIME_IN_FUTURE = "time_in_future"
 TIME_TOO_OLD = "time_too_old"  # more than 30 days before the push
 TOO_CLOSE_IN_TIME = "too_close_in_time"  # same volunteer, another household, under 60 s apart
 
+# Marked for the catalogue (pages translate them when shown); the values stay plain Vietnamese strings.
 FLAG_DESCRIPTIONS = {
-    FAR_FROM_HOUSEHOLD: "Vị trí thăm cách vị trí hộ 100–300 m",
-    VERY_FAR_FROM_HOUSEHOLD: "Vị trí thăm cách vị trí hộ hơn 300 m",
-    GPS_MISSING: "Không có tọa độ GPS",
-    GPS_ACCURACY_MISSING: "Thiếu độ chính xác GPS",
-    GPS_MOCK_SUSPECTED: "Độ chính xác GPS bằng 0 (nghi giả lập vị trí)",
-    OUTSIDE_COMMUNE: "Vị trí thăm nằm ngoài ranh giới xã",
-    TIME_IN_FUTURE: "Thời điểm thăm ở tương lai",
-    TIME_TOO_OLD: "Thời điểm thăm trước lúc gửi hơn 30 ngày",
-    TOO_CLOSE_IN_TIME: "Hai lượt thăm của một người ở hai hộ cách nhau dưới 60 giây",
+    FAR_FROM_HOUSEHOLD: gettext_noop("Vị trí thăm cách vị trí hộ 100–300 m"),
+    VERY_FAR_FROM_HOUSEHOLD: gettext_noop("Vị trí thăm cách vị trí hộ hơn 300 m"),
+    GPS_MISSING: gettext_noop("Không có tọa độ GPS"),
+    GPS_ACCURACY_MISSING: gettext_noop("Thiếu độ chính xác GPS"),
+    GPS_MOCK_SUSPECTED: gettext_noop("Độ chính xác GPS bằng 0 (nghi giả lập vị trí)"),
+    OUTSIDE_COMMUNE: gettext_noop("Vị trí thăm nằm ngoài ranh giới xã"),
+    TIME_IN_FUTURE: gettext_noop("Thời điểm thăm ở tương lai"),
+    TIME_TOO_OLD: gettext_noop("Thời điểm thăm trước lúc gửi hơn 30 ngày"),
+    TOO_CLOSE_IN_TIME: gettext_noop("Hai lượt thăm của một người ở hai hộ cách nhau dưới 60 giây"),
 }
 
 NEAR_M, FAR_M = 100.0, 300.0

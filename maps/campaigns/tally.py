@@ -28,7 +28,7 @@ from django.db.models import QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from field_api.models import Commune, Team
+from field_api.models import Commune, Team, team_display_name
 from field_api.scope import Scope
 from maps.campaigns.figures import cached_figures
 from maps.campaigns.models import Campaign, CampaignServiceTally, CampaignVillageDay
@@ -137,7 +137,7 @@ def tally_by_team(*, campaign: Campaign, scope: Scope) -> list[dict]:
     team_ids = {key for key in (*sums, *targets) if key is not None}
     # Teams of one province share names ("Tổ CNSCĐ số 1"): the commune tells them apart.
     names = {
-        pk: f"{name} – {commune}"
+        pk: team_display_name(name, commune)
         for pk, name, commune in Team.objects.filter(pk__in=team_ids).values_list(
             "pk", "name", "commune__name"
         )

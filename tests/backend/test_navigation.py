@@ -16,7 +16,7 @@ def _keys(user) -> list[str]:
     [
         (Role.VOLUNTEER, ["home", "commune-map", "province-map"]),
         (Role.TEAM_LEADER, ["home", "commune-map", "province-map"]),
-        (Role.COMMUNE_LEADER, ["home", "commune-map", "province-map", "campaigns"]),
+        (Role.COMMUNE_LEADER, ["home", "leader", "commune-map", "province-map", "campaigns"]),
         (Role.PROVINCE_OFFICER, ["home", "province-map", "campaigns"]),
     ],
 )
@@ -30,6 +30,7 @@ def test_each_role_is_offered_what_its_scope_allows(world, role, expected, djang
 
 def test_urls_point_at_the_users_own_areas(world):
     items = {item.key: item.url for item in nav_items(user=world.a.users[Role.COMMUNE_LEADER])}
+    assert items["leader"] == "/communes/51001/"
     assert items["commune-map"] == "/maps/commune/51001/"
     assert items["province-map"] == "/maps/province/51/"
     assert items["campaigns"] == "/campaigns/"
@@ -66,7 +67,15 @@ def test_breadcrumbs_run_province_commune_village_and_the_last_is_not_a_link(wor
     )
     assert crumbs == [
         ("Tỉnh A", "/maps/province/51/"),
-        ("Phường Cẩm Thành A", "/maps/commune/51001/"),
+        ("Phường Cẩm Thành A", "/communes/51001/"),
         ("Thôn 1", None),
     ]
+    # a team member has no leader's page: the commune crumb opens the commune map
+    team_scope = world.a.users[Role.VOLUNTEER].scope
+    assert area_breadcrumbs(scope=team_scope, province=world.a.province, commune=world.a.commune)[0][1] == (
+        "/maps/province/51/"
+    )
+    assert area_breadcrumbs(
+        scope=team_scope, province=world.a.province, commune=world.a.commune, village=world.a.village
+    )[1] == ("Phường Cẩm Thành A", "/maps/commune/51001/")
     assert area_breadcrumbs(scope=scope, province=world.a.province) == [("Tỉnh A", None)]

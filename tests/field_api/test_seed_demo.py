@@ -94,3 +94,23 @@ def test_demo_volunteer_logs_in_and_sees_their_villages(quang_ngai, tmp_path):
     assert me["villages"] and set(me["villages"]) == set(
         Village.objects.filter(team=volunteer.team).values_list("code", flat=True)
     )
+
+
+def test_demo_seeds_a_running_campaign_with_targets(quang_ngai, tmp_path, client):
+    from django.utils import timezone
+
+    from maps.campaigns.models import Campaign, CampaignTarget
+
+    _seed(tmp_path)
+    _seed(tmp_path)  # again: still one demo campaign
+    (campaign,) = Campaign.objects.filter(province_id="51")
+    today = timezone.localdate()
+    assert campaign.starts_on <= today <= campaign.ends_on
+    assert campaign.created_by.username == "tinh-51" and campaign.services.exists()
+    targets = CampaignTarget.objects.filter(campaign=campaign)
+    assert targets.count() == campaign.communes.count() > 50
+    assert all(target.households > 0 for target in targets)
+    client.force_login(User.objects.get(username="tinh-51"))
+    html = client.get(f"/campaigns/{campaign.pk}/").content.decode()
+    # the dashboard is alive: campaign visits reached households, and teams show their commune
+    assert "Chiến dịch mẫu" in html and "Tổ CNSCĐ số 1 – " in html

@@ -111,3 +111,26 @@ def test_pages_are_cached_per_language(world, leader):
     leader.post("/i18n/setlang/", {"language": "en", "next": "/"})
     english = leader.get("/maps/province/51/").content.decode()
     assert shows(english, "Coverage (share of households visited)") and not shows(english, "Độ phủ (tỉ lệ")
+
+
+def test_commune_map_takes_the_leaders_filters(world, leader):
+    html = leader.get("/maps/commune/51001/").content.decode()
+    assert 'class="filters"' in html and 'name="date_from"' in html
+    assert leader.get("/maps/commune/51001/?service=vneid_level2").status_code == 200
+    response = leader.get("/maps/commune/51001/?date_from=32/13/2026")
+    assert response.status_code == 400 and "Từ ngày" in response.content.decode()
+
+
+def test_commune_map_links_to_the_leaders_page_for_those_who_may_open_it(world, client):
+    client.force_login(world.a.users[Role.PROVINCE_OFFICER])
+    assert 'href="/communes/51001/"' in client.get("/maps/commune/51001/").content.decode()
+    client.force_login(world.a.users[Role.VOLUNTEER])
+    assert "/communes/51001/" not in client.get("/maps/commune/51001/").content.decode()
+
+
+def test_province_map_takes_the_same_filters(world, leader):
+    html = leader.get("/maps/province/51/").content.decode()
+    assert 'class="filters"' in html and 'name="service"' in html
+    assert leader.get("/maps/province/51/?service=vneid_level2&date_from=01/11/2026").status_code == 200
+    response = leader.get("/maps/province/51/?service=khong-co")
+    assert response.status_code == 400 and "Dịch vụ" in response.content.decode()

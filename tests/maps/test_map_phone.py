@@ -53,6 +53,13 @@ def test_legend_scale_tooltip_and_popup_fit(chromium, live_server, client, quang
             assert (
                 legend["x"] >= frame["x"] and legend["x"] + legend["width"] <= frame["x"] + frame["width"] + 1
             )
+            if viewport == "phone":  # folded to one line on a phone; a tap opens it
+                assert "%" not in page.locator(".legend").inner_text()
+                page.locator(".legend-toggle").click()  # may scroll the page: measure again
+                legend = page.locator(".legend").bounding_box()
+                zoom = page.locator(".leaflet-control-zoom").bounding_box()
+                layers = page.locator(".leaflet-control-layers").bounding_box()
+                assert not _overlap(legend, zoom) and not _overlap(legend, layers), name
             assert "%" in page.locator(".legend").inner_text()
             scale = page.locator(".leaflet-control-scale").inner_text()
             assert ("m" in scale or "km" in scale) and "ft" not in scale and "mi" not in scale

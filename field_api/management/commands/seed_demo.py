@@ -23,6 +23,11 @@ class Command(ImportCommand):
                 f"{report.households} hộ, {report.visits} lượt thăm"
             )
         )
+        if report.campaign is not None:
+            self.stdout.write(
+                f"Chiến dịch đang chạy: {report.campaign.name} "
+                f"({report.campaign.starts_on:%d/%m/%Y}–{report.campaign.ends_on:%d/%m/%Y}), /campaigns/{report.campaign.pk}/"
+            )
         if report.approximated_communes:
             self.stdout.write(f"{report.approximated_communes} xã chưa có ranh giới thật: dùng ô xấp xỉ.")
         lines = [f"Tài khoản mẫu (mật khẩu chung: {DEMO_PASSWORD}; chỉ là dữ liệu mẫu):"]
