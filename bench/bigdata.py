@@ -19,7 +19,8 @@ from django.utils import timezone
 SHOWCASE_COMMUNE = "21025"
 
 
-BENCH_DATABASE = "cnscd_bench_maps"
+# BENCH_DATABASE=… gives a run its own database (e.g. beside another checkout's).
+BENCH_DATABASE = __import__("os").environ.get("BENCH_DATABASE", "cnscd_bench_maps")
 
 
 def use_bench_database(name: str = BENCH_DATABASE) -> None:

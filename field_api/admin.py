@@ -240,19 +240,3 @@ class VisitAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False  # visits are immutable records of what happened
-
-
-class CampaignTargetInline(admin.TabularInline):
-    model = models.CampaignTarget
-    extra = 0
-    autocomplete_fields = ["commune", "village"]
-
-
-@admin.register(models.Campaign)
-class CampaignAdmin(admin.ModelAdmin):
-    list_display = ["name", "province", "starts_on", "ends_on"]
-    list_filter = ["province"]
-    search_fields = ["name"]
-    autocomplete_fields = ["province", "communes"]
-    filter_horizontal = ["services"]
-    inlines = [CampaignTargetInline]

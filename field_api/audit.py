@@ -55,8 +55,7 @@ def register_audited_models() -> None:
     )
     auditlog.register(models.Team)
     auditlog.register(models.Village, exclude_fields=[*GEOMETRY, "search_name"])
-    auditlog.register(models.Campaign, m2m_fields={"communes", "services"})
-    auditlog.register(models.CampaignTarget)
+    # Campaigns and their targets: maps/campaigns/audit.py.
 
 
 @receiver(post_log, sender=models.Household, dispatch_uid="field_api.audit.household_repr")

@@ -8,12 +8,10 @@ Geometry is stored as GeoJSON (plus a bounding box and a simplified copy for web
 product runs on SQLite or plain PostgreSQL without a spatial extension.
 """
 
-import datetime as dt
 import uuid
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -476,87 +474,6 @@ class GroupSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.village_id} @ {self.held_at:%Y-%m-%d %H:%M} ({self.attendees})"
-
-
-# Limits that keep every figure a campaign produces finite (maps/campaigns/services.py checks them on
-# the API; the admin's forms check them through these models).
-CAMPAIGN_EARLIEST_DAY = dt.date(2020, 1, 1)
-CAMPAIGN_LATEST_DAY = dt.date(2100, 12, 31)
-CAMPAIGN_LONGEST_DAYS = 366
-MAX_TARGET_HOUSEHOLDS = 1_000_000  # the largest commune has a few tens of thousands
-MAX_TARGET_PEOPLE = 10_000_000
-
-
-class Campaign(models.Model):
-    """A time-boxed push (e.g. "30 ngày đêm") in one province, optionally limited to some communes."""
-
-    name = models.CharField(_("tên chiến dịch"), max_length=200)
-    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="campaigns")
-    communes = models.ManyToManyField(Commune, blank=True, related_name="campaigns")
-    services = models.ManyToManyField(Service, blank=True, related_name="campaigns")
-    starts_on = models.DateField(_("ngày bắt đầu"))
-    ends_on = models.DateField(_("ngày kết thúc"))
-    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("chiến dịch")
-        verbose_name_plural = _("chiến dịch")
-        ordering = ["-starts_on", "name"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(ends_on__gte=models.F("starts_on")), name="campaign_ends_after_start"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def clean(self):
-        errors = {}
-        for name in ("starts_on", "ends_on"):
-            day = getattr(self, name)
-            if day and not CAMPAIGN_EARLIEST_DAY <= day <= CAMPAIGN_LATEST_DAY:
-                errors[name] = _("Phải trong khoảng %(first)s đến %(last)s.") % {
-                    "first": CAMPAIGN_EARLIEST_DAY.strftime("%d/%m/%Y"),
-                    "last": CAMPAIGN_LATEST_DAY.strftime("%d/%m/%Y"),
-                }
-        if not errors and self.starts_on and self.ends_on:
-            if self.ends_on < self.starts_on:
-                errors["ends_on"] = _("Ngày kết thúc phải sau ngày bắt đầu.")
-            elif (self.ends_on - self.starts_on).days + 1 > CAMPAIGN_LONGEST_DAYS:
-                errors["ends_on"] = _("Một chiến dịch dài tối đa %(days)d ngày.") % {
-                    "days": CAMPAIGN_LONGEST_DAYS
-                }
-        if errors:
-            raise ValidationError(errors)
-
-
-class CampaignTarget(models.Model):
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="targets")
-    commune = models.ForeignKey(Commune, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    village = models.ForeignKey(Village, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    households = models.PositiveIntegerField(
-        _("số hộ cần tiếp cận"), default=0, validators=[MaxValueValidator(MAX_TARGET_HOUSEHOLDS)]
-    )
-    people = models.PositiveIntegerField(
-        _("số lượt người cần hướng dẫn"), default=0, validators=[MaxValueValidator(MAX_TARGET_PEOPLE)]
-    )
-
-    class Meta:
-        verbose_name = _("chỉ tiêu")
-        verbose_name_plural = _("chỉ tiêu")
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(commune__isnull=False) ^ models.Q(village__isnull=False),
-                name="campaigntarget_commune_xor_village",
-            ),
-            models.UniqueConstraint(fields=["campaign", "commune"], name="campaigntarget_one_per_commune"),
-            models.UniqueConstraint(fields=["campaign", "village"], name="campaigntarget_one_per_village"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.campaign_id}: {self.commune_id or self.village_id}"
 
 
 class OutboxMessage(models.Model):

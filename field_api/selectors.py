@@ -6,7 +6,6 @@ Anything outside scope is simply absent from these querysets, so views answer 40
 from django.db.models import QuerySet
 
 from field_api.models import (
-    Campaign,
     Commune,
     FollowUp,
     Household,
@@ -17,7 +16,7 @@ from field_api.models import (
     Village,
     Visit,
 )
-from field_api.scope import Kind, Scope
+from field_api.scope import Scope
 from field_api.text import search_key
 
 
@@ -63,12 +62,6 @@ def visits_for(*, scope: Scope) -> QuerySet[Visit]:
 
 def followups_for(*, scope: Scope) -> QuerySet[FollowUp]:
     return FollowUp.objects.filter(scope.villages(prefix="household__village__"))
-
-
-def campaigns_for(*, scope: Scope) -> QuerySet[Campaign]:
-    qs = Campaign.objects.select_related("province").filter(scope.campaigns())
-    # A campaign naming several communes matches the commune condition once per commune.
-    return qs.distinct() if scope.kind in (Kind.TEAM, Kind.COMMUNE) else qs
 
 
 def services_list() -> QuerySet[Service]:

@@ -7,7 +7,8 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers
 from rest_framework.views import APIView
 
-from field_api.selectors import campaigns_for, communes_for, provinces_for, services_list
+from field_api.selectors import communes_for, provinces_for, services_list
+from maps.campaigns.selectors import campaigns_for
 from maps.campaigns.services import EARLIEST_DAY, LATEST_DAY
 from maps.coverage import CoverageFilter
 

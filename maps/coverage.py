@@ -19,8 +19,9 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from field_api.models import Campaign, HelpItem, HelpResult, Household, Village, Visit
+from field_api.models import HelpItem, HelpResult, Household, Village, Visit
 from field_api.scope import Scope
+from maps.campaigns.models import Campaign
 from maps.models import VillageCoverage
 
 NUMBERS = ("households", "households_visited", "people_helped", "services_done")

@@ -22,18 +22,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from field_api.models import (
-    CAMPAIGN_EARLIEST_DAY,
-    CAMPAIGN_LATEST_DAY,
-    FollowUp,
-    Outcome,
-    Village,
-    team_display_name,
-)
+from field_api.models import FollowUp, Outcome, Village, team_display_name
 from field_api.scope import Scope
-from field_api.selectors import campaigns_for, households_for, services_list, villages_for, visits_for
+from field_api.selectors import households_for, services_list, villages_for, visits_for
 from field_api.services.integrity import FLAG_DESCRIPTIONS
 from maps import coverage
+from maps.campaigns.models import CAMPAIGN_EARLIEST_DAY, CAMPAIGN_LATEST_DAY
+from maps.campaigns.selectors import campaigns_for
 from maps.coverage import CoverageFilter
 
 DUE_SOON_DAYS = 7

@@ -24,6 +24,3 @@ class VillageCoverage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.village_id}: {self.households_visited}/{self.households}"
-
-
-from maps.campaigns.models import *  # noqa: E402, F403  (campaign rollups live in the campaigns sub-package)

@@ -158,7 +158,7 @@ class Legend(MacroElement):
 
     _template = Template("{% macro script(this, kwargs) %}" + LEGEND_SCRIPT + "{% endmacro %}")
 
-    def __init__(self, *, households: bool = False, estimated: bool = False):
+    def __init__(self, *, households: bool = False, estimated: bool = False, caption: str | None = None):
         super().__init__()
         self._name = "Legend"
         rows = []
@@ -170,7 +170,7 @@ class Legend(MacroElement):
                     "label": f"{number(round(low * 100))}–{percent(min(high, 1), 0)}",
                 }
             )
-        sections = [{"caption": _("Độ phủ (tỉ lệ hộ đã được thăm)"), "rows": list(reversed(rows))}]
+        sections = [{"caption": caption or _("Độ phủ (tỉ lệ hộ đã được thăm)"), "rows": list(reversed(rows))}]
         if households:
             sections.append(
                 {
@@ -343,8 +343,10 @@ def _tooltip_fields():
     return fields, aliases
 
 
-def _coverage_layer(geojson_text: str, colormap, name: str, link_label: str | None) -> folium.GeoJson:
-    fields, aliases = _tooltip_fields()
+def _coverage_layer(
+    geojson_text: str, colormap, name: str, link_label: str | None, tooltip=None
+) -> folium.GeoJson:
+    fields, aliases = tooltip or _tooltip_fields()
 
     def style(feature):
         properties = feature["properties"]
@@ -386,12 +388,23 @@ def _outline_layer(geojson_text: str) -> folium.GeoJson:
     )
 
 
-def choropleth_page(*, geojson_text: str, bounds, layer_name: str, with_links: bool) -> str:
-    """Areas coloured by coverage, with a legend, Vietnamese tooltips and links to the next level."""
+def choropleth_page(
+    *,
+    geojson_text: str,
+    bounds,
+    layer_name: str,
+    with_links: bool,
+    tooltip: tuple[list[str], list[str]] | None = None,
+    legend_caption: str | None = None,
+) -> str:
+    """Areas coloured by coverage (a 0–1 ``coverage`` property), with a legend, Vietnamese tooltips and
+    links to the next level. ``tooltip``: other (fields, labels) than coverage's, e.g. a campaign's."""
     map_ = _base_map(bounds)
     colormap = _colormap()
-    _coverage_layer(geojson_text, colormap, layer_name, _("Mở bản đồ") if with_links else None).add_to(map_)
-    Legend().add_to(map_)
+    _coverage_layer(
+        geojson_text, colormap, layer_name, _("Mở bản đồ") if with_links else None, tooltip
+    ).add_to(map_)
+    Legend(caption=legend_caption).add_to(map_)
     folium.LayerControl(collapsed=False).add_to(map_)
     return _finish(map_)
 

@@ -42,7 +42,7 @@ def test_swagger_ui_has_no_inline_script(client, db):
 
 
 def test_campaign_dashboard_has_no_inline_script(client, world):
-    from field_api.models import Campaign
+    from maps.campaigns.models import Campaign
 
     campaign = Campaign.objects.create(
         name=MARKUP, province=world.a.province, starts_on="2026-11-01", ends_on="2026-11-30"

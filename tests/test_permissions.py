@@ -173,7 +173,7 @@ def test_map_pages_in_and_out_of_scope(world, client, role):
 def campaigns(world):
     import datetime as dt
 
-    from field_api.models import Campaign
+    from maps.campaigns.models import Campaign
 
     today = dt.date.today()
     return {

@@ -16,7 +16,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from field_api.models import Campaign, CampaignTarget, Household, Role, Visit
+from field_api.models import Household, Role, Visit
+from maps.campaigns.models import Campaign, CampaignTarget
 from tests import factories
 from tests.conftest import token_client
 

@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "axes",
     "field_api",
     "maps",
+    "maps.campaigns",
+    "ioc",
     "phoneapp",
 ]
 
@@ -170,6 +172,8 @@ LOGOUT_REDIRECT_URL = "maps:login"
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Tiếng Việt")), ("en", _("Tiếng Anh"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Typed dates are day first or ISO in both languages (05/11/2026 is 5 November): backend/locale_formats/.
+FORMAT_MODULE_PATH = ["backend.locale_formats"]
 # The language switch (templates/base.html → Django's set_language) remembers the choice for a year.
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LANGUAGE_COOKIE_SAMESITE = "Lax"
@@ -234,7 +238,11 @@ REST_FRAMEWORK = {
     # JSON only, as API.md says: the schema then declares JSON only, and generated clients send it.
     "DEFAULT_PARSER_CLASSES": ["field_api.parsers.JSONParser"],
     # Per address, against floods; generous, as a whole training session may sign in behind one router.
-    "DEFAULT_THROTTLE_RATES": {"login": env("LOGIN_THROTTLE_RATE", default="60/min")},
+    "DEFAULT_THROTTLE_RATES": {
+        "login": env("LOGIN_THROTTLE_RATE", default="60/min"),
+        # Per IOC feed key (ioc/authentication.py): an operations centre polling its dashboards.
+        "ioc_feed": env("IOC_FEED_THROTTLE_RATE", default="120/min"),
+    },
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "UNAUTHENTICATED_USER": None,
     # API.md gives exports as ?format=csv|xlsx|geojson: the parameter is ours, not DRF's renderer switch.
@@ -261,6 +269,9 @@ SPECTACULAR_SETTINGS = {
         "OutcomeEnum": "field_api.models.Outcome",
         "HelpResultEnum": "field_api.models.HelpResult",
         "RoleEnum": "field_api.models.Role",
+        # GeoJSON's fixed "type" members (ioc/apis.py).
+        "GeoJsonFeatureTypeEnum": ["Feature"],
+        "GeoJsonFeatureCollectionTypeEnum": ["FeatureCollection"],
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     # No validator badge: it would load an image from validator.swagger.io (and tell it our schema URL).

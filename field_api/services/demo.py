@@ -163,7 +163,7 @@ DEMO_CAMPAIGN_SERVICES = ("vneid_level2", "public_service_account", "cashless_pa
 
 
 def _demo_campaigns(province: str):
-    from field_api.models import Campaign
+    from maps.campaigns.models import Campaign
 
     return Campaign.objects.filter(province_id=province, name__startswith=DEMO_CAMPAIGN_PREFIX)
 

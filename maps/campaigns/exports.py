@@ -11,8 +11,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from field_api.models import Campaign, Commune
+from field_api.models import Commune
 from field_api.scope import Scope
+from maps.campaigns.models import Campaign
 from maps.campaigns.tally import BREAKDOWNS, campaign_tally
 
 SHEET_TITLES = {

@@ -15,9 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from field_api.models import Campaign, User
+from field_api.models import User
 from field_api.services.outbox import outbox_enqueue, outbox_pending
-from maps.campaigns.models import ExportJob
+from maps.campaigns.models import Campaign, ExportJob
 
 RUN_EXPORT = "maps.campaigns.run_export"
 LIVE = (ExportJob.Status.QUEUED, ExportJob.Status.RUNNING)

@@ -11,8 +11,9 @@ from collections import defaultdict
 from django.db import transaction
 from django.utils import timezone
 
-from field_api.models import Campaign, HelpItem, Household, Village, Visit
-from maps.campaigns.models import CampaignRollupState, CampaignServiceTally, CampaignVillageDay
+from field_api.models import HelpItem, Household, Village, Visit
+from maps.campaigns.figures import figures_changed
+from maps.campaigns.models import Campaign, CampaignRollupState, CampaignServiceTally, CampaignVillageDay
 
 SUMMED = (
     "visits",
@@ -122,6 +123,7 @@ def campaign_rollup_refresh(*, campaign: Campaign, village_codes: list[str] | No
         batch_size=2000,
     )
     CampaignRollupState.objects.update_or_create(campaign=campaign, defaults={"refreshed_at": timezone.now()})
+    figures_changed(campaign.pk)
 
 
 def running_campaigns(*, on: dt.date | None = None):

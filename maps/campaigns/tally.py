@@ -28,9 +28,10 @@ from django.db.models import QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from field_api.models import Campaign, Commune, Team, team_display_name
+from field_api.models import Commune, Team, team_display_name
 from field_api.scope import Scope
-from maps.campaigns.models import CampaignServiceTally, CampaignVillageDay
+from maps.campaigns.figures import cached_figures
+from maps.campaigns.models import Campaign, CampaignServiceTally, CampaignVillageDay
 from maps.campaigns.rollup import SUMMED, ensure_campaign_rollup
 from maps.campaigns.targets import campaign_communes, campaign_villages, target_units
 
@@ -219,14 +220,61 @@ TALLIES = {
 
 
 def campaign_tally(*, campaign: Campaign, by: str, scope: Scope) -> list[dict]:
-    """Rows for one breakdown, cut to the caller's scope."""
-    return TALLIES[by](campaign=campaign, scope=scope)
+    """Rows for one breakdown, cut to the caller's scope (kept in the cache until a figure changes:
+    figures.py)."""
+    rows = cached_figures(
+        campaign=campaign,
+        scope=scope,
+        name=f"tally-{by}",
+        build=lambda: TALLIES[by](campaign=campaign, scope=scope),
+    )
+    return [dict(row) for row in rows]  # callers may add to their rows
 
 
 def campaign_totals(*, campaign: Campaign, scope: Scope) -> dict:
     """The campaign's figures in the scope: what the commune, village, team and day rows add up to."""
+    return dict(
+        cached_figures(
+            campaign=campaign,
+            scope=scope,
+            name="totals",
+            build=lambda: _totals(campaign=campaign, scope=scope),
+        )
+    )
+
+
+def _totals(*, campaign: Campaign, scope: Scope) -> dict:
     total = _blank()
     sums = _days(campaign, scope).aggregate(**{key: Sum(key) for key in SUMMED})
     _add(total, sums)
     units = target_units(campaign=campaign, scope=scope)
     return _finish(total, sum(u.households for u in units), sum(u.people for u in units))
+
+
+def elapsed_share(*, campaign: Campaign, day: dt.date | None = None) -> float:
+    """The share of the campaign's days that have begun by ``day`` (today): 0 before it starts, 1 after
+    it ends. The pace line: a commune on pace has reached target × this share."""
+    day = day or timezone.localdate()
+    total_days = (campaign.ends_on - campaign.starts_on).days + 1
+    elapsed = min(max((day - campaign.starts_on).days + 1, 0), total_days)
+    return elapsed / total_days
+
+
+def with_pace(rows: list[dict], *, share: float) -> list[dict]:
+    """Adds to each row (with a target) ``expected`` = target × share and ``pace`` = reached ÷ expected
+    (1.0 on the line, below 1 behind it; None without a target or before the first day)."""
+    for row in rows:
+        target = row.get("target")
+        expected = round(target * share) if target else 0
+        row["expected"] = expected
+        row["pace"] = round(row["households_visited"] / expected, 4) if expected else None
+    return rows
+
+
+def communes_by_pace(*, campaign: Campaign, scope: Scope, day: dt.date | None = None) -> list[dict]:
+    """The commune rows with their pace, furthest behind first (no target last, then by name)."""
+    rows = with_pace(
+        campaign_tally(campaign=campaign, by="commune", scope=scope),
+        share=elapsed_share(campaign=campaign, day=day),
+    )
+    return sorted(rows, key=lambda row: (row["pace"] is None, row["pace"] or 0, row["progress"], row["name"]))

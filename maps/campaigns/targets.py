@@ -26,8 +26,9 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from field_api.models import Campaign, CampaignTarget, Commune, Village
+from field_api.models import Commune, Village
 from field_api.scope import Scope
+from maps.campaigns.models import Campaign, CampaignTarget
 from maps.coverage import ensure_coverage_rollup
 from maps.models import VillageCoverage
 

@@ -1,32 +1,137 @@
-"""The campaign dashboard for province officers and, scoped, for commune leaders."""
+"""Campaign pages: the list, the province officer's form (create, edit), the dashboard with communes
+ranked against the pace line, the campaign's map, and a commune's table by village.
+
+Everything shown is an aggregate (a province officer never sees a household's name or phone); what a
+caller may see and edit comes from their scope (field_api/scope.py), anything else is a 404.
+"""
+
+import hashlib
+import json
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, render
-from django.urls import NoReverseMatch, reverse
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
-from field_api.selectors import campaigns_for, communes_for
+from backend.formats import number, percent
+from field_api.exceptions import ApplicationError
+from field_api.models import Commune
+from field_api.selectors import communes_for, provinces_for
 from maps.campaigns import tally
 from maps.campaigns.chart import progress_svg
+from maps.campaigns.forms import CampaignForm
+from maps.campaigns.models import Campaign
+from maps.campaigns.selectors import campaigns_for
+from maps.campaigns.services import campaign_create, campaign_update
 
 
-def _url(name: str, *args) -> str | None:
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return None
+def _list_crumbs(*more) -> list[tuple[str, str | None]]:
+    crumbs = [(_("Chiến dịch"), reverse("maps:campaign-list")), *more]
+    crumbs[-1] = (crumbs[-1][0], None)
+    return crumbs
+
+
+def _campaign(request, pk: int) -> Campaign:
+    return get_object_or_404(campaigns_for(scope=request.user.scope), pk=pk)
 
 
 @login_required
 def campaign_list(request):
-    return render(request, "campaigns/list.html", {"campaigns": campaigns_for(scope=request.user.scope)})
+    scope = request.user.scope
+    return render(
+        request,
+        "campaigns/list.html",
+        {
+            "campaigns": campaigns_for(scope=scope),
+            "can_create": scope.runs_campaigns,
+            "breadcrumbs": _list_crumbs(),
+        },
+    )
+
+
+def _form_page(request, *, form: CampaignForm, campaign: Campaign | None, provinces=None):
+    title = _("Sửa chiến dịch") if campaign else _("Tạo chiến dịch")
+    crumbs = (
+        _list_crumbs((campaign.name, reverse("maps:campaign-dashboard", args=[campaign.pk])), (title, None))
+        if campaign
+        else _list_crumbs((title, None))
+    )
+    return render(
+        request,
+        "campaigns/form.html",
+        {"form": form, "campaign": campaign, "title": title, "breadcrumbs": crumbs, "provinces": provinces},
+    )
+
+
+def _save(request, *, form: CampaignForm, campaign: Campaign | None):
+    """Store through the service; its errors (Vietnamese, by field) go back onto the form."""
+    data, fields = form.service_data()
+    try:
+        if campaign is None:
+            campaign = campaign_create(user=request.user, data=data)
+        else:
+            campaign = campaign_update(user=request.user, campaign=campaign, data=data)
+    except ApplicationError as error:
+        if error.status_code == 403:
+            raise Http404 from None
+        form.add_service_errors(error.errors or {"__all__": [error.message]}, fields)
+        return None
+    return redirect("maps:campaign-dashboard", campaign.pk)
+
+
+@login_required
+def campaign_new(request):
+    scope = request.user.scope
+    if not scope.runs_campaigns:
+        raise Http404
+    provinces = None
+    if scope.is_national:
+        # A national administrator picks the province first (the form lists its communes).
+        provinces = provinces_for(scope=scope).order_by("name")
+        province = request.POST.get("province") or request.GET.get("province")
+        if not province or not provinces.filter(code=province).exists():
+            return _form_page(request, form=None, campaign=None, provinces=provinces)
+    else:
+        province = scope.province
+    form = CampaignForm(request.POST or None, request.FILES or None, province=province)
+    if request.method == "POST" and form.is_valid():
+        response = _save(request, form=form, campaign=None)
+        if response:
+            return response
+    return _form_page(request, form=form, campaign=None)
+
+
+@login_required
+def campaign_edit(request, pk: int):
+    scope = request.user.scope
+    campaign = _campaign(request, pk)
+    if not scope.may_run_campaign_in(campaign.province_id):
+        raise Http404
+    form = CampaignForm(
+        request.POST or None, request.FILES or None, province=campaign.province_id, campaign=campaign
+    )
+    if request.method == "POST" and form.is_valid():
+        response = _save(request, form=form, campaign=campaign)
+        if response:
+            return response
+    return _form_page(request, form=form, campaign=campaign)
+
+
+def _with_text(rows: list[dict]) -> list[dict]:
+    for row in rows:
+        row["behind"] = row["pace"] is not None and row["pace"] < 1
+    return rows
 
 
 @login_required
 def campaign_dashboard(request, pk: int):
     scope = request.user.scope
-    campaign = get_object_or_404(campaigns_for(scope=scope), pk=pk)
-    communes = tally.campaign_tally(campaign=campaign, by="commune", scope=scope)
+    campaign = _campaign(request, pk)
+    share = tally.elapsed_share(campaign=campaign)
+    communes = _with_text(tally.communes_by_pace(campaign=campaign, scope=scope))
     days = tally.campaign_tally(campaign=campaign, by="day", scope=scope)
     teams = sorted(
         tally.campaign_tally(campaign=campaign, by="team", scope=scope),
@@ -34,9 +139,16 @@ def campaign_dashboard(request, pk: int):
     )
     openable = set(communes_for(scope=scope).values_list("code", flat=True))
     for row in communes:
-        row["map_url"] = _url("maps:commune", row["key"]) if row["key"] in openable else None
+        row["villages_url"] = reverse("maps:campaign-commune", args=[campaign.pk, row["key"]])
+        row["map_url"] = reverse("maps:commune", args=[row["key"]]) if row["key"] in openable else None
     totals = tally.campaign_totals(campaign=campaign, scope=scope)
+    totals["expected"] = round(totals["target"] * share)
     total_days = (campaign.ends_on - campaign.starts_on).days + 1
+    province_map_url = (
+        reverse("maps:province", args=[campaign.province_id])
+        if provinces_for(scope=scope).filter(code=campaign.province_id).exists()
+        else None
+    )
     return render(
         request,
         "campaigns/dashboard.html",
@@ -45,7 +157,113 @@ def campaign_dashboard(request, pk: int):
             "communes": communes,
             "teams": teams[:20],
             "totals": totals,
+            "share": share,
+            "elapsed_days": round(share * total_days),
+            "total_days": total_days,
             "chart": mark_safe(progress_svg(days=days, target=totals["target"], total_days=total_days)),  # noqa: S308 - built from numbers and escaped labels
-            "province_map_url": _url("maps:province", campaign.province_id),
+            "province_map_url": province_map_url,
+            "can_edit": scope.may_run_campaign_in(campaign.province_id),
+            "breadcrumbs": _list_crumbs((campaign.name, None)),
         },
+    )
+
+
+@login_required
+def campaign_commune(request, pk: int, code: str):
+    """One commune of the campaign, village by village (aggregates only)."""
+    scope = request.user.scope
+    campaign = _campaign(request, pk)
+    commune = get_object_or_404(communes_for(scope=scope), code=code)
+    if not tally.campaign_communes(campaign).filter(code=code).exists():
+        raise Http404
+    share = tally.elapsed_share(campaign=campaign)
+    rows = [
+        row
+        for row in tally.campaign_tally(campaign=campaign, by="village", scope=scope)
+        if row["key"].startswith(f"{code}-") or row["key"].startswith(f"{code}/")
+    ]
+    rows = _with_text(tally.with_pace(rows, share=share))
+    rows.sort(key=lambda row: (row["pace"] is None, row["pace"] or 0, row["progress"], row["name"]))
+    return render(
+        request,
+        "campaigns/villages.html",
+        {
+            "campaign": campaign,
+            "commune": commune,
+            "villages": rows,
+            "share": share,
+            "breadcrumbs": _list_crumbs(
+                (campaign.name, reverse("maps:campaign-dashboard", args=[campaign.pk])),
+                (commune.full_name, None),
+            ),
+        },
+    )
+
+
+@login_required
+def campaign_map(request, pk: int):
+    """The campaign's communes shaded by progress; tooltips are text, a click opens the village table."""
+    from maps import geo, render
+    from maps.cache import cached
+    from maps.views import _map_page
+
+    scope = request.user.scope
+    campaign = _campaign(request, pk)
+    rows = []
+    for row in tally.communes_by_pace(campaign=campaign, scope=scope):
+        rows.append(
+            {
+                "code": row["key"],
+                "name": row["name"],
+                "coverage": min(row["progress"], 1.0001),  # the colour scale
+                "reached_text": number(row["households_visited"]),
+                "target_text": number(row["target"]),
+                "progress_pct": percent(row["progress"]),
+                "expected_text": number(row["expected"]),
+                "pace_pct": percent(row["pace"]) if row["pace"] is not None else "–",
+                "link_url": reverse("maps:campaign-commune", args=[campaign.pk, row["key"]]),
+                "link_label": _("Xem theo thôn: %(name)s") % {"name": row["name"]},
+            }
+        )
+    # The page is rebuilt only when a figure, a target or the language changes.
+    digest = hashlib.sha256(json.dumps(rows, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+
+    def build():
+        frame = geo.coverage_frame(
+            areas=Commune.objects.filter(code__in=[r["code"] for r in rows]), rows=rows, level="commune"
+        )
+        return render.choropleth_page(
+            geojson_text=geo.feature_collection(frame),
+            bounds=geo.bounds(frame),
+            layer_name=_("Xã của chiến dịch"),
+            with_links=True,
+            tooltip=(
+                ["name", "reached_text", "target_text", "progress_pct", "expected_text", "pace_pct"],
+                [
+                    _("Xã"),
+                    _("Hộ đã tiếp cận"),
+                    _("Chỉ tiêu"),
+                    _("Tiến độ"),
+                    _("Lẽ ra đã tiếp cận (theo tiến độ)"),
+                    _("So với tiến độ"),
+                ],
+            ),
+            legend_caption=_("Tiến độ (hộ đã tiếp cận so với chỉ tiêu)"),
+        )
+
+    page = cached(
+        level="campaign",
+        code=str(campaign.pk),
+        flavour=f"{scope.cache_key}-{get_language()}-{digest}",
+        build=build,
+    )
+    return _map_page(
+        request,
+        page,
+        title=_("Bản đồ chiến dịch %(name)s") % {"name": campaign.name},
+        back_url=reverse("maps:campaign-dashboard", args=[campaign.pk]),
+        back_label=campaign.name,
+        breadcrumbs=_list_crumbs(
+            (campaign.name, reverse("maps:campaign-dashboard", args=[campaign.pk])), (_("Bản đồ"), None)
+        ),
     )

@@ -10,9 +10,9 @@ import requests
 from django.core.management import call_command
 from django.utils import timezone
 
-from field_api.models import Campaign, Household, OutboxMessage, Role
+from field_api.models import Household, OutboxMessage, Role
 from field_api.tasks import outbox_drain_task
-from maps.campaigns.models import CampaignVillageDay, ExportJob
+from maps.campaigns.models import Campaign, CampaignVillageDay, ExportJob
 from maps.models import VillageCoverage
 from tests.field_api.sync_helpers import household, visit
 from tests.real_services import (

@@ -16,8 +16,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from field_api.models import Campaign, OutboxMessage, Role, Visit
-from maps.campaigns.models import CampaignVillageDay, ExportJob
+from field_api.models import OutboxMessage, Role, Visit
+from maps.campaigns.models import Campaign, CampaignVillageDay, ExportJob
 from maps.models import VillageCoverage
 from tests.field_api.sync_helpers import household, visit
 from tests.real_services import (

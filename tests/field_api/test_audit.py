@@ -8,7 +8,8 @@ import pytest
 from auditlog.models import LogEntry
 from django.core.management import call_command
 
-from field_api.models import Campaign, Household, Role, Visit
+from field_api.models import Household, Role, Visit
+from maps.campaigns.models import Campaign
 from tests import factories
 from tests.field_api.sync_helpers import household, visit
 

@@ -13,10 +13,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from backend.celery import app
-from field_api.models import Campaign, Household, OutboxMessage, Role
+from field_api.models import Household, OutboxMessage, Role
 from field_api.services.outbox import outbox_drain, outbox_enqueue
 from field_api.services.sync import sync_push
 from field_api.signals import field_records_stored
+from maps.campaigns.models import Campaign
 from maps.models import CampaignVillageDay, VillageCoverage
 from tests.field_api.sync_helpers import household, visit
 from tests.real_services import UNREACHABLE_REDIS, celery_publishing_to, fresh_redis_urls, wait_for

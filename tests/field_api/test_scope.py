@@ -4,7 +4,8 @@ import pytest
 
 from field_api.models import Household, Role, User
 from field_api.scope import Kind, Scope
-from field_api.selectors import campaigns_for, communes_for, households_for, teams_for, villages_for
+from field_api.selectors import communes_for, households_for, teams_for, villages_for
+from maps.campaigns.selectors import campaigns_for
 from tests import factories
 
 

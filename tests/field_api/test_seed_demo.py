@@ -99,7 +99,7 @@ def test_demo_volunteer_logs_in_and_sees_their_villages(quang_ngai, tmp_path):
 def test_demo_seeds_a_running_campaign_with_targets(quang_ngai, tmp_path, client):
     from django.utils import timezone
 
-    from field_api.models import Campaign, CampaignTarget
+    from maps.campaigns.models import Campaign, CampaignTarget
 
     _seed(tmp_path)
     _seed(tmp_path)  # again: still one demo campaign

@@ -8,8 +8,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from field_api.models import Campaign, HelpItem, Household, Role, Visit
+from field_api.models import HelpItem, Household, Role, Visit
 from field_api.scope import Kind, Scope
+from maps.campaigns.models import Campaign
 from maps.coverage import CoverageFilter, commune_rows, village_rows
 from tests import factories
 

@@ -10,8 +10,9 @@ from django.core.management import call_command
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from field_api.models import Campaign, Role
+from field_api.models import Role
 from maps import leader
+from maps.campaigns.models import Campaign
 from maps.leader import LeaderFilter
 from tests import factories
 from tests.maps import leader_world

@@ -9,7 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from field_api.models import Campaign, CampaignTarget, Role
+from field_api.models import Role
+from maps.campaigns.models import Campaign, CampaignTarget
 from tests import factories
 from tests.maps import leader_world
 
@@ -102,6 +103,8 @@ def test_commune_leader_finds_lagging_village_overdue_followup_and_never_visited
 def _pages_for(lw, campaign) -> dict[Role | str, list[str]]:
     commune, village = "51001", "51001-01"
     dashboard = f"/campaigns/{campaign.pk}/"
+    campaign_pages = [f"/campaigns/{campaign.pk}/communes/{commune}/", f"/campaigns/{campaign.pk}/map/"]
+    running_it = ["/campaigns/new/", f"/campaigns/{campaign.pk}/edit/"]
     return {
         Role.VOLUNTEER: ["/", "/maps/province/51/", f"/maps/commune/{commune}/", "/khong-co/"],
         Role.TEAM_LEADER: ["/", f"/maps/commune/{commune}/"],
@@ -113,6 +116,7 @@ def _pages_for(lw, campaign) -> dict[Role | str, list[str]]:
             "/maps/province/51/",
             "/campaigns/",
             dashboard,
+            *campaign_pages,
         ],
         Role.PROVINCE_OFFICER: [
             "/",
@@ -122,8 +126,18 @@ def _pages_for(lw, campaign) -> dict[Role | str, list[str]]:
             f"/maps/commune/{commune}/",
             "/campaigns/",
             dashboard,
+            *campaign_pages,
+            *running_it,
         ],
-        "admin": ["/", "/maps/national/", f"/communes/{commune}/", "/campaigns/", dashboard, "/admin/"],
+        "admin": [
+            "/",
+            "/maps/national/",
+            f"/communes/{commune}/",
+            "/campaigns/",
+            dashboard,
+            *running_it,
+            "/admin/",
+        ],
     }
 
 
@@ -148,7 +162,10 @@ def test_every_page_of_every_role_answers_without_5xx(chromium, live_server, cli
                     continue
                 name = f"page-{role}-{url.strip('/').replace('/', '-') or 'home'}.png"
                 page.screenshot(path=str(ARTIFACTS / name), full_page=True)
-                if url.startswith(("/communes/", "/villages/")) and role == Role.PROVINCE_OFFICER:
+                if (
+                    url.startswith(("/communes/", "/villages/", "/campaigns/"))
+                    and role == Role.PROVINCE_OFFICER
+                ):
                     text = page.locator("main").inner_text()
                     assert "Nhà bà Sáu" not in text and "Nhà Thôn" not in text and "090511122" not in text
                 assert page.evaluate("window.__csp") == [], (role, url)

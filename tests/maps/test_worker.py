@@ -11,8 +11,9 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.utils import timezone
 
-from field_api.models import Campaign, Role
+from field_api.models import Role
 from maps.cache import is_cached
+from maps.campaigns.models import Campaign
 from maps.models import CampaignVillageDay, VillageCoverage
 from maps.tasks import prerender_maps
 from tests.field_api.sync_helpers import household, visit

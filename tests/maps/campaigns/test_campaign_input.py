@@ -5,7 +5,8 @@ numbers the database would wrap, two targets for one area)."""
 import pytest
 from django.core.management import call_command
 
-from field_api.models import Campaign, CampaignTarget, Role
+from field_api.models import Role
+from maps.campaigns.models import Campaign, CampaignTarget
 from tests import factories
 
 GOOD = {
@@ -118,7 +119,7 @@ def test_the_admins_campaign_form_keeps_the_same_limits(world, client, starts_on
     superuser = factories.UserFactory(username="root", role=Role.ADMIN, is_staff=True, is_superuser=True)
     client.force_login(superuser)
     response = client.post(
-        "/admin/field_api/campaign/add/",
+        "/admin/campaigns/campaign/add/",
         {
             "name": "Sai ngày",
             "province": "51",

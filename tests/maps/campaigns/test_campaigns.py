@@ -8,10 +8,11 @@ from django.core.management import call_command
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from field_api.models import Campaign, CampaignTarget, HelpItem, Role, Visit
+from field_api.models import HelpItem, Role, Visit
 from field_api.scope import Kind, Scope
 from maps.campaigns import tally
 from maps.campaigns.exports import export_csv, export_xlsx
+from maps.campaigns.models import Campaign, CampaignTarget
 from maps.campaigns.tasks import nightly_rollup
 from tests import factories
 

@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from field_api.models import Campaign, OutboxMessage, Role
+from field_api.models import OutboxMessage, Role
 from maps.campaigns.jobs import RUN_EXPORT, export_job_request, export_jobs_recover
-from maps.campaigns.models import ExportJob
+from maps.campaigns.models import Campaign, ExportJob
 from maps.campaigns.tasks import run_export
 
 

@@ -6,9 +6,9 @@ import datetime as dt
 from django.core.management import call_command
 from django.utils import timezone
 
-from field_api.models import Campaign, HelpItem, Role
+from field_api.models import HelpItem, Role
 from maps.campaigns import tasks
-from maps.campaigns.models import CampaignServiceTally, CampaignVillageDay
+from maps.campaigns.models import Campaign, CampaignServiceTally, CampaignVillageDay
 from maps.campaigns.rollup import campaign_rollup_refresh
 from tests import factories
 

@@ -8,8 +8,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from field_api.models import Campaign, Role
-from maps.campaigns.models import CampaignVillageDay
+from field_api.models import Role
+from maps.campaigns.models import Campaign, CampaignVillageDay
 from maps.campaigns.rollup import campaign_rollup_refresh
 from tests import factories
 from tests.real_services import TableLock, wait_for

@@ -11,9 +11,10 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from field_api.models import Campaign, CampaignTarget, HelpItem, Role
+from field_api.models import HelpItem, Role
 from field_api.scope import Kind, Scope
 from maps.campaigns import tally
+from maps.campaigns.models import Campaign, CampaignTarget
 from tests import factories
 
 NATIONAL = Scope(Kind.NATIONAL)

@@ -1,0 +1,23 @@
+"""Campaigns in the national admin. Province officers create and edit theirs in the product's pages
+(views.py); dates typed here are read day first or ISO (backend/locale_formats/), never month first."""
+
+from django.contrib import admin
+
+from maps.campaigns.models import Campaign, CampaignTarget
+
+
+class CampaignTargetInline(admin.TabularInline):
+    model = CampaignTarget
+    extra = 0
+    autocomplete_fields = ["commune", "village"]
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = ["name", "province", "starts_on", "ends_on"]
+    list_filter = ["province"]
+    list_select_related = ["province"]
+    search_fields = ["name"]
+    autocomplete_fields = ["province", "communes"]
+    filter_horizontal = ["services"]
+    inlines = [CampaignTargetInline]
