@@ -127,6 +127,7 @@ REPLICA_READ_PATHS = [
     "/villages/",
     "/api/v1/coverage/",
     "/api/v1/campaigns/",
+    "/api/v1/ioc/",
 ]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets map pages read while a push writes; a busy timeout instead of "database is locked".
