@@ -10,6 +10,7 @@ urlpatterns = [
     # The split view serves Swagger UI's set-up script as a file: no inline script under our CSP.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
     path("app/", include("phoneapp.urls")),
+    path("", include("onboarding.urls")),
     path("", include("maps.urls")),
 ]
 

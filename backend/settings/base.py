@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "field_api",
     "maps",
     "phoneapp",
+    "onboarding",
 ]
 
 MIDDLEWARE = [
@@ -122,6 +123,16 @@ AXES_LOCKOUT_CALLABLE = "field_api.logins.lockout_response"
 # Failures are what the lockout needs; a row per successful login would only pile up addresses.
 AXES_DISABLE_ACCESS_LOG = True
 AXES_VERBOSE = False  # no banner on every command
+# The default first; the light one-time hasher second (onboarding/hashers.py: random one-time passwords,
+# re-hashed with the default at the first login).
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+    "onboarding.hashers.OneTimePasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
