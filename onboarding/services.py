@@ -115,7 +115,7 @@ class Preview:
             "kind": self.kind,
             "mapping": {str(index): name for index, name in self.mapping.items()},
             "notices": self.notices,
-            "missing": self.missing,
+            "missing": [field_label(name) for name in self.missing],
             "counts": self.counts(),
             "rows": [row.as_dict() for row in self.rows],
         }

@@ -19,6 +19,7 @@ import zipfile
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from field_api.text import search_key
 
@@ -118,22 +119,22 @@ ID_HEADER_PARTS = (
 )
 
 FIELD_LABELS = {
-    "username": "Tên đăng nhập",
-    "full_name": "Họ và tên",
-    "phone": "Số điện thoại",
-    "role": "Chức vụ",
-    "province": "Tỉnh",
-    "commune": "Xã, phường",
-    "team": "Tổ CNSCĐ",
-    "villages": "Thôn phụ trách",
-    "name": "Tên thôn, tổ dân phố",
-    "code": "Mã thôn",
-    "households": "Số hộ",
+    "username": _lazy("Tên đăng nhập"),
+    "full_name": _lazy("Họ và tên"),
+    "phone": _lazy("Số điện thoại"),
+    "role": _lazy("Chức vụ"),
+    "province": _lazy("Tỉnh"),
+    "commune": _lazy("Xã, phường"),
+    "team": _lazy("Tổ CNSCĐ"),
+    "villages": _lazy("Thôn phụ trách"),
+    "name": _lazy("Tên thôn, tổ dân phố"),
+    "code": _lazy("Mã thôn"),
+    "households": _lazy("Số hộ"),
 }
 
 
 def field_label(name: str) -> str:
-    return _(FIELD_LABELS.get(name, name))
+    return str(FIELD_LABELS.get(name, name))
 
 
 class SheetError(Exception):
