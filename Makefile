@@ -38,7 +38,9 @@ run: demo
 	@echo "  Tài khoản mẫu:       demo-logins.txt"
 	@echo ""
 	@cat demo-logins.txt
-	$(RUN) python manage.py runserver 127.0.0.1:$(PORT)
+	@# DEBUG off: Vietnamese 404/500 pages, never Django's technical pages listing every URL; static files
+	@# come from WhiteNoise (WHITENOISE_USE_FINDERS), not from runserver.
+	DJANGO_DEBUG=false $(RUN) python manage.py runserver 127.0.0.1:$(PORT)
 
 lint: setup
 	$(RUN) ruff check .

@@ -10,6 +10,8 @@ urlpatterns = [
     # The split view serves Swagger UI's set-up script as a file: no inline script under our CSP.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
     path("app/", include("phoneapp.urls")),
+    # The shell's language switch: set_language stores the choice in a cookie (LocaleMiddleware reads it).
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("onboarding.urls")),
     path("", include("maps.urls")),
 ]

@@ -83,6 +83,37 @@ class Scope:
     def runs_campaigns(self) -> bool:
         return self.kind in (Kind.PROVINCE, Kind.NATIONAL)
 
+    @property
+    def sees_campaigns(self) -> bool:
+        """The campaign list and dashboards: whoever runs campaigns, and commune leaders for theirs."""
+        return self.runs_campaigns or self.kind == Kind.COMMUNE
+
+    @property
+    def map_province(self) -> str | None:
+        """The province map this scope starts from (its own province; national scopes pick one)."""
+        return self.province if self.kind in (Kind.TEAM, Kind.COMMUNE, Kind.PROVINCE) else None
+
+    @property
+    def map_commune(self) -> str | None:
+        """The commune map this scope starts from: team members and commune leaders, their commune."""
+        return self.commune if self.kind in (Kind.TEAM, Kind.COMMUNE) else None
+
+    @property
+    def leads_commune(self) -> str | None:
+        """The commune whose leader's page is this scope's own workspace."""
+        return self.commune if self.kind == Kind.COMMUNE else None
+
+    @property
+    def opens_leader_pages(self) -> bool:
+        """Commune leader's pages (villages, follow-ups, flags): commune leaders for their commune,
+        province officers and admins for communes in their scope, as aggregates for the province."""
+        return self.kind in (Kind.COMMUNE, Kind.PROVINCE, Kind.NATIONAL)
+
+    @property
+    def administers(self) -> bool:
+        """The Django admin (NationalAdminSite also asks for is_staff)."""
+        return self.is_national
+
     def may_run_campaign_in(self, province: str) -> bool:
         return self.is_national or (self.kind == Kind.PROVINCE and self.province == province)
 

@@ -14,6 +14,7 @@ request's nonce to their scripts when a page is served.
 
 import json
 import re
+from dataclasses import dataclass
 
 import branca.colormap as cm
 import folium
@@ -91,6 +92,36 @@ def with_csp_nonce(html: str, nonce: str) -> str:
 
 
 SCRIPT_TAG = re.compile(r"<script(?=[\s>])")
+
+
+@dataclass(frozen=True)
+class MapParts:
+    """A rendered map page cut into what the shell (templates/maps/map_page.html) places: the head's
+    scripts and styles, the map's markup, and the script that draws it (folium writes it after body)."""
+
+    head: str
+    body: str
+    script: str
+
+
+# folium's page-wide rules would undo the shell's layout (and its viewport forbids zooming the page).
+_FOLIUM_PAGE_RULES = [
+    re.compile(r'<meta http-equiv="content-type"[^>]*>'),
+    re.compile(r'<meta name="viewport".*?/>', re.S),
+    re.compile(r"<style>\s*html, body \{.*?</style>", re.S),
+    re.compile(r"<style>\s*#map \{.*?</style>", re.S),
+]
+
+
+def split_page(html: str) -> MapParts:
+    """Cut a page from ``choropleth_page``/``commune_page`` (ours: stored text in it is escaped JSON,
+    so these markers only ever come from folium's own template)."""
+    head = html.split("<head>", 1)[1].split("</head>", 1)[0]
+    for rule in _FOLIUM_PAGE_RULES:
+        head = rule.sub("", head)
+    body, after = html.split("<body>", 1)[1].split("</body>", 1)
+    script = after.rsplit("</html>", 1)[0]
+    return MapParts(head=head.strip(), body=body.strip(), script=script.strip())
 
 
 # Leaflet calls these with the hovered or clicked layer; each builds its content from text nodes.
