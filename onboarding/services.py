@@ -20,11 +20,12 @@ from pathlib import Path
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from field_api.models import TEAM_ROLES, Commune, Province, Role, Team, User, Village
+from field_api.models import Commune, Province, Role, Team, User, Village
 from field_api.scope import Kind, Scope
 from field_api.services.assignments import village_assign_team
 from field_api.services.imports import ImportRejected, ImportReport, pad_code
 from field_api.services.members import (
+    ROLE_AREA,
     member_update,
     members_create,
     one_time_password,
@@ -335,9 +336,10 @@ def members_check(
         if commune is not None:
             row.values["commune"] = commune.full_name
             province = areas.provinces.get(commune.province_id, province)
-        if role in (*TEAM_ROLES, Role.COMMUNE_LEADER) and commune is None and "commune" not in errors:
+        area = ROLE_AREA[role]
+        if area in ("team", "commune") and commune is None and "commune" not in errors:
             errors["commune"] = _("cần có xã.")
-        if role == Role.PROVINCE_OFFICER and province is None and "province" not in errors:
+        if area == "province" and province is None and "province" not in errors:
             errors["province"] = _("cần có tỉnh.")
 
         villages: list[Village] = []
@@ -354,7 +356,7 @@ def members_check(
                     }
                     break
                 villages.append(village)
-        if role in TEAM_ROLES and not team_name:
+        if area == "team" and not team_name:
             if villages:
                 # The team the village already has (in this sheet, or in the commune), else one named after it.
                 first = villages[0]
@@ -425,11 +427,10 @@ def members_check(
             row.action = "create"
         else:
             team = teams.get(team_key) if team_key else None
+            # The stored fields against the row's (a data comparison, not an access check).
+            stored = (existing.full_name, existing.phone, existing.role, existing.commune_id)
             same = (
-                existing.full_name == full_name
-                and existing.phone == phone
-                and existing.role == role
-                and existing.commune_id == plan.commune
+                stored == (full_name, phone, role, plan.commune)
                 and (team_key is None or (team is not None and existing.team_id == team.id))
                 and all(v.team_id is not None and team is not None and v.team_id == team.id for v in villages)
             )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from onboarding import views
+from onboarding import setup_views, views
 
 app_name = "onboarding"
 
@@ -11,4 +11,23 @@ urlpatterns = [
     path("setup/imports/<uuid:pk>/confirm/", views.job_confirm, name="import-confirm"),
     path("setup/imports/<uuid:pk>/status/", views.job_status, name="import-status"),
     path("setup/imports/<uuid:pk>/passwords.xlsx", views.job_passwords, name="import-passwords"),
+]
+
+urlpatterns += [
+    path("setup/", setup_views.setup_home, name="home"),
+    path("setup/communes/<str:code>/", setup_views.commune_page, name="commune"),
+    path("setup/communes/<str:code>/villages/", setup_views.village_add, name="village-add"),
+    path("setup/communes/<str:code>/villages/<str:village>/", setup_views.village_edit, name="village-edit"),
+    path("setup/communes/<str:code>/teams/", setup_views.team_add, name="team-add"),
+    path("setup/communes/<str:code>/teams/<int:team>/", setup_views.team_rename, name="team-rename"),
+    path("setup/communes/<str:code>/members/", setup_views.member_add, name="member-add"),
+    path("setup/communes/<str:code>/members/<int:pk>/move/", setup_views.member_move, name="member-move"),
+    path(
+        "setup/communes/<str:code>/members/<int:pk>/active/", setup_views.member_active, name="member-active"
+    ),
+    path(
+        "setup/communes/<str:code>/members/<int:pk>/password/",
+        setup_views.member_password,
+        name="member-password",
+    ),
 ]

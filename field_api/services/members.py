@@ -42,6 +42,14 @@ ROLE_WORDS = {
     "can bo so": Role.PROVINCE_OFFICER,
     "quan tri": Role.ADMIN,
 }
+# The area each role must belong to (the same rule as User.clean).
+ROLE_AREA = {
+    Role.VOLUNTEER: "team",
+    Role.TEAM_LEADER: "team",
+    Role.COMMUNE_LEADER: "commune",
+    Role.PROVINCE_OFFICER: "province",
+    Role.ADMIN: None,
+}
 LEADER_PREFIXES = ("to truong", "truong thon", "truong ap", "truong ban", "truong khu pho", "truong to")
 ONE_TIME_HASHER = "pbkdf2_onetime"
 
