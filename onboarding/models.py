@@ -63,3 +63,25 @@ class ImportJob(models.Model):
     @property
     def live(self) -> bool:
         return self.status in (self.Status.CHECKING, self.Status.IMPORTING)
+
+
+class BoundaryUpload(models.Model):
+    """A commune's village boundaries between upload and storing: the features as read (WGS 84), the
+    column that names the village, and the checks. No personal data: areas only."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    commune = models.ForeignKey("field_api.Commune", on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    file_name = models.CharField(max_length=200)
+    columns = models.JSONField(default=list)
+    features = models.JSONField(default=list)
+    column = models.CharField(max_length=200, blank=True)
+    checks = models.JSONField(null=True, blank=True)
+    stored = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.commune_id} {self.file_name}"

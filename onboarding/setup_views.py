@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from field_api.models import Role, Team, User, Village
+from field_api.models import Team, User, Village
 from field_api.services import members as member_services
 from field_api.services.villages import village_create, village_update
 from onboarding import selectors
@@ -80,7 +80,7 @@ def _commune_context(request, commune, **extra):
             else (commune.province.full_name, None),
             (commune.full_name, None),
         ],
-        "leader_role": Role.COMMUNE_LEADER,
+        "boundaries_url": reverse("onboarding:boundaries", args=[commune.code]),
     }
     context.update(extra)
     return context

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from onboarding import setup_views, views
+from onboarding import boundary_views, setup_views, views
 
 app_name = "onboarding"
 
@@ -29,5 +29,24 @@ urlpatterns += [
         "setup/communes/<str:code>/members/<int:pk>/password/",
         setup_views.member_password,
         name="member-password",
+    ),
+]
+
+urlpatterns += [
+    path("setup/communes/<str:code>/boundaries/", boundary_views.boundaries_upload, name="boundaries"),
+    path(
+        "setup/communes/<str:code>/boundaries/<uuid:pk>/",
+        boundary_views.boundaries_preview,
+        name="boundaries-preview",
+    ),
+    path(
+        "setup/communes/<str:code>/boundaries/<uuid:pk>/check/",
+        boundary_views.boundaries_check,
+        name="boundaries-check",
+    ),
+    path(
+        "setup/communes/<str:code>/boundaries/<uuid:pk>/store/",
+        boundary_views.boundaries_store,
+        name="boundaries-store",
     ),
 ]

@@ -71,3 +71,49 @@ def test_province_officer_table_on_a_desktop(chromium, live_server, client, worl
     assert "Lãnh đạo xã" in page.locator("#id_new-member-role").inner_text()
     assert page.errors == []
     context.close()
+
+
+def test_village_boundaries_upload_then_on_the_commune_map(chromium, live_server, client, world, tmp_path):
+    import json
+
+    from shapely.geometry import box, mapping
+
+    commune = world.a.commune
+    commune.geometry = commune.geometry_simplified = mapping(box(108.80, 15.10, 108.90, 15.20))
+    commune.bbox_west, commune.bbox_south, commune.bbox_east, commune.bbox_north = (
+        108.80,
+        15.10,
+        108.90,
+        15.20,
+    )
+    commune.save()
+    features = [
+        {"type": "Feature", "properties": {"ten": name}, "geometry": mapping(shape)}
+        for name, shape in (
+            ("Thôn 1", box(108.81, 15.11, 108.84, 15.14)),
+            ("Thôn 2", box(108.85, 15.15, 108.88, 15.18)),
+        )
+    ]
+    path = tmp_path / "ranh-gioi-thon.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    context, page = _page(
+        chromium,
+        live_server,
+        client,
+        world.a.users[Role.COMMUNE_LEADER],
+        viewport={"width": 1280, "height": 800},
+    )
+    page.goto(f"{live_server.url}/setup/communes/{commune.code}/")
+    page.click("text=Tải ranh giới thôn")
+    page.set_input_files("#file", str(path))
+    page.click("#boundary-upload button[type=submit]")
+    page.wait_for_selector("#store-form")
+    page.screenshot(path=str(ARTIFACTS / "boundaries-preview-desktop.png"), full_page=True)
+    page.click("#store-form button")
+    page.wait_for_selector("#stored")
+    page.click("#stored a")
+    page.wait_for_selector("path.leaflet-interactive")
+    assert page.locator("path.leaflet-interactive").count() >= 2
+    page.screenshot(path=str(ARTIFACTS / "boundaries-on-commune-map.png"))
+    assert page.errors == []
+    context.close()
