@@ -1,6 +1,6 @@
 from django.urls import path
 
-from onboarding import boundary_views, setup_views, views
+from onboarding import boundary_views, catalogue_views, setup_views, views
 
 app_name = "onboarding"
 
@@ -49,4 +49,10 @@ urlpatterns += [
         boundary_views.boundaries_store,
         name="boundaries-store",
     ),
+]
+
+urlpatterns += [
+    path("setup/catalogue/", catalogue_views.catalogue_list, name="catalogue"),
+    path("setup/catalogue/new/", catalogue_views.service_edit, name="service-new"),
+    path("setup/catalogue/<slug:code>/", catalogue_views.service_edit, name="service-edit"),
 ]
