@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from field_api.models import User
+from field_api.services.members import ONE_TIME_LENGTH
 from field_api.services.outbox import outbox_enqueue
 from onboarding.models import ImportJob
 from onboarding.sheets import Sheet
@@ -40,7 +41,7 @@ def new_secret() -> str:
 
 def derived_password(*, secret: str, job_id: str, username: str) -> str:
     digest = hmac.new(secret.encode(), f"{job_id}:{username}".encode(), hashlib.sha256).digest()
-    return "".join(ALPHABET[byte % len(ALPHABET)] for byte in digest[:10])
+    return "".join(ALPHABET[byte % len(ALPHABET)] for byte in digest[:ONE_TIME_LENGTH])
 
 
 def job_sheet(job: ImportJob) -> Sheet:

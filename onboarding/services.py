@@ -12,6 +12,7 @@ roles it may give: rows outside it are row errors.
 """
 
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from field_api.models import Commune, Province, Role, Team, User, Village
 from field_api.scope import Kind, Scope
-from field_api.services.assignments import village_assign_team
+from field_api.services.assignments import villages_assign_teams
 from field_api.services.imports import ImportRejected, ImportReport, pad_code
 from field_api.services.members import (
     ROLE_AREA,
@@ -32,6 +33,7 @@ from field_api.services.members import (
     one_time_password_hash,
     role_from_text,
     team_create,
+    teams_create,
 )
 from field_api.services.villages import VILLAGE_CODE
 from field_api.text import search_key
@@ -47,6 +49,17 @@ USERNAME = re.compile(r"^[\w.@+-]{1,150}$")
 def _commune_key(name: str) -> str:
     key = search_key(name)
     for prefix in COMMUNE_PREFIXES:
+        if key.startswith(prefix):
+            return key[len(prefix) :]
+    return key
+
+
+EXACT_PREFIXES = ("xã ", "phường ", "đặc khu ", "thị trấn ", "thị xã ")
+
+
+def _exact_key(name: str) -> str:
+    key = " ".join(unicodedata.normalize("NFC", name).lower().split())
+    for prefix in EXACT_PREFIXES:
         if key.startswith(prefix):
             return key[len(prefix) :]
     return key
@@ -157,6 +170,7 @@ class _Areas:
         for commune in self.communes.values():
             self.by_name[_commune_key(commune.name)].append(commune)
         self._villages: dict[str, list[Village]] = {}
+        self._village_index: dict[str, dict] = {}
 
     def province(self, value: str) -> Province | None:
         return self.provinces.get(pad_code(value, 2)) or self.province_names.get(search_key(value))
@@ -171,6 +185,10 @@ class _Areas:
         found = self.by_name.get(_commune_key(value), [])
         if province is not None:
             found = [c for c in found if c.province_id == province.code]
+        if len(found) > 1:
+            # "Sơn Hà" and "Sơn Hạ" fold to one key: the name as written, diacritics kept, tells them apart.
+            exact = [c for c in found if _exact_key(c.name) == _exact_key(value)]
+            found = exact or found
         if len(found) == 1:
             return found[0], ""
         if not found:
@@ -189,12 +207,20 @@ class _Areas:
         return self._villages[commune.code]
 
     def village(self, value: str, commune: Commune) -> Village | None:
+        """A village of the commune by code ("21025-03" or "03") or by name, "Thôn" or not."""
+        if commune.code not in self._village_index:
+            index = {}
+            for village in self.villages_of(commune):
+                index.setdefault(("name", _village_key(village.name)), village)
+                index[("code", village.code)] = village
+            self._village_index[commune.code] = index
+        index = self._village_index[commune.code]
         value = value.strip()
-        key = _village_key(value)
-        for village in self.villages_of(commune):
-            if village.code in (value, f"{commune.code}-{value}") or _village_key(village.name) == key:
-                return village
-        return None
+        return (
+            index.get(("code", value))
+            or index.get(("code", f"{commune.code}-{value}"))
+            or index.get(("name", _village_key(value)))
+        )
 
 
 # --- members ------------------------------------------------------------------------------------------------
@@ -470,10 +496,14 @@ def _members_apply(
 ) -> MembersReport:
     plans, teams = preview.plan
     report = MembersReport()
+    missing: dict[tuple[str, str], str] = {}
     for plan in plans:
         if plan.team_key and plan.team_key not in teams:
-            teams[plan.team_key] = team_create(commune=plan.commune, name=plan.team_name)
-            report.teams_created += 1
+            missing.setdefault(plan.team_key, plan.team_name)
+    for team in teams_create(teams=[(key[0], name) for key, name in missing.items()], actor=actor):
+        teams[(team.commune_id, team.search_name)] = team
+    report.teams_created = len(missing)
+    assignments: dict[str, Team] = {}
     new_members: list[User] = []
     passwords: dict[str, str] = {}
     total = len(plans)
@@ -483,7 +513,7 @@ def _members_apply(
         team = teams.get(plan.team_key) if plan.team_key else None
         for village in plan.villages if team is not None else []:
             if village.team_id != team.id:
-                village_assign_team(village=village, team=team)
+                assignments[village.code] = team
         fields = {
             "full_name": plan.full_name,
             "phone": plan.phone,
@@ -510,6 +540,7 @@ def _members_apply(
             report.updated += 1
         else:
             report.unchanged += 1
+    villages_assign_teams(assignments=assignments, actor=actor)
     members_create(members=new_members, passwords=passwords, actor=actor)
     report.new_members.extend((member.username, member.full_name) for member in new_members)
     if keep_passwords:

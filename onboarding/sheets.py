@@ -230,28 +230,26 @@ def _read_xlsx(data: bytes) -> list[tuple[int, list[str]]]:
         raise SheetError(_("Tệp không phải bảng tính Excel (.xlsx) hợp lệ.")) from error
     if inflated > MAX_UNZIPPED_BYTES:
         raise SheetError(_("Tệp Excel giải nén quá lớn: có thể là tệp độc hại; hãy lưu lại dạng .csv."))
-    from openpyxl import load_workbook
+    from python_calamine import CalamineWorkbook
 
+    # calamine (Rust) reads a 10,000-row sheet in a fraction of a second, where openpyxl takes seconds.
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        sheet = workbook.worksheets[0]
-        rows = []
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            if number > MAX_ROWS + HEADER_SEARCH_ROWS:
-                raise SheetError(
-                    _("Bảng có quá %(count)s dòng: hãy chia thành nhiều tệp.") % {"count": MAX_ROWS}
-                )
-            if len(values) > MAX_COLUMNS:
-                values = values[: MAX_COLUMNS + 1]
-            rows.append((number, _trim([cell_text(value) for value in values])))
-        workbook.close()
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheet = workbook.get_sheet_by_index(0)
+        if sheet.width > MAX_COLUMNS:
+            raise SheetError(_("Bảng có quá nhiều cột (tối đa %(count)d).") % {"count": MAX_COLUMNS})
+        if sheet.height > MAX_ROWS + HEADER_SEARCH_ROWS:
+            raise SheetError(_("Bảng có quá %(count)s dòng: hãy chia thành nhiều tệp.") % {"count": MAX_ROWS})
+        values = sheet.to_python(skip_empty_area=False)
     except SheetError:
         raise
-    except Exception as error:  # openpyxl raises many kinds on a damaged workbook
+    except Exception as error:  # calamine raises on a damaged workbook
         raise SheetError(
             _("Không đọc được tệp Excel: %(error)s") % {"error": type(error).__name__}
         ) from error
-    return rows
+    return [
+        (number, _trim([cell_text(value) for value in row])) for number, row in enumerate(values, start=1)
+    ]
 
 
 def _decode(data: bytes) -> str:

@@ -11,7 +11,7 @@ import secrets
 from auditlog.models import LogEntry
 from django.contrib.auth.hashers import get_hasher, make_password
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import connection, transaction
 from knox.models import AuthToken
 
 from field_api.models import Commune, Role, Team, User
@@ -52,6 +52,7 @@ ROLE_AREA = {
 }
 LEADER_PREFIXES = ("to truong", "truong thon", "truong ap", "truong ban", "truong khu pho", "truong to")
 ONE_TIME_HASHER = "pbkdf2_onetime"
+ONE_TIME_LENGTH = 12
 
 
 def role_from_text(text: str) -> str:
@@ -65,9 +66,9 @@ def role_from_text(text: str) -> str:
 
 
 def one_time_password() -> str:
-    # Readable on a printed sheet: no look-alike characters (≈ 50 bits).
+    # Readable on a printed sheet: no look-alike characters; 12 of 31 symbols ≈ 59 bits.
     alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
-    return "".join(secrets.choice(alphabet) for _i in range(10))
+    return "".join(secrets.choice(alphabet) for _i in range(ONE_TIME_LENGTH))
 
 
 def one_time_password_hash(password: str) -> str:
@@ -92,6 +93,42 @@ def _content_type():
 def team_create(*, commune: Commune | str, name: str) -> Team:
     name = " ".join(name.split())
     return Team.objects.create(commune_id=getattr(commune, "code", commune), name=name)
+
+
+@transaction.atomic
+def teams_create(*, teams: list[tuple[str, str]], actor: User | None = None) -> list[Team]:
+    """Many teams at once, (commune code, name) each, with one audit entry per team."""
+    objects = []
+    for commune, name in teams:
+        team = Team(commune_id=commune, name=" ".join(name.split()))
+        team.search_name = search_key(" ".join(filter(None, team.search_sources())))
+        objects.append(team)
+    Team.objects.bulk_create(objects, batch_size=500)
+    if connection.features.can_return_rows_from_bulk_insert is False or any(t.pk is None for t in objects):
+        by_key = {
+            (t.commune_id, t.name): t
+            for t in Team.objects.filter(
+                commune_id__in={c for c, _n in teams}, name__in=[t.name for t in objects]
+            )
+        }
+        objects = [by_key[(t.commune_id, t.name)] for t in objects]
+    content_type = ContentType.objects.get_for_model(Team)
+    LogEntry.objects.bulk_create(
+        [
+            LogEntry(
+                content_type=content_type,
+                object_pk=str(team.pk),
+                object_id=team.pk,
+                object_repr=team.name,
+                action=LogEntry.Action.CREATE,
+                changes={"name": ["None", team.name], "commune": ["None", team.commune_id]},
+                actor=actor,
+            )
+            for team in objects
+        ],
+        batch_size=1000,
+    )
+    return objects
 
 
 @transaction.atomic
