@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from field_api.services.boundaries import village_boundaries_store
 from onboarding.boundaries import (
+    MAX_BYTES,
     BoundaryFileError,
     attribute_columns,
     check_boundaries,
@@ -17,6 +18,7 @@ from onboarding.boundaries import (
 )
 from onboarding.models import BoundaryUpload
 from onboarding.setup_views import _commune
+from onboarding.views import FORM_OVERHEAD, declared_length
 
 
 def _run_checks(upload: BoundaryUpload):
@@ -39,7 +41,10 @@ def _crumbs(commune):
 def boundaries_upload(request, code):
     commune = _commune(request, code)
     error = ""
-    if request.method == "POST":
+    status = 400
+    if request.method == "POST" and declared_length(request) > MAX_BYTES + FORM_OVERHEAD:
+        error, status = _("Tệp quá lớn (tối đa %(size)d MB).") % {"size": MAX_BYTES // (1024 * 1024)}, 413
+    elif request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None:
             error = _("Hãy chọn một tệp GeoJSON, KML hoặc Shapefile nén .zip.")
@@ -64,7 +69,7 @@ def boundaries_upload(request, code):
         request,
         "onboarding/boundaries_upload.html",
         {"commune": commune, "error": error, "breadcrumbs": _crumbs(commune)},
-        status=400 if error else 200,
+        status=status if error else 200,
     )
 
 

@@ -126,3 +126,22 @@ def import_job_passwords_taken(*, job: ImportJob) -> list[tuple[str, str]]:
     job.new_members, job.passwords_downloaded_at = [], timezone.now()
     job.save(update_fields=["new_members", "passwords_downloaded_at"])
     return members
+
+
+def import_jobs_purge(*, now=None) -> int:
+    """Jobs older than IMPORT_JOB_KEEP_HOURS lose their rows, preview and waiting passwords (names and
+    phones); one never finished is marked failed. Returns how many were emptied."""
+    import datetime as dt
+
+    from django.conf import settings
+    from django.db.models import Q
+    from django.utils.translation import gettext
+
+    now = now or timezone.now()
+    old = ImportJob.objects.filter(created_at__lt=now - dt.timedelta(hours=settings.IMPORT_JOB_KEEP_HOURS))
+    old = old.filter(~Q(rows=[]) | Q(preview__isnull=False) | ~Q(new_members=[]))
+    unfinished = old.exclude(status__in=[ImportJob.Status.DONE, ImportJob.Status.FAILED])
+    unfinished.update(
+        status=ImportJob.Status.FAILED, error=gettext("Quá hạn: tải tệp lên lại."), finished_at=now
+    )
+    return old.update(rows=[], preview=None, new_members=[])

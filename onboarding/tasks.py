@@ -83,3 +83,10 @@ def import_sheet(job_id: str, secret: str) -> str:
         finished_at=timezone.now(),
     )
     return ImportJob.Status.DONE
+
+
+@shared_task(name="onboarding.purge_jobs")
+def purge_jobs() -> int:
+    from onboarding.jobs import import_jobs_purge
+
+    return import_jobs_purge()

@@ -14,6 +14,14 @@ from onboarding.models import ImportJob
 from onboarding.sheets import FIELDS, MAX_UPLOAD_BYTES, SheetError, field_label, read_sheet
 
 PREVIEW_OK_ROWS = 200
+FORM_OVERHEAD = 64 * 1024  # multipart boundaries, the CSRF token, the file name
+
+
+def declared_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
 
 
 def _manager(request):
@@ -33,7 +41,15 @@ def upload(request, kind: str):
     if kind not in ImportJob.Kind.values:
         raise Http404
     error = ""
-    if request.method == "POST":
+    status = 400
+    if request.method == "POST" and declared_length(request) > MAX_UPLOAD_BYTES + FORM_OVERHEAD:
+        # Refused before the body is read: a huge upload is never spooled to disk.
+        error, status = (
+            _("Tệp quá lớn (tối đa %(size)d MB): hãy chia thành nhiều tệp.")
+            % {"size": MAX_UPLOAD_BYTES // (1024 * 1024)},
+            413,
+        )
+    elif request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None:
             error = _("Hãy chọn một tệp .xlsx hoặc .csv.")
@@ -60,7 +76,7 @@ def upload(request, kind: str):
             "recent": recent,
             "scope": scope,
         },
-        status=400 if error else 200,
+        status=status if error else 200,
     )
 
 

@@ -319,7 +319,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=1, minute=0),
         "options": {"queue": "maps"},
     },
+    # Sheets uploaded and never stored hold names and phones: emptied after IMPORT_JOB_KEEP_HOURS.
+    "import-jobs-purge": {
+        "task": "onboarding.purge_jobs",
+        "schedule": crontab(minute=15),
+        "options": {"queue": "celery"},
+    },
 }
+IMPORT_JOB_KEEP_HOURS = env.int("IMPORT_JOB_KEEP_HOURS", default=24)
 
 # Basemap tiles: online in production, none in tests and on offline machines.
 MAP_TILES_URL = env("MAP_TILES_URL", default="")

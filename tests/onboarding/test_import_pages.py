@@ -130,7 +130,10 @@ def test_too_large_upload_is_4xx(leader_client, settings):
 
     big = b"a" * (sheets.MAX_UPLOAD_BYTES + 1)
     response = _upload(leader_client, big, name="big.csv")
-    assert response.status_code in (400, 413)
+    assert response.status_code == 400 and "Tệp quá lớn" in response.content.decode()
+    # Declared larger than the limit: refused before the body is read.
+    response = _upload(leader_client, big + b"a" * 200_000, name="big.csv")
+    assert response.status_code == 413 and "Tệp quá lớn" in response.content.decode()
 
 
 def test_no_file_is_400(leader_client):
@@ -149,3 +152,17 @@ def test_jobs_are_their_uploaders_and_volunteers_get_404(leader_client, leader, 
     client.force_login(volunteer)
     assert client.get("/setup/imports/members/new/").status_code == 404
     assert client.get("/setup/imports/nothing/new/").status_code == 404
+
+
+def test_old_jobs_lose_their_names_and_phones(leader_client):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from onboarding.jobs import import_jobs_purge
+
+    job = _job(_upload(leader_client, members_workbook(GOOD_MEMBERS)))
+    assert import_jobs_purge() == 0
+    assert import_jobs_purge(now=timezone.now() + dt.timedelta(hours=25)) == 1
+    job.refresh_from_db()
+    assert job.rows == [] and job.status == "failed" and "Nguyễn" not in str(job.headers + job.rows)

@@ -11,7 +11,14 @@ from field_api.models import Role, User
 from onboarding.models import ImportJob
 from tests import factories
 from tests.onboarding.sheets import GOOD_MEMBERS, area, members_workbook
-from tests.real_services import celery_publishing_to, fresh_redis_urls, redis_cache, start_worker, stop, wait_for
+from tests.real_services import (
+    celery_publishing_to,
+    fresh_redis_urls,
+    redis_cache,
+    start_worker,
+    stop,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
