@@ -275,6 +275,27 @@ def _assign_usernames(plans: list[_MemberPlan]) -> None:
         plan.row.values["username"] = candidate
 
 
+def usernames_for(*, full_names: list[str]) -> list[str]:
+    """Free usernames made from names ("Nguyễn Thị Lan" → "lan.nt", then "lan.nt2"…)."""
+    plans = [
+        _MemberPlan(
+            row=RowCheck(number=0, values={}),
+            username="",
+            full_name=name,
+            phone="",
+            role="",
+            province=None,
+            commune=None,
+            team_key=None,
+            team_name="",
+            villages=[],
+        )
+        for name in full_names
+    ]
+    _assign_usernames(plans)
+    return [plan.username for plan in plans]
+
+
 def members_check(
     *, sheet: Sheet, scope: Scope, mapping: dict[int, str] | None = None, progress: Progress | None = None
 ) -> Preview:
@@ -393,7 +414,7 @@ def members_check(
                 else:
                     team_name = _("Tổ CNSCĐ %(village)s") % {"village": first.name}
                 row.values["team"] = team_name
-            else:
+            elif not {"commune", "villages"} & set(errors):  # else that error says it already
                 errors["team"] = _("thành viên tổ cần có tổ (hoặc thôn phụ trách).")
         team_key = (commune.code, search_key(team_name)) if team_name and commune is not None else None
         for village in villages:

@@ -15,7 +15,7 @@ from field_api.services import members as member_services
 from field_api.services.villages import village_create, village_update
 from onboarding import selectors
 from onboarding.forms import MemberForm, MoveForm, TeamForm, VillageForm
-from onboarding.services import RowCheck, _assign_usernames, _MemberPlan
+from onboarding.services import usernames_for
 
 
 def _scope(request):
@@ -169,22 +169,10 @@ def member_add(request, code):
     if not form.is_valid():
         return _page(request, commune, status=400, member_form=form)
     data = form.cleaned_data
-    plan = _MemberPlan(
-        row=RowCheck(number=0, values={}),
-        username="",
-        full_name=data["full_name"],
-        phone=data["phone"],
-        role=data["role"],
-        province=commune.province_id,
-        commune=commune.code,
-        team_key=None,
-        team_name="",
-        villages=[],
-    )
-    _assign_usernames([plan])
+    (username,) = usernames_for(full_names=[data["full_name"]])
     team = data["team"] if member_services.ROLE_AREA[data["role"]] == "team" else None
     member, password = member_services.member_create(
-        username=plan.username,
+        username=username,
         full_name=data["full_name"],
         phone=data["phone"],
         role=data["role"],
