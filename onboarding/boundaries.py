@@ -24,8 +24,8 @@ from shapely.geometry import shape
 from field_api.models import Commune, Village
 from field_api.services.boundaries import boundary_repair
 from field_api.text import search_key
+from onboarding.limits import MAX_BYTES
 
-MAX_BYTES = 20 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 100 * 1024 * 1024
 MAX_MEMBERS = 50
 MAX_FEATURES = 2_000

@@ -6,22 +6,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from field_api.services.boundaries import village_boundaries_store
-from onboarding.boundaries import (
-    MAX_BYTES,
-    BoundaryFileError,
-    attribute_columns,
-    check_boundaries,
-    features_of,
-    guess_column,
-    read_boundaries,
-)
+from onboarding.limits import MAX_BYTES
 from onboarding.models import BoundaryUpload
 from onboarding.setup_views import _commune
 from onboarding.views import FORM_OVERHEAD, declared_length
 
 
 def _run_checks(upload: BoundaryUpload):
+    from onboarding.boundaries import check_boundaries
+
     checks, geometries = check_boundaries(
         commune=upload.commune, features=upload.features, column=upload.column
     )
@@ -39,6 +32,15 @@ def _crumbs(commune):
 
 @login_required
 def boundaries_upload(request, code):
+    # geopandas, shapely and GDAL load here, on the first upload, not with the URLconf.
+    from onboarding.boundaries import (
+        BoundaryFileError,
+        attribute_columns,
+        features_of,
+        guess_column,
+        read_boundaries,
+    )
+
     commune = _commune(request, code)
     error = ""
     status = 400
@@ -120,6 +122,8 @@ def boundaries_store(request, code, pk):
     checks, geometries = _run_checks(upload)
     if not checks or any(check.errors for check in checks):
         return _preview(request, upload, status=400, refused=_("Còn đối tượng lỗi: không có gì được lưu."))
+    from field_api.services.boundaries import village_boundaries_store
+
     upload.stored = village_boundaries_store(
         commune=upload.commune.code, geometries=geometries, source=upload.file_name
     )

@@ -9,14 +9,11 @@ is matched by name within its commune (diacritics folded), and new ones get the 
 import re
 from pathlib import Path
 
-import geopandas as gpd
-import pandas as pd
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from field_api.models import Commune, Team, Village
 from field_api.services.assignments import village_assign_team
-from field_api.services.boundaries import boundaries_import
 from field_api.services.imports import ImportRejected, ImportReport, pad_code, read_table, resolve_columns
 from field_api.text import search_key
 
@@ -77,7 +74,10 @@ def village_update(*, village: Village, **fields) -> bool:
     return changed or bool(dirty)
 
 
-def _read(path: Path) -> tuple[pd.DataFrame, bool]:
+def _read(path: Path):
+    import geopandas as gpd
+    import pandas as pd
+
     if path.suffix.lower() in (".geojson", ".json", ".gpkg", ".shp"):
         try:
             frame = gpd.read_file(path)
@@ -92,6 +92,8 @@ def _read(path: Path) -> tuple[pd.DataFrame, bool]:
 
 @transaction.atomic
 def villages_geo_import(*, path: Path) -> ImportReport:
+    from field_api.services.boundaries import boundaries_import
+
     path = Path(path)
     frame, has_geometry = _read(path)
     columns = resolve_columns(frame, COLUMNS, required=("commune", "name"))

@@ -107,7 +107,7 @@ def test_village_boundaries_upload_then_on_the_commune_map(chromium, live_server
     page.click("text=Tải ranh giới thôn")
     page.set_input_files("#file", str(path))
     page.click("#boundary-upload button[type=submit]")
-    page.wait_for_selector("#boundary-checks")
+    page.wait_for_selector("#boundary-checks, #upload-error", timeout=60_000)
     assert page.locator("#store-form").count() == 1, page.locator("main").inner_text()
     page.screenshot(path=str(ARTIFACTS / "boundaries-preview-desktop.png"), full_page=True)
     page.click("#store-form button")
