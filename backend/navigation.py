@@ -44,6 +44,10 @@ def nav_items(*, user) -> list[NavItem]:
         items.append(NavItem("national-map", _("Bản đồ toàn quốc"), reverse("maps:national")))
     if scope.sees_campaigns:
         items.append(NavItem("campaigns", _("Chiến dịch"), reverse("maps:campaign-list")))
+    if scope.manages_people:
+        items.append(NavItem("setup", _("Thiết lập"), reverse("onboarding:home")))
+    if scope.edits_catalogue:
+        items.append(NavItem("catalogue", _("Dịch vụ"), reverse("onboarding:catalogue")))
     if scope.administers and user.is_staff:
         items.append(NavItem("admin", _("Quản trị"), reverse("admin:index")))
     return items

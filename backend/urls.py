@@ -13,6 +13,7 @@ urlpatterns = [
     path("app/", include("phoneapp.urls")),
     # The shell's language switch: set_language stores the choice in a cookie (LocaleMiddleware reads it).
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("onboarding.urls")),
     path("", include("maps.urls")),
 ]
 

@@ -117,6 +117,46 @@ class Scope:
     def may_run_campaign_in(self, province: str) -> bool:
         return self.is_national or (self.kind == Kind.PROVINCE and self.province == province)
 
+    # --- setting up: people, villages, boundaries, the catalogue ---------------------------------------
+
+    @property
+    def manages_people(self) -> bool:
+        """Commune leaders manage their commune's teams, members and villages; province officers also
+        their communes' leaders; admins everyone."""
+        return self.kind in (Kind.COMMUNE, Kind.PROVINCE, Kind.NATIONAL)
+
+    @property
+    def manageable_roles(self) -> frozenset[str]:
+        match self.kind:
+            case Kind.NATIONAL:
+                return frozenset(Role.values)
+            case Kind.PROVINCE:
+                return frozenset({*TEAM_ROLES, Role.COMMUNE_LEADER})
+            case Kind.COMMUNE:
+                return frozenset(TEAM_ROLES)
+        return frozenset()
+
+    def members(self) -> Q:
+        """A filter on User: the members this scope manages (never someone above it)."""
+        match self.kind:
+            case Kind.NATIONAL:
+                return Q()
+            case Kind.PROVINCE:
+                return Q(province_id=self.province, role__in=sorted(self.manageable_roles))
+            case Kind.COMMUNE:
+                return Q(commune_id=self.commune, role__in=sorted(self.manageable_roles))
+        return Q(pk__in=[])
+
+    @property
+    def sees_setup_table(self) -> bool:
+        """Every commune's set-up state (teams, members, villages, boundaries): provinces and admins."""
+        return self.kind in (Kind.PROVINCE, Kind.NATIONAL)
+
+    @property
+    def edits_catalogue(self) -> bool:
+        """The service catalogue and its guides are shared by every phone: provinces and admins edit it."""
+        return self.kind in (Kind.PROVINCE, Kind.NATIONAL)
+
     @property
     def cache_key(self) -> str:
         """Names the set of things this scope sees: two scopes with the same key see the same pages."""

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "maps.campaigns",
     "ioc",
     "phoneapp",
+    "onboarding",
 ]
 
 MIDDLEWARE = [
@@ -161,6 +162,16 @@ AXES_LOCKOUT_CALLABLE = "field_api.logins.lockout_response"
 # Failures are what the lockout needs; a row per successful login would only pile up addresses.
 AXES_DISABLE_ACCESS_LOG = True
 AXES_VERBOSE = False  # no banner on every command
+# The default first; the light one-time hasher second (onboarding/hashers.py: random one-time passwords,
+# re-hashed with the default at the first login).
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+    "onboarding.hashers.OneTimePasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -366,7 +377,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=1, minute=0),
         "options": {"queue": "maps"},
     },
+    # Sheets uploaded and never stored hold names and phones: emptied after IMPORT_JOB_KEEP_HOURS.
+    "import-jobs-purge": {
+        "task": "onboarding.purge_jobs",
+        "schedule": crontab(minute=15),
+        "options": {"queue": "celery"},
+    },
 }
+IMPORT_JOB_KEEP_HOURS = env.int("IMPORT_JOB_KEEP_HOURS", default=24)
 
 # Basemap tiles: online in production, none in tests and on offline machines.
 MAP_TILES_URL = env("MAP_TILES_URL", default="")

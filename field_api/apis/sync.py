@@ -168,6 +168,18 @@ class FollowUpSerializer(serializers.Serializer):
     due = serializers.DateField()
 
 
+class CatalogueServiceSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    category = serializers.CharField()
+    guide = serializers.ListField(child=serializers.CharField())
+
+
+class CatalogueSerializer(serializers.Serializer):
+    version = serializers.CharField()
+    services = CatalogueServiceSerializer(many=True)
+
+
 class PullResponseSerializer(serializers.Serializer):
     households = PulledHouseholdSerializer(many=True)
     removed = serializers.ListField(child=serializers.UUIDField())
@@ -176,6 +188,10 @@ class PullResponseSerializer(serializers.Serializer):
     has_more = serializers.BooleanField()
     held_back = serializers.BooleanField(
         help_text="Một giao dịch dài đang giữ các thay đổi mới lại: kéo lại sau ít giây"
+    )
+    catalogue = CatalogueSerializer(
+        required=False,
+        help_text="Ở trang cuối, khi điện thoại gửi tham số catalogue và danh mục đã đổi từ phiên bản đó",
     )
 
 
@@ -220,12 +236,19 @@ class PullApi(APIView):
     class PullFilterSerializer(serializers.Serializer):
         cursor = serializers.CharField(required=False, allow_blank=True, max_length=200)
         limit = serializers.IntegerField(required=False, min_value=1, max_value=MAX_LIMIT, default=MAX_LIMIT)
+        catalogue = serializers.CharField(required=False, allow_blank=True, max_length=64)
 
     @extend_schema(
         operation_id="sync_pull",
         parameters=[
             OpenApiParameter("cursor", str, description="Con trỏ từ lần kéo trước; bỏ trống để lấy tất cả"),
             OpenApiParameter("limit", int, description=f"Từ 1 đến {MAX_LIMIT} (mặc định {MAX_LIMIT})"),
+            OpenApiParameter(
+                "catalogue",
+                str,
+                description="Phiên bản danh mục dịch vụ điện thoại đang giữ (trống nếu chưa có): "
+                "trang cuối kèm danh mục mới khi đã đổi",
+            ),
         ],
         responses={
             200: PullResponseSerializer,
@@ -250,5 +273,10 @@ class PullApi(APIView):
             message = _("Con trỏ không hợp lệ.")
             raise ApplicationError(message, errors={"cursor": [message]}) from error
         return Response(
-            sync_pull(scope=request.user.scope, cursor=cursor, limit=filters.validated_data["limit"])
+            sync_pull(
+                scope=request.user.scope,
+                cursor=cursor,
+                limit=filters.validated_data["limit"],
+                catalogue=filters.validated_data.get("catalogue"),
+            )
         )

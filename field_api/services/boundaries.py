@@ -20,6 +20,7 @@ from shapely.geometry.base import BaseGeometry
 
 from field_api.models import Commune, Province, Village
 from field_api.services.imports import ImportRejected, ImportReport, pad_code
+from field_api.signals import announce_areas_reassigned
 
 LEVELS = {"province": Province, "commune": Commune, "village": Village}
 CODE_COLUMNS = {
@@ -115,6 +116,49 @@ def _as_geojson(geometry: BaseGeometry) -> dict:
     return json.loads(shapely.to_geojson(geometry))
 
 
+def _boundary_object(model, level: str, code: str, geometry: BaseGeometry, source: str):
+    """An unsaved row carrying a boundary: ~1 m precision, a simplified copy for web maps, its box."""
+    geometry = shapely.set_precision(geometry, PRECISION)
+    simplified = shapely.simplify(geometry, SIMPLIFY_TOLERANCE[level], preserve_topology=True)
+    west, south, east, north = geometry.bounds
+    return model(
+        pk=code,
+        geometry=_as_geojson(geometry),
+        geometry_simplified=_as_geojson(simplified),
+        bbox_west=west,
+        bbox_south=south,
+        bbox_east=east,
+        bbox_north=north,
+        boundary_source=source[:200],
+    )
+
+
+def boundary_repair(geometry: BaseGeometry) -> BaseGeometry | None:
+    """The polygonal part of a geometry, repaired when invalid; None when nothing areal remains."""
+    if geometry is None or geometry.is_empty:
+        return None
+    if not geometry.is_valid:
+        geometry = _repair(geometry)
+        if geometry is None or geometry.is_empty:
+            return None
+    return _polygonal(geometry)
+
+
+@transaction.atomic
+def village_boundaries_store(*, commune: str, geometries: dict[str, BaseGeometry], source: str) -> int:
+    """Store checked boundaries of a commune's villages (all or none); maps of the commune redraw."""
+    known = set(
+        Village.objects.filter(commune_id=commune, code__in=list(geometries)).values_list("pk", flat=True)
+    )
+    missing = sorted(set(geometries) - known)
+    if missing:
+        raise ImportRejected([_("Không có thôn %(codes)s trong xã.") % {"codes": ", ".join(missing)}])
+    objects = [_boundary_object(Village, "village", code, g, source) for code, g in geometries.items()]
+    Village.objects.bulk_update(objects, BOUNDARY_FIELDS, batch_size=200)
+    announce_areas_reassigned(commune_codes={commune})
+    return len(objects)
+
+
 def _codes_in_province(level: str, province: str) -> set[str]:
     # Commune codes do not embed the province code (21025 is in 51), so ask the units we hold.
     scope = {"province": {"code": province}, "commune": {"province_id": province}}
@@ -200,25 +244,11 @@ def boundaries_import(
     if problems:
         raise ImportRejected(problems)
 
-    objects = []
-    for code, geometry in features:
-        if code not in known:
-            continue
-        geometry = shapely.set_precision(geometry, PRECISION)
-        simplified = shapely.simplify(geometry, SIMPLIFY_TOLERANCE[level], preserve_topology=True)
-        west, south, east, north = geometry.bounds
-        objects.append(
-            model(
-                pk=code,
-                geometry=_as_geojson(geometry),
-                geometry_simplified=_as_geojson(simplified),
-                bbox_west=west,
-                bbox_south=south,
-                bbox_east=east,
-                bbox_north=north,
-                boundary_source=source or path.name,
-            )
-        )
+    objects = [
+        _boundary_object(model, level, code, geometry, source or path.name)
+        for code, geometry in features
+        if code in known
+    ]
     already = set(model.objects.filter(pk__in=known, geometry__isnull=False).values_list("pk", flat=True))
     model.objects.bulk_update(objects, BOUNDARY_FIELDS, batch_size=200)
     report.created = len(objects) - len(already)

@@ -3,11 +3,14 @@ and reading spreadsheets whose headers come in English or Vietnamese."""
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from django.utils.translation import gettext as _
 
 from field_api.text import search_key
+
+if TYPE_CHECKING:  # pandas is imported when a table is read, not by every module that imports this one
+    import pandas as pd
 
 
 class ImportRejected(Exception):
@@ -33,8 +36,10 @@ class ImportReport:
         }
 
 
-def read_table(path: Path) -> pd.DataFrame:
+def read_table(path: Path) -> "pd.DataFrame":
     """CSV (UTF-8, with or without BOM) or XLSX, every cell as text, blanks as ''."""
+    import pandas as pd
+
     suffix = path.suffix.lower()
     try:
         if suffix in (".xlsx", ".xlsm"):
@@ -57,7 +62,7 @@ def read_table(path: Path) -> pd.DataFrame:
 
 
 def resolve_columns(
-    frame: pd.DataFrame, aliases: dict[str, tuple[str, ...]], required: tuple[str, ...]
+    frame: "pd.DataFrame", aliases: dict[str, tuple[str, ...]], required: tuple[str, ...]
 ) -> dict[str, str]:
     """Map our field names to the sheet's headers, matching headers with diacritics folded.
 

@@ -22,6 +22,7 @@ from rest_framework import status
 from field_api.exceptions import ApplicationError
 from field_api.scope import Scope
 from field_api.selectors import followups_for, household_exits_for, households_for
+from field_api.services.catalogue import catalogue_for_phone, catalogue_version
 from field_api.services.changes import Cursor, Horizon, pull_horizon, sync_epoch
 from field_api.services.households import RECORD_FIELDS, household_as_record
 
@@ -52,7 +53,9 @@ def _check_cursor(cursor: Cursor, *, epoch: str, horizon: Horizon) -> None:
         )
 
 
-def sync_pull(*, scope: Scope, cursor: Cursor, limit: int = MAX_LIMIT) -> dict:
+def sync_pull(*, scope: Scope, cursor: Cursor, limit: int = MAX_LIMIT, catalogue: str | None = None) -> dict:
+    """One page of changes. ``catalogue``: the catalogue version the phone holds ("" for none); the last
+    page then carries the catalogue when it changed since (field_api/services/catalogue.py)."""
     if not scope.works_in_field:
         raise ApplicationError(
             _("Chỉ điện thoại của tổ và lãnh đạo xã mới kéo dữ liệu hộ."),
@@ -98,6 +101,10 @@ def sync_pull(*, scope: Scope, cursor: Cursor, limit: int = MAX_LIMIT) -> dict:
         "has_more": has_more,
         "held_back": clock.held_back,
     }
+    if not has_more and catalogue is not None:
+        version = catalogue_version()
+        if catalogue != version:
+            answer["catalogue"] = {"version": version, "services": catalogue_for_phone()}
     if not has_more:
         answer["followups"] = [
             {

@@ -1,4 +1,6 @@
-"""Villages (thôn, tổ dân phố) per commune, from a CSV, XLSX or GeoJSON the commune keeps.
+"""Villages (thôn, tổ dân phố) per commune: the writes (create, rename, declared households, team) that
+sheets, pages and commands share, and villages from a GeoJSON the commune keeps (sheets of villages are
+read by ``onboarding``).
 
 Villages have no national code list. A row may carry its own code (``21025-03``); otherwise the village
 is matched by name within its commune (diacritics folded), and new ones get the next free number.
@@ -7,13 +9,11 @@ is matched by name within its commune (diacritics folded), and new ones get the 
 import re
 from pathlib import Path
 
-import geopandas as gpd
-import pandas as pd
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from field_api.models import Commune, Village
-from field_api.services.boundaries import boundaries_import
+from field_api.models import Commune, Team, Village
+from field_api.services.assignments import village_assign_team
 from field_api.services.imports import ImportRejected, ImportReport, pad_code, read_table, resolve_columns
 from field_api.text import search_key
 
@@ -26,7 +26,58 @@ COLUMNS = {
 VILLAGE_CODE = re.compile(r"^\d{5}-[0-9A-Za-z]{1,10}$")
 
 
-def _read(path: Path) -> tuple[pd.DataFrame, bool]:
+def village_next_numbers(*, commune: str) -> int:
+    """The next free number of a commune's village codes (21025-07 → 8)."""
+    numbers = [
+        int(code.split("-")[1])
+        for code in Village.objects.filter(commune_id=commune).values_list("code", flat=True)
+        if code.split("-")[1].isdigit()
+    ]
+    return max(numbers, default=0) + 1
+
+
+@transaction.atomic
+def village_create(
+    *,
+    commune: str,
+    name: str,
+    declared_households: int | None = None,
+    code: str | None = None,
+    team: Team | None = None,
+) -> Village:
+    code = code or f"{commune}-{village_next_numbers(commune=commune):02d}"
+    village = Village(code=code, commune_id=commune, name=" ".join(name.split()))
+    village.declared_households = declared_households
+    village.full_clean(exclude=["team"])
+    village.save()
+    if team is not None:
+        village_assign_team(village=village, team=team)
+    return village
+
+
+@transaction.atomic
+def village_update(*, village: Village, **fields) -> bool:
+    """Rename, change the declared household count or the team; whether anything changed."""
+    changed = False
+    if "team" in fields:
+        team = fields.pop("team")
+        if village.team_id != (team.id if team else None):
+            village_assign_team(village=village, team=team)
+            changed = True
+    if "name" in fields:
+        fields["name"] = " ".join(fields["name"].split())
+    dirty = [name for name, value in fields.items() if getattr(village, name) != value]
+    for name in dirty:
+        setattr(village, name, fields[name])
+    if dirty:
+        village.save(update_fields=[*dirty, "search_name"] if "name" in dirty else dirty)
+    return changed or bool(dirty)
+
+
+def _read(path: Path):
+    import geopandas as gpd
+    import pandas as pd
+
     if path.suffix.lower() in (".geojson", ".json", ".gpkg", ".shp"):
         try:
             frame = gpd.read_file(path)
@@ -40,7 +91,9 @@ def _read(path: Path) -> tuple[pd.DataFrame, bool]:
 
 
 @transaction.atomic
-def villages_import(*, path: Path) -> ImportReport:
+def villages_geo_import(*, path: Path) -> ImportReport:
+    from field_api.services.boundaries import boundaries_import
+
     path = Path(path)
     frame, has_geometry = _read(path)
     columns = resolve_columns(frame, COLUMNS, required=("commune", "name"))

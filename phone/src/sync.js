@@ -148,7 +148,9 @@ async function pull(session) {
   let restarted = false;
   for (;;) {
     const cursor = state.meta.cursor;
-    const query = `sync/pull/?limit=${PULL_LIMIT}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+    // The catalogue version this phone holds: the last page brings the catalogue back when it changed.
+    const catalogue = `&catalogue=${encodeURIComponent(state.meta.catalogueVersion || '')}`;
+    const query = `sync/pull/?limit=${PULL_LIMIT}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}${catalogue}`;
     let page;
     try {
       page = await call(session, query);
@@ -173,6 +175,10 @@ async function pull(session) {
       complete: !page.has_more,
       keepOnly: !page.has_more && fromScratch ? seen : null,
     });
+    if (page.catalogue) {
+      await applyReference({ services: page.catalogue.services.map((s, order) => ({ ...s, order })) });
+      await setMeta({ catalogueVersion: page.catalogue.version });
+    }
     if (!page.has_more) return;
   }
 }

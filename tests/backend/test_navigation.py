@@ -28,6 +28,13 @@ def test_each_role_is_offered_what_its_scope_allows(world, role, expected, djang
     assert "national-map" not in _keys(user) and "admin" not in _keys(user)
 
 
+def test_setup_for_those_who_manage_people_and_the_catalogue_for_provinces(world):
+    assert "setup" in _keys(world.a.users[Role.COMMUNE_LEADER])
+    assert "catalogue" not in _keys(world.a.users[Role.COMMUNE_LEADER])
+    assert {"setup", "catalogue"} <= set(_keys(world.a.users[Role.PROVINCE_OFFICER]))
+    assert not {"setup", "catalogue"} & set(_keys(world.a.users[Role.TEAM_LEADER]))
+
+
 def test_urls_point_at_the_users_own_areas(world):
     items = {item.key: item.url for item in nav_items(user=world.a.users[Role.COMMUNE_LEADER])}
     assert items["leader"] == "/communes/51001/"
@@ -38,7 +45,7 @@ def test_urls_point_at_the_users_own_areas(world):
 
 def test_national_staff_get_the_national_map_and_admin(world):
     admin = factories.UserFactory(username="qt-staff", role=Role.ADMIN, is_staff=True)
-    assert _keys(admin) == ["home", "national-map", "campaigns", "admin"]
+    assert _keys(admin) == ["home", "national-map", "campaigns", "setup", "catalogue", "admin"]
     # an admin role without staff status would only meet the admin's login page
     assert "admin" not in _keys(world.admin)
 

@@ -3,7 +3,7 @@ import os
 from pathlib import Path
 
 from field_api.management.commands._base import ImportCommand
-from field_api.services.members import members_import
+from onboarding.services import members_import
 
 
 class Command(ImportCommand):

@@ -1,7 +1,7 @@
 from pathlib import Path
 
 from field_api.management.commands._base import ImportCommand
-from field_api.services.villages import villages_import
+from onboarding.services import villages_import
 
 
 class Command(ImportCommand):

@@ -5,7 +5,7 @@ from openpyxl import Workbook
 
 from field_api.models import Village
 from field_api.services.imports import ImportRejected
-from field_api.services.villages import villages_import
+from onboarding.services import villages_import
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -93,6 +93,6 @@ def test_bad_rows_are_named_and_nothing_stored(communes, tmp_path):
 
 def test_missing_column_is_named(communes, tmp_path):
     path = tmp_path / "thon.csv"
-    path.write_text("name\nThôn 1\n", encoding="utf-8")
-    with pytest.raises(ImportRejected, match="commune"):
+    path.write_text("Mã xã,Số hộ\n21025,3\n", encoding="utf-8")
+    with pytest.raises(ImportRejected, match="Tên thôn"):
         villages_import(path=path)

@@ -1,0 +1,147 @@
+"""Import jobs: upload → choose columns → check (task) → confirm → store (task) → passwords, once.
+
+Checks and imports run as Celery tasks (``onboarding.check_sheet``, ``onboarding.import_sheet``) enqueued
+through the outbox in the transaction that changes the job's status; on the embedded default they run
+in-process after commit. Tasks take the job id and call ``onboarding.services``.
+
+One-time passwords: at confirmation the browser gets a random secret in a cookie scoped to the job
+(``secret_cookie``). The import task hashes each new member's password, derived as
+HMAC(secret, job id and username); the download derives them again from the cookie. No password is
+stored anywhere in clear; the secret crosses the database only inside the outbox message, which is
+deleted once the worker has it.
+"""
+
+import base64
+import hashlib
+import hmac
+import secrets
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from field_api.models import User
+from field_api.services.members import ONE_TIME_LENGTH
+from field_api.services.outbox import outbox_enqueue
+from onboarding.models import ImportJob
+from onboarding.sheets import Sheet
+
+CHECK_TASK = "onboarding.check_sheet"
+IMPORT_TASK = "onboarding.import_sheet"
+ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def secret_cookie(job: ImportJob) -> str:
+    return f"import-{job.pk}"
+
+
+def new_secret() -> str:
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+
+
+def derived_password(*, secret: str, job_id: str, username: str) -> str:
+    digest = hmac.new(secret.encode(), f"{job_id}:{username}".encode(), hashlib.sha256).digest()
+    return "".join(ALPHABET[byte % len(ALPHABET)] for byte in digest[:ONE_TIME_LENGTH])
+
+
+def job_sheet(job: ImportJob) -> Sheet:
+    return Sheet(
+        headers=list(job.headers),
+        rows=[(number, cells) for number, cells in job.rows],
+        header_row=job.header_row,
+        dropped=list(job.dropped),
+    )
+
+
+def job_mapping(job: ImportJob) -> dict[int, str]:
+    return {int(index): name for index, name in job.mapping.items() if name}
+
+
+@transaction.atomic
+def import_job_create(*, user: User, kind: str, file_name: str, sheet: Sheet) -> ImportJob:
+    return ImportJob.objects.create(
+        kind=kind,
+        created_by=user,
+        file_name=file_name[:200],
+        header_row=sheet.header_row,
+        headers=sheet.headers,
+        rows=[[number, cells] for number, cells in sheet.rows],
+        dropped=sheet.dropped,
+        mapping={str(index): name for index, name in sheet.detected_mapping(kind).items()},
+    )
+
+
+@transaction.atomic
+def import_job_check(*, job: ImportJob, mapping: dict[int, str] | None = None) -> ImportJob:
+    """Set the mapping (when given) and check the sheet again in the background."""
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if job.status not in (ImportJob.Status.UPLOADED, ImportJob.Status.CHECKED, ImportJob.Status.CHECKING):
+        return job
+    if mapping is not None:
+        job.mapping = {str(index): name for index, name in mapping.items() if name}
+    job.status, job.progress, job.preview, job.touched_at = ImportJob.Status.CHECKING, 0, None, timezone.now()
+    job.save()
+    outbox_enqueue(task=CHECK_TASK, kwargs={"job_id": str(job.pk)})
+    return job
+
+
+@transaction.atomic
+def import_job_confirm(*, job: ImportJob, secret: str) -> bool:
+    """Store the checked sheet in the background; False when it is not ready (or has errors)."""
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if job.status != ImportJob.Status.CHECKED or not job.preview or job.preview["counts"]["errors"]:
+        return False
+    if job.preview.get("missing"):
+        return False
+    job.status, job.progress, job.touched_at = ImportJob.Status.IMPORTING, 0, timezone.now()
+    job.save(update_fields=["status", "progress", "touched_at"])
+    outbox_enqueue(task=IMPORT_TASK, kwargs={"job_id": str(job.pk), "secret": secret})
+    return True
+
+
+def _progress_key(job_id) -> str:
+    return f"onboarding:progress:{job_id}"
+
+
+def import_job_progress(job_id, done: int, total: int) -> None:
+    """Progress goes through the cache (Redis in production): the import's own transaction would hide a
+    row update from the page polling it until the very end."""
+    percent = int(100 * done / total) if total else 100
+    cache.set(_progress_key(job_id), min(percent, 99), timeout=3600)
+
+
+def import_job_progress_of(job: ImportJob) -> int:
+    if not job.live:
+        return 100 if job.status in (ImportJob.Status.CHECKED, ImportJob.Status.DONE) else job.progress
+    return cache.get(_progress_key(job.pk)) or 0
+
+
+@transaction.atomic
+def import_job_passwords_taken(*, job: ImportJob) -> list[tuple[str, str]]:
+    """The new members whose passwords the uploader downloads now; only once."""
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if job.passwords_downloaded_at is not None:
+        return []
+    members = [tuple(member) for member in job.new_members]
+    job.new_members, job.passwords_downloaded_at = [], timezone.now()
+    job.save(update_fields=["new_members", "passwords_downloaded_at"])
+    return members
+
+
+def import_jobs_purge(*, now=None) -> int:
+    """Jobs older than IMPORT_JOB_KEEP_HOURS lose their rows, preview and waiting passwords (names and
+    phones); one never finished is marked failed. Returns how many were emptied."""
+    import datetime as dt
+
+    from django.conf import settings
+    from django.db.models import Q
+    from django.utils.translation import gettext
+
+    now = now or timezone.now()
+    old = ImportJob.objects.filter(created_at__lt=now - dt.timedelta(hours=settings.IMPORT_JOB_KEEP_HOURS))
+    old = old.filter(~Q(rows=[]) | Q(preview__isnull=False) | ~Q(new_members=[]))
+    unfinished = old.exclude(status__in=[ImportJob.Status.DONE, ImportJob.Status.FAILED])
+    unfinished.update(
+        status=ImportJob.Status.FAILED, error=gettext("Quá hạn: tải tệp lên lại."), finished_at=now
+    )
+    return old.update(rows=[], preview=None, new_members=[])

@@ -1,0 +1,218 @@
+"""Delegated management in the browser: a commune leader runs their commune's villages, teams and
+members; a province officer does the same for every commune of the province, adds commune leaders, and
+sees each commune's set-up state in one table. Every write goes through the field_api services the
+imports use (audit trail included); anything outside the caller's scope is 404."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from field_api.models import Team, User, Village
+from field_api.services import members as member_services
+from field_api.services.villages import village_create, village_update
+from onboarding import selectors
+from onboarding.forms import MemberForm, MoveForm, TeamForm, VillageForm
+from onboarding.services import usernames_for
+
+
+def _scope(request):
+    scope = request.user.scope
+    if not scope.manages_people:
+        raise Http404
+    return scope
+
+
+def _commune(request, code):
+    commune = selectors.setup_commune(scope=_scope(request), code=code)
+    if commune is None:
+        raise Http404
+    return commune
+
+
+@login_required
+def setup_home(request):
+    scope = _scope(request)
+    if scope.leads_commune:
+        return redirect("onboarding:commune", code=scope.leads_commune)
+    provinces = list(selectors.setup_provinces(scope=scope))
+    code = request.GET.get("province") or (scope.province or (provinces[0].code if provinces else ""))
+    province = next((p for p in provinces if p.code == code), None)
+    if province is None:
+        raise Http404
+    communes = list(selectors.communes_setup_state(scope=scope, province=province.code))
+    totals = {
+        name: sum(getattr(c, name) for c in communes)
+        for name in ("teams_count", "members_count", "leaders_count", "villages_count", "bounded_count")
+    }
+    return render(
+        request,
+        "onboarding/setup_province.html",
+        {
+            "province": province,
+            "provinces": provinces if len(provinces) > 1 else [],
+            "communes": communes,
+            "totals": totals,
+            "ready": sum(1 for c in communes if c.teams_count and c.leaders_count and c.villages_count),
+            "breadcrumbs": [(province.full_name, None)],
+        },
+    )
+
+
+def _commune_context(request, commune, **extra):
+    scope = request.user.scope
+    villages = list(selectors.commune_villages(commune=commune))
+    teams = list(selectors.commune_teams(commune=commune))
+    members = list(selectors.commune_members(scope=scope, commune=commune))
+    context = {
+        "commune": commune,
+        "villages": villages,
+        "teams": teams,
+        "members": members,
+        "village_form": VillageForm(commune=commune, prefix="new-village"),
+        "team_form": TeamForm(commune=commune, prefix="new-team"),
+        "member_form": MemberForm(commune=commune, roles=scope.manageable_roles, prefix="new-member"),
+        "breadcrumbs": [
+            (commune.province.full_name, reverse("onboarding:home") + f"?province={commune.province_id}")
+            if scope.sees_setup_table
+            else (commune.province.full_name, None),
+            (commune.full_name, None),
+        ],
+        "boundaries_url": reverse("onboarding:boundaries", args=[commune.code]),
+    }
+    context.update(extra)
+    return context
+
+
+def _page(request, commune, status=200, **extra):
+    return render(
+        request, "onboarding/setup_commune.html", _commune_context(request, commune, **extra), status=status
+    )
+
+
+@login_required
+def commune_page(request, code):
+    return _page(request, _commune(request, code))
+
+
+def _back(commune, anchor: str):
+    return redirect(reverse("onboarding:commune", args=[commune.code]) + f"#{anchor}")
+
+
+@login_required
+@require_POST
+def village_add(request, code):
+    commune = _commune(request, code)
+    form = VillageForm(request.POST, commune=commune, prefix="new-village")
+    if not form.is_valid():
+        return _page(request, commune, status=400, village_form=form)
+    data = form.cleaned_data
+    village_create(
+        commune=commune.code,
+        name=data["name"],
+        declared_households=data["declared_households"],
+        team=data["team"],
+    )
+    return _back(commune, "villages")
+
+
+@login_required
+@require_POST
+def village_edit(request, code, village):
+    commune = _commune(request, code)
+    village = get_object_or_404(Village, commune=commune, code=village)
+    form = VillageForm(request.POST, commune=commune, prefix=f"v-{village.code}")
+    if not form.is_valid():
+        return _page(request, commune, status=400, edit_errors={village.code: form.errors})
+    data = form.cleaned_data
+    village_update(
+        village=village, name=data["name"], declared_households=data["declared_households"], team=data["team"]
+    )
+    return _back(commune, "villages")
+
+
+@login_required
+@require_POST
+def team_add(request, code):
+    commune = _commune(request, code)
+    form = TeamForm(request.POST, commune=commune, prefix="new-team")
+    if not form.is_valid():
+        return _page(request, commune, status=400, team_form=form)
+    member_services.team_create(commune=commune, name=form.cleaned_data["name"])
+    return _back(commune, "teams")
+
+
+@login_required
+@require_POST
+def team_rename(request, code, team):
+    commune = _commune(request, code)
+    team = get_object_or_404(Team, commune=commune, pk=team)
+    form = TeamForm(request.POST, commune=commune, team=team, prefix=f"t-{team.pk}")
+    if not form.is_valid():
+        return _page(request, commune, status=400, edit_errors={f"team-{team.pk}": form.errors})
+    member_services.team_rename(team=team, name=form.cleaned_data["name"])
+    return _back(commune, "teams")
+
+
+def _member(request, commune, pk) -> User:
+    return get_object_or_404(selectors.commune_members(scope=request.user.scope, commune=commune), pk=pk)
+
+
+@login_required
+@require_POST
+def member_add(request, code):
+    commune = _commune(request, code)
+    scope = request.user.scope
+    form = MemberForm(request.POST, commune=commune, roles=scope.manageable_roles, prefix="new-member")
+    if not form.is_valid():
+        return _page(request, commune, status=400, member_form=form)
+    data = form.cleaned_data
+    (username,) = usernames_for(full_names=[data["full_name"]])
+    team = data["team"] if member_services.ROLE_AREA[data["role"]] == "team" else None
+    member, password = member_services.member_create(
+        username=username,
+        full_name=data["full_name"],
+        phone=data["phone"],
+        role=data["role"],
+        commune=commune.code,
+        province=commune.province_id,
+        team=team,
+    )
+    return _page(request, commune, status=201, one_time={"member": member, "password": password})
+
+
+@login_required
+@require_POST
+def member_move(request, code, pk):
+    commune = _commune(request, code)
+    member = _member(request, commune, pk)
+    form = MoveForm(request.POST, commune=commune, prefix=f"m-{member.pk}")
+    if not form.is_valid() or member_services.ROLE_AREA[member.role] != "team":
+        message = _("Chỉ chuyển được thành viên tổ, sang một tổ của xã.")
+        return _page(request, commune, status=400, move_error={"pk": member.pk, "message": message})
+    member_services.member_move(member=member, team=form.cleaned_data["team"])
+    return _back(commune, "members")
+
+
+@login_required
+@require_POST
+def member_active(request, code, pk):
+    commune = _commune(request, code)
+    member = _member(request, commune, pk)
+    if member.pk == request.user.pk:
+        return _page(request, commune, status=400, refused=_("Bạn không thể tự khóa tài khoản của mình."))
+    member_services.member_set_active(member=member, active=request.POST.get("active") == "1")
+    return _back(commune, "members")
+
+
+@login_required
+@require_POST
+def member_password(request, code, pk):
+    commune = _commune(request, code)
+    member = _member(request, commune, pk)
+    password = member_services.member_reset_password(member=member)
+    response = _page(request, commune, one_time={"member": member, "password": password})
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,191 @@
+"""Browser pages to bring in sheets of members and villages (issue 12). Thin: parse the upload, call
+``onboarding.jobs``; a job is its uploader's alone (404 for anyone else), and only people who manage
+people (``scope.manages_people``) reach these pages at all."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from onboarding import jobs
+from onboarding.exports import passwords_xlsx
+from onboarding.models import ImportJob
+from onboarding.sheets import FIELDS, MAX_UPLOAD_BYTES, SheetError, field_label, read_sheet
+
+PREVIEW_OK_ROWS = 200
+FORM_OVERHEAD = 64 * 1024  # multipart boundaries, the CSRF token, the file name
+
+
+def declared_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+def _manager(request):
+    if not request.user.scope.manages_people:
+        raise Http404
+    return request.user.scope
+
+
+def _job(request, pk) -> ImportJob:
+    _manager(request)
+    return get_object_or_404(ImportJob, pk=pk, created_by=request.user)
+
+
+@login_required
+def upload(request, kind: str):
+    scope = _manager(request)
+    if kind not in ImportJob.Kind.values:
+        raise Http404
+    error = ""
+    status = 400
+    if request.method == "POST" and declared_length(request) > MAX_UPLOAD_BYTES + FORM_OVERHEAD:
+        # Refused before the body is read: a huge upload is never spooled to disk.
+        error, status = (
+            _("Tệp quá lớn (tối đa %(size)d MB): hãy chia thành nhiều tệp.")
+            % {"size": MAX_UPLOAD_BYTES // (1024 * 1024)},
+            413,
+        )
+    elif request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            error = _("Hãy chọn một tệp .xlsx hoặc .csv.")
+        elif upload.size > MAX_UPLOAD_BYTES:
+            error = _("Tệp quá lớn (tối đa %(size)d MB): hãy chia thành nhiều tệp.") % {
+                "size": MAX_UPLOAD_BYTES // (1024 * 1024)
+            }
+        else:
+            try:
+                sheet = read_sheet(data=upload.read(), filename=upload.name)
+            except SheetError as problem:
+                error = str(problem)
+            else:
+                job = jobs.import_job_create(user=request.user, kind=kind, file_name=upload.name, sheet=sheet)
+                return redirect("onboarding:import-job", pk=job.pk)
+    recent = ImportJob.objects.filter(created_by=request.user, kind=kind)[:10]
+    return render(
+        request,
+        "onboarding/upload.html",
+        {
+            "kind": kind,
+            "kind_label": ImportJob.Kind(kind).label,
+            "error": error,
+            "recent": recent,
+            "scope": scope,
+        },
+        status=status if error else 200,
+    )
+
+
+def _columns(job: ImportJob) -> list[dict]:
+    samples = [cells for _number, cells in job.rows[:3]]
+    choices = [{"value": name, "label": field_label(name)} for name in FIELDS[job.kind]]
+    return [
+        {
+            "index": index,
+            "header": header,
+            "field": job.mapping.get(str(index), ""),
+            "samples": [cells[index] for cells in samples if index < len(cells) and cells[index]],
+            "choices": choices,
+        }
+        for index, header in enumerate(job.headers)
+    ]
+
+
+@login_required
+def job_page(request, pk):
+    job = _job(request, pk)
+    context = {"job": job, "columns": _columns(job), "progress": jobs.import_job_progress_of(job)}
+    if job.preview:
+        rows = job.preview["rows"]
+        bad = [row for row in rows if row["errors"]]
+        good = [row for row in rows if not row["errors"]]
+        fields = [
+            name for name in FIELDS[job.kind] if name in job.preview["mapping"].values() or name == "username"
+        ]
+        if job.kind == ImportJob.Kind.VILLAGES:
+            fields = [name for name in FIELDS[job.kind] if name != "username"]
+        context.update(
+            preview=job.preview,
+            bad_rows=bad,
+            good_rows=good[:PREVIEW_OK_ROWS],
+            good_hidden=max(0, len(good) - PREVIEW_OK_ROWS),
+            fields=[{"name": name, "label": field_label(name)} for name in fields],
+        )
+    context["passwords_ready"] = bool(job.new_members) and jobs.secret_cookie(job) in request.COOKIES
+    return render(request, "onboarding/job.html", context)
+
+
+@login_required
+@require_POST
+def job_mapping(request, pk):
+    job = _job(request, pk)
+    allowed = set(FIELDS[job.kind])
+    mapping: dict[int, str] = {}
+    for index in range(len(job.headers)):
+        name = request.POST.get(f"column-{index}", "")
+        if name and name in allowed and name not in mapping.values():
+            mapping[index] = name
+    jobs.import_job_check(job=job, mapping=mapping)
+    return redirect("onboarding:import-job", pk=job.pk)
+
+
+@login_required
+@require_POST
+def job_confirm(request, pk):
+    job = _job(request, pk)
+    secret = jobs.new_secret()
+    if not jobs.import_job_confirm(job=job, secret=secret):
+        return render(
+            request,
+            "onboarding/job.html",
+            {"job": job, "columns": _columns(job), "refused": _("Bảng còn lỗi hoặc chưa kiểm tra xong.")},
+            status=409,
+        )
+    response = redirect("onboarding:import-job", pk=job.pk)
+    response.set_cookie(
+        jobs.secret_cookie(job),
+        secret,
+        max_age=24 * 3600,
+        path=f"/setup/imports/{job.pk}/",
+        httponly=True,
+        samesite="Strict",
+        secure=request.is_secure(),
+    )
+    return response
+
+
+@login_required
+def job_status(request, pk):
+    job = _job(request, pk)
+    return JsonResponse({"status": job.status, "progress": jobs.import_job_progress_of(job)})
+
+
+@login_required
+def job_passwords(request, pk):
+    job = _job(request, pk)
+    secret = request.COOKIES.get(jobs.secret_cookie(job))
+    if job.status != ImportJob.Status.DONE or not secret:
+        raise Http404
+    members = jobs.import_job_passwords_taken(job=job)
+    if not members:
+        return render(
+            request,
+            "onboarding/job.html",
+            {"job": job, "columns": [], "refused": _("Tệp mật khẩu chỉ tải được một lần và đã được tải.")},
+            status=410,
+        )
+    rows = [
+        (username, full_name, jobs.derived_password(secret=secret, job_id=str(job.pk), username=username))
+        for username, full_name in members
+    ]
+    response = HttpResponse(
+        passwords_xlsx(rows), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="mat-khau-{str(job.pk)[:8]}.xlsx"'
+    response["Cache-Control"] = "no-store"
+    response.delete_cookie(jobs.secret_cookie(job), path=f"/setup/imports/{job.pk}/")
+    return response
