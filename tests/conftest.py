@@ -5,11 +5,21 @@ import os
 from dataclasses import dataclass, field
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from field_api.models import Role
 from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the product's default language (Vietnamese), whatever an earlier request in
+    another language left active in this thread (the locale middleware activates it per request)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
 
 
 @pytest.fixture(autouse=True)

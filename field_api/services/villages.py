@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from field_api.models import Commune, Team, Village
 from field_api.services.assignments import village_assign_team
 from field_api.services.imports import ImportRejected, ImportReport, pad_code, read_table, resolve_columns
+from field_api.signals import announce_field_records_stored
 from field_api.text import search_key
 
 COLUMNS = {
@@ -50,6 +51,7 @@ def village_create(
     village.declared_households = declared_households
     village.full_clean(exclude=["team"])
     village.save()
+    announce_field_records_stored(village_codes={village.code}, visit_ids=[], recount_village_codes=set())
     if team is not None:
         village_assign_team(village=village, team=team)
     return village
@@ -71,6 +73,8 @@ def village_update(*, village: Village, **fields) -> bool:
         setattr(village, name, fields[name])
     if dirty:
         village.save(update_fields=[*dirty, "search_name"] if "name" in dirty else dirty)
+        # Its name and declared household count show on maps and in coverage: both follow at once.
+        announce_field_records_stored(village_codes={village.code}, visit_ids=[], recount_village_codes=set())
     return changed or bool(dirty)
 
 

@@ -17,8 +17,8 @@ from field_api.models import Household, OutboxMessage, Role
 from field_api.services.outbox import outbox_drain, outbox_enqueue
 from field_api.services.sync import sync_push
 from field_api.signals import field_records_stored
-from maps.campaigns.models import Campaign
-from maps.models import CampaignVillageDay, VillageCoverage
+from maps.campaigns.models import Campaign, CampaignVillageDay
+from maps.models import VillageCoverage
 from tests.field_api.sync_helpers import household, visit
 from tests.real_services import UNREACHABLE_REDIS, celery_publishing_to, fresh_redis_urls, wait_for
 

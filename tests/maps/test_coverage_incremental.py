@@ -104,3 +104,14 @@ def _moved_to_other_village(household_id: str, codes: list[str]) -> dict:
     )
     item["label"] = f"{stored.label} ({dt.date.today():%d/%m})"
     return item
+
+
+def test_a_village_edit_reaches_the_rollup_at_once(world):
+    from field_api.services.villages import village_create, village_update
+
+    village_update(village=world.a.village, declared_households=50)
+    assert VillageCoverage.objects.get(village=world.a.village).households == 50
+    village_update(village=world.a.village, declared_households=7)
+    assert VillageCoverage.objects.get(village=world.a.village).households == 7
+    added = village_create(commune=world.a.commune.code, name="Thôn Mới", declared_households=12)
+    assert VillageCoverage.objects.get(village=added).households == 12

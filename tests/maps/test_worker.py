@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from field_api.models import Role
 from maps.cache import is_cached
-from maps.campaigns.models import Campaign
-from maps.models import CampaignVillageDay, VillageCoverage
+from maps.campaigns.models import Campaign, CampaignVillageDay
+from maps.models import VillageCoverage
 from maps.tasks import prerender_maps
 from tests.field_api.sync_helpers import household, visit
 from tests.real_services import (
