@@ -29,12 +29,18 @@ class Campaign(models.Model):
     """A time-boxed push (e.g. "30 ngày đêm") in one province, optionally limited to some communes."""
 
     name = models.CharField(_("tên chiến dịch"), max_length=200)
-    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="campaigns")
-    communes = models.ManyToManyField(Commune, blank=True, related_name="campaigns")
-    services = models.ManyToManyField(Service, blank=True, related_name="campaigns")
+    province = models.ForeignKey(
+        Province, on_delete=models.PROTECT, related_name="campaigns", verbose_name=_("tỉnh")
+    )
+    communes = models.ManyToManyField(Commune, blank=True, related_name="campaigns", verbose_name=_("các xã"))
+    services = models.ManyToManyField(
+        Service, blank=True, related_name="campaigns", verbose_name=_("các dịch vụ")
+    )
     starts_on = models.DateField(_("ngày bắt đầu"))
     ends_on = models.DateField(_("ngày kết thúc"))
-    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("người tạo")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -73,9 +79,15 @@ class Campaign(models.Model):
 
 
 class CampaignTarget(models.Model):
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="targets")
-    commune = models.ForeignKey(Commune, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    village = models.ForeignKey(Village, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="targets", verbose_name=_("chiến dịch")
+    )
+    commune = models.ForeignKey(
+        Commune, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("xã")
+    )
+    village = models.ForeignKey(
+        Village, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("thôn")
+    )
     households = models.PositiveIntegerField(
         _("số hộ cần tiếp cận"), default=0, validators=[MaxValueValidator(MAX_TARGET_HOUSEHOLDS)]
     )
