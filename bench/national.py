@@ -331,7 +331,7 @@ def main() -> None:
     figures = load(households=args.households, visits=args.visits, seed=args.seed)
     print(f"loading: {time.perf_counter() - began:,.0f} s")
     for label, value in figures.items():
-        print(f"  {label:<28} " + (f"{value:,.1f} s" if isinstance(value, float) else f"{value:,}"))
+        print(f"  {label:<28} " + (f"{value:,.1f} s" if isinstance(value, float) else f"{value}"))
     print(
         f"data: {Commune.objects.count():,} communes, {Village.objects.count():,} villages, "
         f"{Household.objects.count():,} households, {Visit.objects.count():,} visits"
