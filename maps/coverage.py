@@ -165,7 +165,8 @@ def coverage_apply_records(
             "village_id", *NUMBERS, "visits"
         )
     }
-    recount = [code for code in village_codes if code not in stored or code in set(recount_village_codes)]
+    asked = set(recount_village_codes)
+    recount = [code for code in village_codes if code not in stored or code in asked]
     numbers = compute_village_numbers(village_codes=recount, filters=CoverageFilter())
     added = [code for code in village_codes if code not in numbers]
     if added:

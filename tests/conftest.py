@@ -138,3 +138,19 @@ def token_client(user) -> APIClient:
 @pytest.fixture
 def client_for():
     return token_client
+
+
+@pytest.fixture
+def real_worker(settings):
+    """A real Celery worker process on a fresh Redis (broker and cache), sharing the PostgreSQL test
+    database; this process publishes to it and reads the same cache."""
+    from tests.real_services import celery_publishing_to, fresh_redis_urls, redis_cache, start_worker, stop
+
+    broker_url, cache_url = fresh_redis_urls()
+    settings.CACHES = redis_cache(cache_url)
+    with celery_publishing_to(broker_url):
+        worker = start_worker(broker_url=broker_url, cache_url=cache_url)
+        try:
+            yield worker
+        finally:
+            stop(worker)

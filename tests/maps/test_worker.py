@@ -18,27 +18,10 @@ from maps.models import VillageCoverage
 from maps.tasks import prerender_maps
 from tests.field_api.sync_helpers import household, visit
 from tests.real_services import (
-    celery_publishing_to,
-    fresh_redis_urls,
-    redis_cache,
-    start_worker,
-    stop,
     wait_for,
 )
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def real_worker(settings):
-    broker_url, cache_url = fresh_redis_urls()
-    settings.CACHES = redis_cache(cache_url)
-    with celery_publishing_to(broker_url):
-        worker = start_worker(broker_url=broker_url, cache_url=cache_url)
-        try:
-            yield worker
-        finally:
-            stop(worker)
 
 
 def test_push_takes_coverage_at_once_and_the_worker_runs_campaigns_and_prerenders(

@@ -12,27 +12,10 @@ from onboarding.models import ImportJob
 from tests import factories
 from tests.onboarding.sheets import GOOD_MEMBERS, area, members_workbook
 from tests.real_services import (
-    celery_publishing_to,
-    fresh_redis_urls,
-    redis_cache,
-    start_worker,
-    stop,
     wait_for,
 )
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def real_worker(settings):
-    broker_url, cache_url = fresh_redis_urls()
-    settings.CACHES = redis_cache(cache_url)
-    with celery_publishing_to(broker_url):
-        worker = start_worker(broker_url=broker_url, cache_url=cache_url)
-        try:
-            yield worker
-        finally:
-            stop(worker)
 
 
 def _status(job, wanted):
