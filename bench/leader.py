@@ -120,9 +120,8 @@ def build():
     FollowUp.objects.bulk_create(followups, batch_size=2000)
     from field_api.signals import announce_field_records_stored
 
-    announce_field_records_stored(
-        village_codes={v.code for v in villages}, visit_ids=[str(v.id) for v in visits]
-    )
+    # Every village is new to the rollup: all of them are counted from their visits.
+    announce_field_records_stored(village_codes={v.code for v in villages})
 
 
 def main():

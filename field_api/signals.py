@@ -7,28 +7,52 @@ records in the outbox (``field_api.services.outbox.outbox_enqueue``) in that sam
 published to Celery once the data has committed. It never calls the broker. Arguments:
 
 - ``village_codes``: sorted list of the village codes whose data changed;
-- ``visit_ids``: ids (str) of the visits newly stored, possibly empty;
+- ``visits``: the visits newly stored, as ``StoredVisit`` (what a rollup adds up), possibly empty;
 - ``recount_village_codes``: the villages among them whose households left, moved or were erased, so
-  that what was counted there before no longer holds (the writer knows; by default, all of them).
+  that what was counted there before no longer holds (the writer knows; by default, all of them);
+- ``denominator_village_codes``: the villages among them whose count of households may have changed
+  (households registered, moved or erased; a declared count edited). By default, all of them.
 """
+
+import uuid
+from typing import NamedTuple
 
 from django.dispatch import Signal
 
 field_records_stored = Signal()
 
 
+class StoredVisit(NamedTuple):
+    """What a rollup needs of one new visit; the writer has it in hand, so no one reads it back."""
+
+    id: uuid.UUID
+    village: str
+    household: uuid.UUID
+    household_moved: bool  # after this write: a moved household's visits never count as coverage
+    people: int  # the sum over its help items
+    services_done: int  # its help items with result "done"
+
+
 def announce_field_records_stored(
-    *, village_codes: set[str], visit_ids: list[str], recount_village_codes: set[str] | None = None
+    *,
+    village_codes: set[str],
+    visits: list[StoredVisit] = (),
+    recount_village_codes: set[str] | None = None,
+    denominator_village_codes: set[str] | None = None,
 ) -> None:
     """Call inside the writing transaction, once the records are written."""
     if not village_codes:
         return
     recount = village_codes if recount_village_codes is None else recount_village_codes & village_codes
+    denominator = (
+        village_codes if denominator_village_codes is None else denominator_village_codes & village_codes
+    )
     field_records_stored.send(
         sender="field_api",
         village_codes=sorted(village_codes),
-        visit_ids=list(visit_ids),
+        visits=list(visits),
         recount_village_codes=sorted(recount),
+        denominator_village_codes=sorted(denominator | recount),
     )
 
 

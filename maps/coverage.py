@@ -13,14 +13,17 @@ SQL aggregates over the visits of the areas asked for.
 """
 
 import datetime as dt
+import uuid
+from collections import Counter
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from field_api.models import HelpItem, HelpResult, Household, Village, Visit
 from field_api.scope import Scope
+from field_api.signals import StoredVisit
 from maps.campaigns.models import Campaign
 from maps.models import VillageCoverage
 
@@ -148,15 +151,19 @@ def coverage_refresh(*, village_codes: list[str]) -> None:
 
 @transaction.atomic
 def coverage_apply_records(
-    *, village_codes: list[str], visit_ids: list[str], recount_village_codes: list[str]
+    *,
+    village_codes: list[str],
+    visits: list[StoredVisit],
+    recount_village_codes: list[str],
+    denominator_village_codes: list[str],
 ) -> None:
     """Bring these villages' rollup up to date with records just stored, inside the writer's transaction.
 
-    The cost follows the records, not the villages' history: the new visits are added to the numbers
-    already stored (a household counts as visited when none of its earlier visits is in that village).
-    Villages with no rollup row yet, and those whose households left or moved
-    (``recount_village_codes``), are recounted from all their visits instead. The denominator is
-    recounted everywhere: an index count, and new households change it.
+    The cost follows the records, not the villages' history: the new visits (as the writer describes
+    them) are added to the numbers already stored; a household counts as visited when it has no other
+    visit in that village. Villages with no rollup row yet, and those whose households left or moved
+    (``recount_village_codes``), are recounted from all their visits instead. The denominator is an
+    index count, taken again only where households came, moved or left (``denominator_village_codes``).
     """
     _lock_rollup_rows(village_codes)
     stored = {
@@ -170,46 +177,64 @@ def coverage_apply_records(
     numbers = compute_village_numbers(village_codes=recount, filters=CoverageFilter())
     added = [code for code in village_codes if code not in numbers]
     if added:
-        numbers |= _numbers_added(village_codes=added, visit_ids=visit_ids, stored=stored)
+        numbers |= _numbers_added(
+            stored={code: stored[code] for code in added},
+            visits=[visit for visit in visits if visit.village in set(added)],
+            denominator_village_codes=sorted(set(added) & set(denominator_village_codes)),
+        )
     _store_rollup(numbers)
 
 
-def _numbers_added(*, village_codes: list[str], visit_ids: list[str], stored: dict) -> dict[str, dict]:
-    """The stored numbers plus the new visits. Every query goes by primary key or by the visits'
-    (village, household) index, and the sums are made here: a planner that joins help items to visits
-    by village reads the village's whole history (150 ms on the bench, growing with it)."""
-    numbers = {code: {key: stored[code][key] for key in (*NUMBERS, "visits")} for code in village_codes}
-    for code, households in _households_counts(village_codes).items():
+def _numbers_added(
+    *, stored: dict[str, dict], visits: list[StoredVisit], denominator_village_codes: list[str]
+) -> dict[str, dict]:
+    """The stored numbers plus the new visits: one lookup of the (village, household) pairs they name,
+    by the visits' index, to tell a household's first visit in a village from a later one."""
+    numbers = {code: {key: row[key] for key in (*NUMBERS, "visits")} for code, row in stored.items()}
+    for code, households in _households_counts(denominator_village_codes).items():
         numbers[code]["households"] = households
-    new_visits = list(
-        Visit.objects.filter(id__in=visit_ids, village_id__in=village_codes).values_list(
-            "id", "village_id", "household_id"
-        )
-    )
-    if not new_visits:
-        return numbers
-    village_of = {visit_id: code for visit_id, code, _household in new_visits}
-    households = {household for _visit, _code, household in new_visits}
-    seen_before = set(
-        Visit.objects.filter(village_id__in=village_codes, household_id__in=households)
-        .exclude(id__in=list(village_of))
-        .values_list("village_id", "household_id")
-        .distinct()
-    )
-    moved = set(Household.objects.filter(id__in=households, moved=True).values_list("id", flat=True))
-    first_visits = set()
-    for _visit, code, household in new_visits:
-        numbers[code]["visits"] += 1
-        if household not in moved and (code, household) not in seen_before:
-            first_visits.add((code, household))
-    for code, _household in first_visits:
-        numbers[code]["households_visited"] += 1
-    for visit_id, people, result in HelpItem.objects.filter(visit_id__in=list(village_of)).values_list(
-        "visit_id", "people", "result"
-    ):
-        numbers[village_of[visit_id]]["people_helped"] += people
-        numbers[village_of[visit_id]]["services_done"] += result == HelpResult.DONE
+    new_per_pair = Counter((visit.village, visit.household) for visit in visits)
+    visits_per_pair = _visits_per_pair(list(new_per_pair))
+    for visit in visits:
+        counts = numbers[visit.village]
+        counts["visits"] += 1
+        counts["people_helped"] += visit.people
+        counts["services_done"] += visit.services_done
+    moved = {visit.household for visit in visits if visit.household_moved}
+    for (code, household), new in new_per_pair.items():
+        # Every visit of the pair is one of these: the household is newly visited in this village.
+        if household not in moved and visits_per_pair.get((code, household), 0) == new:
+            numbers[code]["households_visited"] += 1
     return numbers
+
+
+def _visits_per_pair(pairs: list[tuple[str, uuid.UUID]]) -> dict[tuple[str, uuid.UUID], int]:
+    """How many visits each (village, household) has, the new ones included. On PostgreSQL the pairs
+    travel as two arrays joined to the visits' index (one short statement, the same text every time);
+    SQLite, a single writer's embedded database, takes the ORM's IN lists."""
+    if not pairs:
+        return {}
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Visit._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT v.village_id, v.household_id, count(*) "  # noqa: S608
+                "FROM unnest(%s::varchar[], %s::uuid[]) AS p(village_id, household_id) "
+                f"JOIN {table} AS v ON v.village_id = p.village_id AND v.household_id = p.household_id "
+                "GROUP BY 1, 2",
+                [[code for code, _household in pairs], [household for _code, household in pairs]],
+            )
+            return {(code, household): count for code, household, count in cursor.fetchall()}
+    wanted = set(pairs)
+    rows = (
+        Visit.objects.filter(
+            village_id__in={code for code, _h in pairs}, household_id__in={h for _c, h in pairs}
+        )
+        .values("village_id", "household_id")
+        .annotate(n=Count("id"))
+        .values_list("village_id", "household_id", "n")
+    )
+    return {(code, household): n for code, household, n in rows if (code, household) in wanted}
 
 
 def ensure_coverage_rollup(villages: QuerySet[Village]) -> None:

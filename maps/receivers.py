@@ -15,16 +15,19 @@ from field_api.signals import areas_reassigned, field_records_stored
 
 
 @receiver(field_records_stored, dispatch_uid="maps.after_field_records")
-def after_field_records(sender, village_codes, visit_ids, recount_village_codes=None, **kwargs):
+def after_field_records(
+    sender, village_codes, visits, recount_village_codes, denominator_village_codes, **kwargs
+):
     from field_api.models import Village
     from maps.cache import bump_versions
     from maps.campaigns.rollup import running_campaigns
     from maps.coverage import coverage_apply_records
 
     coverage_apply_records(
-        village_codes=list(village_codes),
-        visit_ids=list(visit_ids),
-        recount_village_codes=list(village_codes if recount_village_codes is None else recount_village_codes),
+        village_codes=village_codes,
+        visits=visits,
+        recount_village_codes=recount_village_codes,
+        denominator_village_codes=denominator_village_codes,
     )
     areas = set(
         Village.objects.filter(code__in=village_codes).values_list("commune_id", "commune__province_id")

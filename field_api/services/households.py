@@ -216,7 +216,7 @@ def household_update(
         )
         households_logged(actor=actor, created=[], changed={row.id: changed_fields(stored=stored, row=row)})
         villages = {stored.village_id, row.village_id}
-    announce_field_records_stored(village_codes=villages, visit_ids=[])
+    announce_field_records_stored(village_codes=villages)
     return Household.objects.get(pk=household_id)
 
 
@@ -312,4 +312,4 @@ def household_erase(*, household: Household) -> None:
     visited_in = set(Visit.objects.filter(household=household).values_list("village_id", flat=True))
     Visit.objects.filter(household=household).delete()
     household.delete()
-    announce_field_records_stored(village_codes={village.code} | visited_in, visit_ids=[])
+    announce_field_records_stored(village_codes={village.code} | visited_in)

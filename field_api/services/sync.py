@@ -66,7 +66,7 @@ from field_api.services.push_spec import (
     shown_id,
     visit_in,
 )
-from field_api.signals import announce_field_records_stored
+from field_api.signals import StoredVisit, announce_field_records_stored
 
 MAX_ITEMS = 500
 KINDS = ("household", "visit", "group_session")
@@ -160,8 +160,9 @@ class _Push:
         self.stamp: int | None = None
         self.changed_villages: set[str] = set()
         self.recount_villages: set[str] = set()  # households left or moved: counted anew, not added to
+        self.new_households_villages: set[str] = set()  # their household counts grew
         self.became_moved: set[uuid.UUID] = set()
-        self.new_visit_ids: list[str] = []
+        self.new_visits: list[StoredVisit] = []
         # For the audit trail: households this push created, and the fields it changed in others.
         self.audit_created: list[uuid.UUID] = []
         self.audit_changed: dict[uuid.UUID, list[str]] = {}
@@ -236,8 +237,9 @@ class _Push:
         if self.changed_villages:
             announce_field_records_stored(
                 village_codes=self.changed_villages,
-                visit_ids=self.new_visit_ids,
+                visits=self.new_visits,
                 recount_village_codes=self.recount_villages,
+                denominator_village_codes=self.new_households_villages,
             )
 
     # households ----------------------------------------------------------------------------------
@@ -282,6 +284,7 @@ class _Push:
             if item.id in created:
                 self.stored[item.id] = self._as_stored(new_rows[item.id])
                 self.changed_villages.add(item.fields["village"])
+                self.new_households_villages.add(item.fields["village"])
                 self.audit_created.append(item.id)
                 self.outcomes.add("household", item.position, item.id, "created", version=1)
             else:
@@ -503,7 +506,16 @@ class _Push:
             household.change_seq = self._stamp()
             touched[household.id] = household
             self.changed_villages.add(household.village_id)
-            self.new_visit_ids.append(str(visit.id))
+            self.new_visits.append(
+                StoredVisit(
+                    id=visit.id,
+                    village=household.village_id,
+                    household=household.id,
+                    household_moved=household.moved,  # became moved later in this push: recounted
+                    people=sum(item.people for item in visit.help),
+                    services_done=sum(item.result == HelpResult.DONE for item in visit.help),
+                )
+            )
         columns = ["last_visited_at", "last_outcome", "moved", "services_done", "change_seq"]
         update_rows(
             Household,

@@ -51,7 +51,7 @@ def village_create(
     village.declared_households = declared_households
     village.full_clean(exclude=["team"])
     village.save()
-    announce_field_records_stored(village_codes={village.code}, visit_ids=[], recount_village_codes=set())
+    announce_field_records_stored(village_codes={village.code}, recount_village_codes=set())
     if team is not None:
         village_assign_team(village=village, team=team)
     return village
@@ -74,7 +74,7 @@ def village_update(*, village: Village, **fields) -> bool:
     if dirty:
         village.save(update_fields=[*dirty, "search_name"] if "name" in dirty else dirty)
         # Its name and declared household count show on maps and in coverage: both follow at once.
-        announce_field_records_stored(village_codes={village.code}, visit_ids=[], recount_village_codes=set())
+        announce_field_records_stored(village_codes={village.code}, recount_village_codes=set())
     return changed or bool(dirty)
 
 
