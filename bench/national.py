@@ -12,7 +12,8 @@ teams per commune (33,210 villages, 9,963 teams, a volunteer each, a leader per 
 spread evenly over the villages, and visits (one help item each) over the last 29 days, a fifth of
 households never visited; then it rebuilds every rollup as the nightly jobs do, and times:
 
-- a push of 200 visits with its coverage rollup (in the request), and the worker's share after it;
+- a push of 200 visits with its rollups (coverage and the running campaign, in the request), and what
+  the worker does when households moved or were counted again (a team's villages recounted);
 - one phone's pull of 500 households;
 - the coverage API for a commune (its villages) and for a province (its communes), cold and warm;
 - the national map, cold (nothing cached) and warm;
@@ -309,7 +310,7 @@ def main() -> None:
 
     os.environ.setdefault(
         "CELERY_BROKER_URL", "redis://127.0.0.1:6379/13"
-    )  # the worker's share is timed apart
+    )  # the worker's recount is timed apart
     from bench.bigdata import use_bench_database
 
     use_bench_database(f"cnscd_bench_national_{args.visits}")
@@ -361,7 +362,8 @@ def main() -> None:
         for label, value in nightly(campaign).items():
             rows.append((f"nightly rebuild: {label}", f"{value:,.1f} s"))
 
-    # A push of 200 visits with its coverage rollup, by one volunteer of the province, 20 times.
+    # A push of 200 visits with its rollups (coverage, and the province's running campaign), by one
+    # volunteer of the province, 20 times.
     volunteer = (
         User.objects.filter(team__commune__province_id=PROVINCE, role="volunteer").order_by("id").first()
     )
@@ -395,7 +397,7 @@ def main() -> None:
     rows.append(
         _row(
             _timed(
-                "push of 200 visits with its coverage rollup",
+                "push of 200 visits with its coverage and campaign rollups",
                 _pusher(sync_push, volunteer, batches[2:]),
                 runs=20,
             )
@@ -405,7 +407,7 @@ def main() -> None:
     rows.append(
         _row(
             _timed(
-                "the worker's share of a push (running campaign)",
+                "worker: a team's villages recounted for the campaign (households moved or recounted)",
                 lambda: after_field_records(villages, coverage=False),
                 runs=5,
             )

@@ -14,6 +14,7 @@ published to Celery once the data has committed. It never calls the broker. Argu
   (households registered, moved or erased; a declared count edited). By default, all of them.
 """
 
+import datetime as dt
 import uuid
 from typing import NamedTuple
 
@@ -27,10 +28,12 @@ class StoredVisit(NamedTuple):
 
     id: uuid.UUID
     village: str
+    team: int | None
     household: uuid.UUID
     household_moved: bool  # after this write: a moved household's visits never count as coverage
-    people: int  # the sum over its help items
-    services_done: int  # its help items with result "done"
+    visited_at: dt.datetime
+    flagged: bool
+    help: tuple[tuple[str, str, int], ...]  # (service, result, people) of each help item
 
 
 def announce_field_records_stored(

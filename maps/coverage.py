@@ -120,11 +120,12 @@ def compute_village_numbers(*, village_codes: list[str], filters: CoverageFilter
     return numbers
 
 
-def _lock_rollup_rows(village_codes) -> None:
-    """Writers of one village's rollup take turns: the second waits here, then reads what is committed
-    by then, so two writers never finish in the wrong order and leave older numbers. NO KEY UPDATE, not
-    UPDATE, so the foreign-key checks of pushes inserting visits into these villages are not held up;
-    always in code order, and always a writer's last lock, so writers cannot deadlock."""
+def village_rollups_lock(village_codes) -> None:
+    """Writers of one village's rollups (coverage and campaigns) take turns: the second waits here, then
+    reads what is committed by then, so two writers never finish in the wrong order and leave older
+    numbers. NO KEY UPDATE, not UPDATE, so the foreign-key checks of pushes inserting visits into these
+    villages are not held up; always in code order, and after it a writer only touches rollup rows of
+    these villages, so writers cannot deadlock."""
     list(
         Village.objects.select_for_update(no_key=True)
         .filter(code__in=sorted(village_codes))
@@ -145,7 +146,7 @@ def _store_rollup(numbers: dict[str, dict]) -> None:
 @transaction.atomic
 def coverage_refresh(*, village_codes: list[str]) -> None:
     """Recompute the rollup rows of these villages from all their visits (nightly, or when missing)."""
-    _lock_rollup_rows(village_codes)
+    village_rollups_lock(village_codes)
     _store_rollup(compute_village_numbers(village_codes=list(village_codes), filters=CoverageFilter()))
 
 
@@ -165,7 +166,7 @@ def coverage_apply_records(
     (``recount_village_codes``), are recounted from all their visits instead. The denominator is an
     index count, taken again only where households came, moved or left (``denominator_village_codes``).
     """
-    _lock_rollup_rows(village_codes)
+    village_rollups_lock(village_codes)
     stored = {
         row["village_id"]: row
         for row in VillageCoverage.objects.filter(village_id__in=village_codes).values(
@@ -198,8 +199,9 @@ def _numbers_added(
     for visit in visits:
         counts = numbers[visit.village]
         counts["visits"] += 1
-        counts["people_helped"] += visit.people
-        counts["services_done"] += visit.services_done
+        for _service, result, people in visit.help:
+            counts["people_helped"] += people
+            counts["services_done"] += result == HelpResult.DONE
     moved = {visit.household for visit in visits if visit.household_moved}
     for (code, household), new in new_per_pair.items():
         # Every visit of the pair is one of these: the household is newly visited in this village.

@@ -1,9 +1,10 @@
 """maps listens to field_api (never the other way round).
 
-Stored field records → the coverage rollup takes the new rows inside the writer's transaction (it costs
-what was stored); pages cached for those areas are dropped once that commits, and the next reader, or
-beat's periodic pre-render, renders them (never the push). Running campaigns re-read their villages, so
-that work goes to the worker through the outbox, and only when the province runs a campaign.
+Stored field records → the coverage rollup and running campaigns' rollups take the new rows inside the
+writer's transaction (it costs what was stored); pages cached for those areas are dropped once that
+commits, and the next reader, or beat's periodic pre-render, renders them (never the push). Villages
+whose households moved, left or were counted again are recounted for campaigns on the worker, through
+the outbox.
 Reassigned villages → drop the pages cached for them.
 """
 
@@ -20,25 +21,45 @@ def after_field_records(
 ):
     from field_api.models import Village
     from maps.cache import bump_versions
+    from maps.campaigns.deltas import campaign_apply_records
     from maps.campaigns.rollup import running_campaigns
     from maps.coverage import coverage_apply_records
 
+    # Takes the villages' rollup locks, which the campaigns' deltas below rely on.
     coverage_apply_records(
         village_codes=village_codes,
         visits=visits,
         recount_village_codes=recount_village_codes,
         denominator_village_codes=denominator_village_codes,
     )
-    areas = set(
-        Village.objects.filter(code__in=village_codes).values_list("commune_id", "commune__province_id")
-    )
-    communes, provinces = {c for c, _p in areas}, {p for _c, p in areas}
+    areas = {
+        code: (commune, province)
+        for code, commune, province in Village.objects.filter(code__in=village_codes).values_list(
+            "code", "commune_id", "commune__province_id"
+        )
+    }
+    communes, provinces = {c for c, _p in areas.values()}, {p for _c, p in areas.values()}
     # After commit, never before: a reader under the new version must find the new numbers (maps.cache).
     transaction.on_commit(lambda: bump_versions(communes=communes, provinces=provinces))
-    if running_campaigns().filter(province_id__in=provinces).exists():
+    recount = set(recount_village_codes)
+    campaigns = list(running_campaigns().filter(province_id__in=provinces).prefetch_related("communes"))
+    for campaign in campaigns:
+        chosen = {commune.code for commune in campaign.communes.all()}
+        campaign_apply_records(
+            campaign=campaign,
+            visits=[visit for visit in visits if visit.village not in recount],
+            village_codes={
+                code
+                for code, (commune, province) in areas.items()
+                if province == campaign.province_id and (not chosen or commune in chosen)
+            },
+        )
+    if campaigns and recount:
+        # Households moved, left or counted again: their villages are recounted from all their visits,
+        # which reads history, so on the worker.
         outbox_enqueue(
             task="maps.tasks.after_field_records",
-            kwargs={"village_codes": list(village_codes), "coverage": False},
+            kwargs={"village_codes": sorted(recount), "coverage": False},
         )
 
 

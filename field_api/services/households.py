@@ -214,8 +214,12 @@ def household_update(
             rows=[row],
             exits=[household_move_exit(stored=stored, row=row, old_village=old_village, stamp=stamp)],
         )
-        households_logged(actor=actor, created=[], changed={row.id: changed_fields(stored=stored, row=row)})
+        changed = changed_fields(stored=stored, row=row)
+        households_logged(actor=actor, created=[], changed={row.id: changed})
         villages = {stored.village_id, row.village_id}
+        if {"members", "working_age"} & set(changed):
+            # Campaigns count the people reached wherever it was visited: those villages are recounted.
+            villages |= set(Visit.objects.filter(household_id=row.id).values_list("village_id", flat=True))
     announce_field_records_stored(village_codes=villages)
     return Household.objects.get(pk=household_id)
 

@@ -162,6 +162,7 @@ class _Push:
         self.recount_villages: set[str] = set()  # households left or moved: counted anew, not added to
         self.new_households_villages: set[str] = set()  # their household counts grew
         self.became_moved: set[uuid.UUID] = set()
+        self.counted_again: set[uuid.UUID] = set()  # members or working-age members changed
         self.new_visits: list[StoredVisit] = []
         # For the audit trail: households this push created, and the fields it changed in others.
         self.audit_created: list[uuid.UUID] = []
@@ -224,11 +225,12 @@ class _Push:
             self._apply_visits(batch.visits)
             self._apply_sessions(batch.sessions)
         households_logged(actor=self.user, created=self.audit_created, changed=self.audit_changed)
-        if self.became_moved:
-            # A household that moved away no longer counts wherever it was visited: those villages'
-            # rollups are recounted (the other villages only add this push's visits).
+        if self.became_moved or self.counted_again:
+            # A household that moved away no longer counts wherever it was visited, and one whose
+            # members changed counts differently: those villages' rollups are recounted (the other
+            # villages only add this push's visits).
             visited_in = set(
-                Visit.objects.filter(household_id__in=self.became_moved)
+                Visit.objects.filter(household_id__in=self.became_moved | self.counted_again)
                 .values_list("village_id", flat=True)
                 .distinct()
             )
@@ -329,11 +331,15 @@ class _Push:
                     stored=stored, row=row, old_village=self.villages[stored.village_id], stamp=self._stamp()
                 )
             )
+            changed = changed_fields(stored=stored, row=row)
             if row.village_id != stored.village_id:
                 self.changed_villages.add(stored.village_id)
             if row.village_id != stored.village_id:
                 self.recount_villages |= {stored.village_id, row.village_id}
-            self.audit_changed[row.id] = changed_fields(stored=stored, row=row)
+            if {"members", "working_age"} & set(changed):
+                # Campaigns count the people reached in every village it was visited in: recounted.
+                self.counted_again.add(row.id)
+            self.audit_changed[row.id] = changed
             rows.append(row)
             self.stored[item.id] = self._as_stored(row)
             self.changed_villages.add(row.village_id)
@@ -510,10 +516,12 @@ class _Push:
                 StoredVisit(
                     id=visit.id,
                     village=household.village_id,
+                    team=self.villages[household.village_id].team_id,
                     household=household.id,
                     household_moved=household.moved,  # became moved later in this push: recounted
-                    people=sum(item.people for item in visit.help),
-                    services_done=sum(item.result == HelpResult.DONE for item in visit.help),
+                    visited_at=visit.visited_at,
+                    flagged=bool(flags[visit.id][0]),
+                    help=tuple((item.service, item.result, item.people) for item in visit.help),
                 )
             )
         columns = ["last_visited_at", "last_outcome", "moved", "services_done", "change_seq"]

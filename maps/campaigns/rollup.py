@@ -1,8 +1,12 @@
 """Campaign rollups: per campaign × village × team × day, and per campaign × village × service.
 
-Dashboards and tallies read these few thousand rows, never the visits. They are recomputed from the
-visits after pushes (only the touched villages) and nightly (maps.campaigns.tasks), so a recomputation
-is always safe to repeat.
+Dashboards and tallies read these few thousand rows, never the visits. A push adds its own visits
+(maps.campaigns.deltas, in its transaction); this module recomputes villages from all their visits:
+nightly (maps.campaigns.tasks), when a campaign's rollup is first asked for, and for villages whose
+households moved, left or were counted again. A recomputation is always safe to repeat.
+
+A household counts once per village: reached on the day (and under the team) of its first visit there
+in the campaign's window (earliest visit time, then visit id), never if it moved away.
 """
 
 import datetime as dt
@@ -14,6 +18,7 @@ from django.utils import timezone
 from field_api.models import HelpItem, Household, Village, Visit
 from maps.campaigns.figures import figures_changed
 from maps.campaigns.models import Campaign, CampaignRollupState, CampaignServiceTally, CampaignVillageDay
+from maps.coverage import village_rollups_lock
 
 SUMMED = (
     "visits",
@@ -32,10 +37,20 @@ def campaign_villages(campaign: Campaign):
     return villages.filter(commune_id__in=communes) if communes else villages
 
 
-def _window(campaign: Campaign) -> tuple[dt.datetime, dt.datetime]:
+def campaign_window(campaign: Campaign) -> tuple[dt.datetime, dt.datetime]:
     start = timezone.make_aware(dt.datetime.combine(campaign.starts_on, dt.time.min))
     end = timezone.make_aware(dt.datetime.combine(campaign.ends_on + dt.timedelta(days=1), dt.time.min))
     return start, end
+
+
+def first_reach_order(visit: tuple) -> tuple:
+    """Which of a household's visits reached it first: (visited_at, id, …) tuples, earliest wins."""
+    return visit[0], str(visit[1])
+
+
+def reach_people(helped: int, members: int) -> int:
+    """People of one household helped by one help item, never more than live there."""
+    return min(helped, members)
 
 
 @transaction.atomic
@@ -48,7 +63,10 @@ def campaign_rollup_refresh(*, campaign: Campaign, village_codes: list[str] | No
     if village_codes is not None:
         villages = villages.filter(code__in=village_codes)
     codes = list(villages.values_list("code", flat=True))
-    start, end = _window(campaign)
+    # Every writer of a village's rollups holds its lock (maps.campaigns.deltas): a push into these
+    # villages waits until this recount has committed, then adds its visits on top of it.
+    village_rollups_lock(codes)
+    start, end = campaign_window(campaign)
     services = set(campaign.services.values_list("code", flat=True))
     visits = Visit.objects.filter(village_id__in=codes, visited_at__gte=start, visited_at__lt=end)
     items = HelpItem.objects.filter(visit__in=visits.values("id"))
@@ -56,9 +74,11 @@ def campaign_rollup_refresh(*, campaign: Campaign, village_codes: list[str] | No
         items = items.filter(service_id__in=services)
     households = {
         hid: (members, working_age, moved)
-        for hid, members, working_age, moved in Household.objects.filter(village_id__in=codes).values_list(
-            "id", "members", "working_age", "moved"
-        )
+        # The households of these visits, wherever they live now (one may have moved to a village
+        # outside this recount since).
+        for hid, members, working_age, moved in Household.objects.filter(
+            id__in=visits.order_by().values("household_id")
+        ).values_list("id", "members", "working_age", "moved")
     }
     help_by_visit = defaultdict(list)
     for visit_id, service, result, people in items.values_list(
@@ -73,7 +93,7 @@ def campaign_rollup_refresh(*, campaign: Campaign, village_codes: list[str] | No
         lambda: {"households": set(), "visits": 0, "people_helped": 0, "services_done": 0}
     )
     for visit_id, household_id, village, team, visited_at, flagged in (
-        visits.order_by("visited_at")
+        visits.order_by("visited_at", "id")
         .values_list("id", "household_id", "village_id", "team_id", "visited_at", "is_flagged")
         .iterator(chunk_size=5000)
     ):
@@ -82,21 +102,22 @@ def campaign_rollup_refresh(*, campaign: Campaign, village_codes: list[str] | No
         row["visits"] += 1
         row["flagged_visits"] += int(flagged)
         members, working_age, moved = households.get(household_id, (1, 0, True))
-        if household_id not in first_reach and not moved:
-            first_reach[household_id] = (village, team, day)
+        pair = (village, household_id)
+        if pair not in first_reach and not moved:
+            first_reach[pair] = (village, team, day)
             row["households_reached"] += 1
             row["working_age_reached"] += working_age
         for service, result, people in help_by_visit.get(visit_id, ()):
             row["people_helped"] += people
             row["services_done"] += int(result == "done")
-            most_people[household_id] = max(most_people[household_id], min(people, members))
+            most_people[pair] = max(most_people[pair], reach_people(people, members))
             tally = per_service[(village, service)]
             tally["households"].add(household_id)
             tally["visits"] += 1  # one help item per service and visit (helpitem_one_per_service)
             tally["people_helped"] += people
             tally["services_done"] += int(result == "done")
-    for household_id, key in first_reach.items():
-        rows[key]["unique_people"] += most_people.get(household_id, 0)
+    for pair, key in first_reach.items():
+        rows[key]["unique_people"] += most_people.get(pair, 0)
 
     CampaignVillageDay.objects.filter(campaign=campaign, village_id__in=codes).delete()
     CampaignServiceTally.objects.filter(campaign=campaign, village_id__in=codes).delete()

@@ -19,6 +19,7 @@ from field_api.services.sync import sync_push
 from field_api.signals import field_records_stored
 from maps.campaigns.models import Campaign, CampaignVillageDay
 from maps.models import VillageCoverage
+from tests import factories
 from tests.field_api.sync_helpers import household, visit
 from tests.real_services import UNREACHABLE_REDIS, celery_publishing_to, fresh_redis_urls, wait_for
 
@@ -56,7 +57,11 @@ def _catalogue_and_running_campaign(world) -> None:
 
 
 def _push(world):
-    home = household(world.a.village.code)
+    """A visit to a household whose members were counted again: campaigns recount every village it
+    was visited in, which reads history, so that work waits in the outbox for the worker (the visit
+    alone would be added to the rollups in the push itself)."""
+    stored = factories.HouseholdFactory(village=world.a.village, members=4)
+    home = household(world.a.village.code, id=str(stored.id), base_version=stored.version, members=5)
     return home, {"households": [home], "visits": [visit(home["id"])]}
 
 
@@ -72,7 +77,7 @@ def test_the_push_writes_its_work_in_its_own_transaction(world, services):
         assert VillageCoverage.objects.get(village=world.a.village).households_visited == 1
         raise RuntimeError("the push's transaction rolls back")
     assert not OutboxMessage.objects.exists()
-    assert not Household.objects.filter(pk=home["id"]).exists()
+    assert Household.objects.get(pk=home["id"]).members == 4
 
 
 def test_committed_work_is_drained_after_commit(
@@ -104,8 +109,8 @@ def test_a_failing_task_never_fails_the_push(world, services, client_for, django
     finally:
         field_records_stored.disconnect(dispatch_uid="tests.explode")
     assert response.status_code == 200
-    assert {result["status"] for result in response.json()["results"]} == {"created"}
-    assert Household.objects.filter(pk=home["id"]).exists()
+    assert [result["status"] for result in response.json()["results"]] == ["updated", "created"]
+    assert Household.objects.get(pk=home["id"]).members == 5
     # The other work went through; the failed task is kept, to be tried again later, not at once.
     failed = OutboxMessage.objects.get()
     assert failed.task == "tests.outbox.explode"

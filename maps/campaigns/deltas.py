@@ -1,0 +1,202 @@
+"""Running campaigns take a push's visits into their rollups inside the push's transaction.
+
+The cost follows the push, never the villages' history: the rows to change are those of the pushed
+visits' days, and what a household contributes once (reached, its working-age members, the people
+helped in it, each service it received) is decided from that household's own visits in the village
+and campaign window, a handful of rows read through the visits' (village, household) index.
+
+Exact under concurrency because every writer of a village's rollups holds that village's row lock
+(``maps.coverage.village_rollups_lock``, taken by the coverage rollup earlier in the same transaction;
+``campaign_rollup_refresh`` takes it too), and a push holds its households' locks: no other visit of
+the same household can commit between our reading its history and our commit. Villages whose
+households moved, left or were counted again are recounted by the worker instead (maps.receivers).
+
+Equal, by construction and by test (tests/maps/campaigns/test_deltas.py), to what
+``campaign_rollup_refresh`` computes from all visits.
+"""
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.utils import timezone
+
+from field_api.models import HelpItem, HelpResult, Household, Visit
+from field_api.signals import StoredVisit
+from maps.campaigns.models import Campaign, CampaignServiceTally, CampaignVillageDay
+from maps.campaigns.rollup import SUMMED, campaign_window, first_reach_order, reach_people
+
+
+@dataclass
+class _Reach:
+    """What one household contributes to one village's rollup, once: where it was first reached."""
+
+    key: tuple | None = None  # (team, day) of its first visit; None when not reached (or moved)
+    working_age: int = 0
+    people: int = 0
+    services: set[str] = field(default_factory=set)
+
+
+def campaign_apply_records(*, campaign: Campaign, visits: list[StoredVisit], village_codes: set[str]) -> None:
+    """Add these new visits (of the campaign's villages ``village_codes``) to the campaign's rollup."""
+    start, end = campaign_window(campaign)
+    services = set(campaign.services.values_list("code", flat=True))
+    visits = [v for v in visits if v.village in village_codes and start <= v.visited_at < end]
+    if not visits:
+        return
+    new_ids = {visit.id for visit in visits}
+    pairs = sorted({(visit.village, visit.household) for visit in visits})
+    history = _pair_visits(pairs, start, end)  # the new visits included
+    items = _help_items([visit_id for visit_id, *_rest in history], services)
+    households = {hid: (members, working_age) for hid, members, working_age in _households(pairs)}
+    moved = {visit.household for visit in visits if visit.household_moved}
+
+    by_pair: dict[tuple, list] = defaultdict(list)
+    for visit_id, village, household, team, visited_at in history:
+        by_pair[(village, household)].append((visited_at, visit_id, team))
+
+    days: dict[tuple, dict] = defaultdict(lambda: dict.fromkeys(SUMMED, 0))
+    tallies: dict[tuple, dict] = defaultdict(
+        lambda: {"households": 0, "visits": 0, "people_helped": 0, "services_done": 0}
+    )
+    for visit in visits:
+        row = days[(visit.village, visit.team, _day(visit.visited_at))]
+        row["visits"] += 1
+        row["flagged_visits"] += int(visit.flagged)
+        for service, result, people in visit.help:
+            if services and service not in services:
+                continue
+            done = int(result == HelpResult.DONE)
+            row["people_helped"] += people
+            row["services_done"] += done
+            tally = tallies[(visit.village, service)]
+            tally["visits"] += 1
+            tally["people_helped"] += people
+            tally["services_done"] += done
+    for (village, household), pair_visits in by_pair.items():
+        members, working_age = households.get(household, (1, 0))
+        reached = household not in moved
+        before = _reach([v for v in pair_visits if v[1] not in new_ids], items, members, working_age, reached)
+        after = _reach(pair_visits, items, members, working_age, reached)
+        for reach, sign in ((before, -1), (after, 1)):
+            if reach.key is not None:
+                row = days[(village, *reach.key)]
+                row["households_reached"] += sign
+                row["working_age_reached"] += sign * reach.working_age
+                row["unique_people"] += sign * reach.people
+        for service in after.services - before.services:
+            tallies[(village, service)]["households"] += 1
+    _add_day_rows(campaign, days)
+    _add_service_rows(campaign, tallies)
+
+
+def _day(moment: dt.datetime) -> dt.date:
+    return timezone.localtime(moment).date()
+
+
+def _reach(pair_visits: list, items: dict, members: int, working_age: int, reached: bool) -> _Reach:
+    if not pair_visits:
+        return _Reach()
+    services, people = set(), 0
+    for _at, visit_id, _team in pair_visits:
+        for service, _result, helped in items.get(visit_id, ()):
+            services.add(service)
+            people = max(people, reach_people(helped, members))
+    if not reached:
+        return _Reach(services=services)
+    visited_at, _visit_id, team = min(pair_visits, key=first_reach_order)
+    return _Reach(key=(team, _day(visited_at)), working_age=working_age, people=people, services=services)
+
+
+def _pair_visits(pairs: list[tuple[str, uuid.UUID]], start: dt.datetime, end: dt.datetime) -> list[tuple]:
+    """(id, village, household, team, visited_at) of every visit of these (village, household) pairs in
+    the window: on PostgreSQL two arrays joined to the visits' index, the same statement every time."""
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Visit._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT v.id, v.village_id, v.household_id, v.team_id, v.visited_at "  # noqa: S608
+                "FROM unnest(%s::varchar[], %s::uuid[]) AS p(village_id, household_id) "
+                f"JOIN {table} AS v ON v.village_id = p.village_id AND v.household_id = p.household_id "
+                "WHERE v.visited_at >= %s AND v.visited_at < %s",
+                [[village for village, _h in pairs], [household for _v, household in pairs], start, end],
+            )
+            return cursor.fetchall()
+    wanted = set(pairs)
+    rows = Visit.objects.filter(
+        village_id__in={v for v, _h in pairs},
+        household_id__in={h for _v, h in pairs},
+        visited_at__gte=start,
+        visited_at__lt=end,
+    ).values_list("id", "village_id", "household_id", "team_id", "visited_at")
+    return [row for row in rows if (row[1], row[2]) in wanted]
+
+
+def _help_items(visit_ids: list, services: set[str]) -> dict:
+    items = HelpItem.objects.filter(visit_id__in=visit_ids)
+    if services:
+        items = items.filter(service_id__in=services)
+    by_visit = defaultdict(list)
+    for visit_id, service, result, people in items.values_list("visit_id", "service_id", "result", "people"):
+        by_visit[visit_id].append((service, result, people))
+    return by_visit
+
+
+def _households(pairs) -> list[tuple]:
+    return list(
+        Household.objects.filter(id__in={h for _v, h in pairs}).values_list("id", "members", "working_age")
+    )
+
+
+def _add_day_rows(campaign: Campaign, deltas: dict[tuple, dict]) -> None:
+    stored = {
+        (row.village_id, row.team_id, row.day): row
+        for row in CampaignVillageDay.objects.filter(
+            campaign=campaign,
+            village_id__in={village for village, _t, _d in deltas},
+            day__in={d for *_k, d in deltas},
+        )
+    }
+    changed, created = [], []
+    for key, delta in deltas.items():
+        row = stored.get(key)
+        if row is None:
+            village, team, day = key
+            created.append(
+                CampaignVillageDay(campaign=campaign, village_id=village, team_id=team, day=day, **delta)
+            )
+            continue
+        for name, value in delta.items():
+            setattr(row, name, getattr(row, name) + value)
+        changed.append(row)
+    CampaignVillageDay.objects.bulk_update(changed, list(SUMMED))
+    CampaignVillageDay.objects.bulk_create(created)
+
+
+def _add_service_rows(campaign: Campaign, deltas: dict[tuple, dict]) -> None:
+    if not deltas:
+        return
+    stored = {
+        (row.village_id, row.service_id): row
+        for row in CampaignServiceTally.objects.filter(
+            campaign=campaign, village_id__in={village for village, _s in deltas}
+        )
+    }
+    changed, created = [], []
+    for key, delta in deltas.items():
+        row = stored.get(key)
+        if row is None:
+            village, service = key
+            created.append(
+                CampaignServiceTally(campaign=campaign, village_id=village, service_id=service, **delta)
+            )
+            continue
+        for name, value in delta.items():
+            setattr(row, name, getattr(row, name) + value)
+        changed.append(row)
+    CampaignServiceTally.objects.bulk_update(
+        changed, ["households", "visits", "people_helped", "services_done"]
+    )
+    CampaignServiceTally.objects.bulk_create(created)
