@@ -47,15 +47,21 @@ def campaign_apply_records(*, campaign: Campaign, visits: list[StoredVisit], vil
     if not visits:
         return
     new_ids = {visit.id for visit in visits}
-    pairs = sorted({(visit.village, visit.household) for visit in visits})
-    history = _pair_visits(pairs, start, end)  # the new visits included
-    items = _help_items([visit_id for visit_id, *_rest in history], services)
-    households = {hid: (members, working_age) for hid, members, working_age in _households(pairs)}
     moved = {visit.household for visit in visits if visit.household_moved}
-
-    by_pair: dict[tuple, list] = defaultdict(list)
-    for visit_id, village, household, team, visited_at in history:
-        by_pair[(village, household)].append((visited_at, visit_id, team))
+    by_pair: dict[tuple, list] = defaultdict(list)  # (village, household) → its visits in the window
+    items: dict = defaultdict(list)  # visit → its help items of the campaign's services
+    households: dict = {}  # household → (members, working-age members)
+    pairs = sorted({(visit.village, visit.household) for visit in visits})
+    seen: set = set()
+    for visit_id, village, household, team, at, members, working_age, service, result, people in _history(
+        pairs, start, end, services
+    ):
+        if visit_id not in seen:  # a visit comes once per help item
+            seen.add(visit_id)
+            by_pair[(village, household)].append((at, visit_id, team))
+        if service is not None:
+            items[visit_id].append((service, result, people))
+        households[household] = (members, working_age)
 
     days: dict[tuple, dict] = defaultdict(lambda: dict.fromkeys(SUMMED, 0))
     tallies: dict[tuple, dict] = defaultdict(
@@ -110,44 +116,64 @@ def _reach(pair_visits: list, items: dict, members: int, working_age: int, reach
     return _Reach(key=(team, _day(visited_at)), working_age=working_age, people=people, services=services)
 
 
-def _pair_visits(pairs: list[tuple[str, uuid.UUID]], start: dt.datetime, end: dt.datetime) -> list[tuple]:
-    """(id, village, household, team, visited_at) of every visit of these (village, household) pairs in
-    the window: on PostgreSQL two arrays joined to the visits' index, the same statement every time."""
+def _history(
+    pairs: list[tuple[str, uuid.UUID]], start: dt.datetime, end: dt.datetime, services: set[str]
+) -> list[tuple]:
+    """Every visit of these (village, household) pairs in the window, the new ones included, once per
+    help item of the campaign's services (or once with none): (id, village, household, team, visited_at,
+    members, working_age, service, result, people). On PostgreSQL one statement, the same text every
+    time: the pairs travel as two arrays joined to the visits' (village, household) index."""
     if connection.vendor == "postgresql":
-        table = connection.ops.quote_name(Visit._meta.db_table)
+        quote = connection.ops.quote_name
+        visits, homes, help_items = (quote(m._meta.db_table) for m in (Visit, Household, HelpItem))
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT v.id, v.village_id, v.household_id, v.team_id, v.visited_at "  # noqa: S608
+                "SELECT v.id, v.village_id, v.household_id, v.team_id, v.visited_at, h.members, "  # noqa: S608
+                "h.working_age, i.service_id, i.result, i.people "
                 "FROM unnest(%s::varchar[], %s::uuid[]) AS p(village_id, household_id) "
-                f"JOIN {table} AS v ON v.village_id = p.village_id AND v.household_id = p.household_id "
+                f"JOIN {visits} AS v ON v.village_id = p.village_id AND v.household_id = p.household_id "
+                f"JOIN {homes} AS h ON h.id = v.household_id "
+                f"LEFT JOIN {help_items} AS i ON i.visit_id = v.id "
+                "AND (cardinality(%s::varchar[]) = 0 OR i.service_id = ANY(%s::varchar[])) "
                 "WHERE v.visited_at >= %s AND v.visited_at < %s",
-                [[village for village, _h in pairs], [household for _v, household in pairs], start, end],
+                [
+                    [village for village, _h in pairs],
+                    [household for _v, household in pairs],
+                    sorted(services),
+                    sorted(services),
+                    start,
+                    end,
+                ],
             )
             return cursor.fetchall()
     wanted = set(pairs)
-    rows = Visit.objects.filter(
-        village_id__in={v for v, _h in pairs},
-        household_id__in={h for _v, h in pairs},
-        visited_at__gte=start,
-        visited_at__lt=end,
-    ).values_list("id", "village_id", "household_id", "team_id", "visited_at")
-    return [row for row in rows if (row[1], row[2]) in wanted]
-
-
-def _help_items(visit_ids: list, services: set[str]) -> dict:
-    items = HelpItem.objects.filter(visit_id__in=visit_ids)
+    visits = [
+        row
+        for row in Visit.objects.filter(
+            village_id__in={v for v, _h in pairs},
+            household_id__in={h for _v, h in pairs},
+            visited_at__gte=start,
+            visited_at__lt=end,
+        ).values_list("id", "village_id", "household_id", "team_id", "visited_at")
+        if (row[1], row[2]) in wanted
+    ]
+    homes = {
+        hid: (members, working_age)
+        for hid, members, working_age in Household.objects.filter(id__in={h for _v, h in pairs}).values_list(
+            "id", "members", "working_age"
+        )
+    }
+    help_items = HelpItem.objects.filter(visit_id__in=[row[0] for row in visits])
     if services:
-        items = items.filter(service_id__in=services)
+        help_items = help_items.filter(service_id__in=services)
     by_visit = defaultdict(list)
-    for visit_id, service, result, people in items.values_list("visit_id", "service_id", "result", "people"):
-        by_visit[visit_id].append((service, result, people))
-    return by_visit
-
-
-def _households(pairs) -> list[tuple]:
-    return list(
-        Household.objects.filter(id__in={h for _v, h in pairs}).values_list("id", "members", "working_age")
-    )
+    for visit_id, *item in help_items.values_list("visit_id", "service_id", "result", "people"):
+        by_visit[visit_id].append(tuple(item))
+    return [
+        (*row, *homes[row[2]], *item)
+        for row in visits
+        for item in (by_visit.get(row[0]) or [(None, None, None)])
+    ]
 
 
 def _add_day_rows(campaign: Campaign, deltas: dict[tuple, dict]) -> None:
