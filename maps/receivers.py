@@ -22,6 +22,7 @@ def after_field_records(
     from field_api.models import Village
     from maps.cache import bump_versions
     from maps.campaigns.deltas import campaign_apply_records
+    from maps.campaigns.recounts import recount_asks_add
     from maps.campaigns.rollup import running_campaigns
     from maps.coverage import coverage_apply_records
 
@@ -56,10 +57,11 @@ def after_field_records(
         )
     if campaigns and recount:
         # Households moved, left or counted again: their villages are recounted from all their visits,
-        # which reads history, so on the worker.
+        # which reads history, so on the worker; once per village however many pushes asked meanwhile.
+        recount_asks_add(village_codes=recount)
         outbox_enqueue(
             task="maps.tasks.after_field_records",
-            kwargs={"village_codes": sorted(recount), "coverage": False},
+            kwargs={"village_codes": sorted(recount), "coverage": False, "asked": True},
         )
 
 

@@ -165,6 +165,23 @@ class CampaignRollupState(models.Model):
         return f"{self.campaign_id} @ {self.refreshed_at}"
 
 
+class VillageRecountAsk(models.Model):
+    """A village whose campaign rollups wait for a recount from all its visits (its households moved
+    away or were counted again). Written in the writer's transaction; the worker's recount removes the
+    asks it served, so a burst of such pushes into one village costs one recount, not one each. A new
+    token per ask: an ask made while a recount runs is not taken for served by it."""
+
+    village = models.OneToOneField(Village, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    token = models.UUIDField(default=uuid.uuid4)
+    asked_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "maps_villagerecountask"
+
+    def __str__(self) -> str:
+        return f"{self.village_id} @ {self.asked_at}"
+
+
 class ExportJob(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", _("Đang chờ")

@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backend.replica import replica_reads
-from field_api.models import Village
 from maps.campaigns.jobs import LIVE, export_jobs_recover, gave_up_message
 from maps.campaigns.models import ExportJob
 from maps.campaigns.rollup import campaign_rollup_refresh, campaign_villages, running_campaigns
@@ -20,8 +19,9 @@ logger = logging.getLogger(__name__)
 
 # Villages recomputed per transaction by the nightly rebuild. On PostgreSQL a phone's pull cannot read
 # past the oldest transaction still running (field_api.services.changes), so one transaction over a
-# whole campaign (33 s on 1 M visits) held every pull in the province back; a commune's worth is short.
-NIGHTLY_VILLAGES_PER_TRANSACTION = 50
+# whole campaign (33 s on 1 M visits) held every pull in the province back. At 20 M visits (600 a
+# village) 50 villages took up to 3 s; 10 keep each transaction under a second.
+NIGHTLY_VILLAGES_PER_TRANSACTION = 10
 
 
 @shared_task(name="maps.campaigns.nightly_rollup")
@@ -39,18 +39,6 @@ def nightly_rollup() -> int:
             )
         if not codes:
             campaign_rollup_refresh(campaign=campaign)
-        count += 1
-    return count
-
-
-def refresh_after_push(village_codes: list[str]) -> int:
-    """Recompute running campaigns for these villages (called by maps.tasks.after_field_records)."""
-    provinces = set(
-        Village.objects.filter(code__in=village_codes).values_list("commune__province_id", flat=True)
-    )
-    count = 0
-    for campaign in running_campaigns().filter(province_id__in=provinces):
-        campaign_rollup_refresh(campaign=campaign, village_codes=village_codes)
         count += 1
     return count
 

@@ -71,7 +71,7 @@ def test_the_push_writes_its_work_in_its_own_transaction(world, services):
     with pytest.raises(RuntimeError), transaction.atomic():
         sync_push(user=volunteer, payload=payload)
         assert list(OutboxMessage.objects.values_list("task", "kwargs")) == [
-            (AFTER_PUSH, {"village_codes": [world.a.village.code], "coverage": False})
+            (AFTER_PUSH, {"village_codes": [world.a.village.code], "coverage": False, "asked": True})
         ]
         # The coverage rollup took the pushed rows in the push's own transaction.
         assert VillageCoverage.objects.get(village=world.a.village).households_visited == 1
