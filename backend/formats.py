@@ -13,6 +13,10 @@ def number(value, decimals: int | None = None) -> str:
     """``1234`` → ``"1.234"`` (vi) / ``"1,234"`` (en); ``None`` → ``""``."""
     if value is None or value == "":
         return ""
+    if type(value) is int and decimals is None:
+        # Counts, the common case (a national map formats some 16,000): grouping by three with the
+        # language's separator, as number_format does, at a twentieth of its cost.
+        return f"{value:,}".replace(",", formats.get_format("THOUSAND_SEPARATOR"))
     return formats.number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
 
 

@@ -3,7 +3,9 @@ in templates alike."""
 
 import pytest
 from django.template import Context, Template
-from django.utils import translation
+from django.utils import formats, translation
+from hypothesis import given
+from hypothesis import strategies as st
 
 from backend.formats import number, percent
 
@@ -48,3 +50,11 @@ def test_campaign_chart_uses_the_same_numbers():
         assert ">3.578<" in progress_svg(days=days, target=5000, total_days=30)
     with translation.override("en"):
         assert ">3,578<" in progress_svg(days=days, target=5000, total_days=30)
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+@given(value=st.integers(min_value=-(10**15), max_value=10**15))
+def test_counts_are_written_exactly_as_django_writes_numbers(language, value):
+    """Counts take a short path (maps format thousands of them): the same text as number_format."""
+    with translation.override(language):
+        assert number(value) == formats.number_format(value, use_l10n=True, force_grouping=True)

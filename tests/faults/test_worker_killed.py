@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from field_api.models import OutboxMessage, Role, Visit
-from maps.campaigns.models import Campaign, CampaignVillageDay, ExportJob
+from maps.campaigns.models import Campaign, CampaignVillageDay, ExportJob, VillageRecountAsk
 from maps.models import VillageCoverage
 from tests.field_api.sync_helpers import household, visit
 from tests.real_services import (
@@ -103,23 +103,24 @@ def test_an_export_killed_mid_run_is_done_again(prefork_worker, campaign, world,
     assert not OutboxMessage.objects.exists()
 
 
-def test_a_rollup_killed_mid_run_is_done_again_and_counted_once(prefork_worker, campaign, world, client_for):
+def test_a_recount_killed_mid_run_is_done_again_and_counted_once(prefork_worker, campaign, world, client_for):
     volunteer = client_for(world.a.users[Role.VOLUNTEER])
     homes = [household(world.a.village.code) for _i in range(4)]
     visits = [visit(h["id"], minutes_ago=60 * 24 * day) for day, h in enumerate(homes[:3])]
     visits.append(visit(homes[0]["id"], minutes_ago=30))  # a second visit to one household
+    response = volunteer.post("/api/v1/sync/push/", {"households": homes, "visits": visits}, format="json")
+    assert response.status_code == 200  # the campaign took these visits in the push itself
+    # A household counted again: its village is recounted on the worker, which is killed mid-way.
+    recounted = {**homes[0], "base_version": 1, "members": homes[0]["members"] + 1}
     lock = TableLock(CampaignVillageDay._meta.db_table)
     try:
-        response = volunteer.post(
-            "/api/v1/sync/push/", {"households": homes, "visits": visits}, format="json"
-        )
+        response = volunteer.post("/api/v1/sync/push/", {"households": [recounted]}, format="json")
         assert response.status_code == 200
+        assert response.json()["results"][0]["status"] == "updated"
         _kill_the_process_running_the_task(prefork_worker, lock)
     finally:
         lock.release()
-    assert wait_for(lambda: CampaignVillageDay.objects.filter(campaign=campaign).exists()), (
-        "the rollup was not done again"
-    )
+    assert wait_for(lambda: not VillageRecountAsk.objects.exists()), "the recount was not done again"
     assert wait_for(lambda: not OutboxMessage.objects.exists())
     assert VillageCoverage.objects.get(village=world.a.village).households_visited == 3
     # Independent count from the visits: one row per (village, team, day), households counted once.
