@@ -24,6 +24,7 @@ from django.db import connection
 from django.utils import timezone
 
 from field_api.models import HelpItem, HelpResult, Household, Visit
+from field_api.services.bulk import update_rows
 from field_api.signals import StoredVisit
 from maps.campaigns.models import Campaign, CampaignServiceTally, CampaignVillageDay
 from maps.campaigns.rollup import SUMMED, campaign_window, first_reach_order, reach_people
@@ -33,8 +34,7 @@ from maps.campaigns.rollup import SUMMED, campaign_window, first_reach_order, re
 class _Reach:
     """What one household contributes to one village's rollup, once: where it was first reached."""
 
-    key: tuple | None = None  # (team, day) of its first visit; None when not reached (or moved)
-    working_age: int = 0
+    key: tuple | None = None  # (team, day) of its first visit in the window; None when not visited
     people: int = 0
     services: set[str] = field(default_factory=set)
 
@@ -83,37 +83,52 @@ def campaign_apply_records(*, campaign: Campaign, visits: list[StoredVisit], vil
             tally["services_done"] += done
     for (village, household), pair_visits in by_pair.items():
         members, working_age = households.get(household, (1, 0))
-        reached = household not in moved
-        before = _reach([v for v in pair_visits if v[1] not in new_ids], items, members, working_age, reached)
-        after = _reach(pair_visits, items, members, working_age, reached)
-        for reach, sign in ((before, -1), (after, 1)):
-            if reach.key is not None:
-                row = days[(village, *reach.key)]
-                row["households_reached"] += sign
-                row["working_age_reached"] += sign * reach.working_age
-                row["unique_people"] += sign * reach.people
+        before, after = _reach_before_and_after(pair_visits, new_ids, items, members)
+        if household not in moved and (before.key, before.people) != (after.key, after.people):
+            for reach, sign in ((before, -1), (after, 1)):
+                if reach.key is not None:
+                    row = days[(village, *reach.key)]
+                    row["households_reached"] += sign
+                    row["working_age_reached"] += sign * working_age
+                    row["unique_people"] += sign * reach.people
         for service in after.services - before.services:
             tallies[(village, service)]["households"] += 1
-    _add_day_rows(campaign, days)
-    _add_service_rows(campaign, tallies)
+    _add_rows(CampaignVillageDay, campaign, ("village_id", "team_id", "day"), days)
+    _add_rows(CampaignServiceTally, campaign, ("village_id", "service_id"), tallies)
 
 
 def _day(moment: dt.datetime) -> dt.date:
     return timezone.localtime(moment).date()
 
 
-def _reach(pair_visits: list, items: dict, members: int, working_age: int, reached: bool) -> _Reach:
-    if not pair_visits:
-        return _Reach()
-    services, people = set(), 0
-    for _at, visit_id, _team in pair_visits:
+def _reach_before_and_after(
+    pair_visits: list, new_ids: set, items: dict, members: int
+) -> tuple[_Reach, _Reach]:
+    """What one household contributes to its village without this push's visits, and with them, in one
+    pass over its visits in the window: where it was first reached, the most people one help item
+    reached there, the services it received."""
+    before, after = _Reach(), _Reach()
+    first_before = first_after = None
+    for visit in pair_visits:
+        _at, visit_id, _team = visit
+        is_new = visit_id in new_ids
+        if first_after is None or first_reach_order(visit) < first_reach_order(first_after):
+            first_after = visit
+        if not is_new and (
+            first_before is None or first_reach_order(visit) < first_reach_order(first_before)
+        ):
+            first_before = visit
         for service, _result, helped in items.get(visit_id, ()):
-            services.add(service)
-            people = max(people, reach_people(helped, members))
-    if not reached:
-        return _Reach(services=services)
-    visited_at, _visit_id, team = min(pair_visits, key=first_reach_order)
-    return _Reach(key=(team, _day(visited_at)), working_age=working_age, people=people, services=services)
+            people = reach_people(helped, members)
+            after.services.add(service)
+            after.people = max(after.people, people)
+            if not is_new:
+                before.services.add(service)
+                before.people = max(before.people, people)
+    for reach, first in ((before, first_before), (after, first_after)):
+        if first is not None:
+            reach.key = (first[2], _day(first[0]))
+    return before, after
 
 
 def _history(
@@ -176,53 +191,25 @@ def _history(
     ]
 
 
-def _add_day_rows(campaign: Campaign, deltas: dict[tuple, dict]) -> None:
-    stored = {
-        (row.village_id, row.team_id, row.day): row
-        for row in CampaignVillageDay.objects.filter(
-            campaign=campaign,
-            village_id__in={village for village, _t, _d in deltas},
-            day__in={d for *_k, d in deltas},
-        )
-    }
-    changed, created = [], []
-    for key, delta in deltas.items():
-        row = stored.get(key)
-        if row is None:
-            village, team, day = key
-            created.append(
-                CampaignVillageDay(campaign=campaign, village_id=village, team_id=team, day=day, **delta)
-            )
-            continue
-        for name, value in delta.items():
-            setattr(row, name, getattr(row, name) + value)
-        changed.append(row)
-    CampaignVillageDay.objects.bulk_update(changed, list(SUMMED))
-    CampaignVillageDay.objects.bulk_create(created)
-
-
-def _add_service_rows(campaign: Campaign, deltas: dict[tuple, dict]) -> None:
+def _add_rows(model, campaign: Campaign, key_fields: tuple[str, ...], deltas: dict[tuple, dict]) -> None:
+    """Add the deltas to the campaign's rows of ``model`` keyed by ``key_fields`` (created when missing).
+    Rows whose deltas all cancel out are not touched. The village lock makes read-then-write safe."""
+    deltas = {key: delta for key, delta in deltas.items() if any(delta.values())}
     if not deltas:
         return
+    village_field = key_fields[0]
     stored = {
-        (row.village_id, row.service_id): row
-        for row in CampaignServiceTally.objects.filter(
-            campaign=campaign, village_id__in={village for village, _s in deltas}
-        )
+        tuple(row[name] for name in key_fields): row
+        for row in model.objects.filter(
+            campaign=campaign, **{f"{village_field}__in": {key[0] for key in deltas}}
+        ).values("id", *key_fields, *next(iter(deltas.values())))
     }
     changed, created = [], []
     for key, delta in deltas.items():
         row = stored.get(key)
         if row is None:
-            village, service = key
-            created.append(
-                CampaignServiceTally(campaign=campaign, village_id=village, service_id=service, **delta)
-            )
-            continue
-        for name, value in delta.items():
-            setattr(row, name, getattr(row, name) + value)
-        changed.append(row)
-    CampaignServiceTally.objects.bulk_update(
-        changed, ["households", "visits", "people_helped", "services_done"]
-    )
-    CampaignServiceTally.objects.bulk_create(created)
+            created.append(model(campaign=campaign, **dict(zip(key_fields, key, strict=True)), **delta))
+        else:
+            changed.append({"id": row["id"], **{name: row[name] + value for name, value in delta.items()}})
+    update_rows(model, changed, list(next(iter(deltas.values()))))
+    model.objects.bulk_create(created)

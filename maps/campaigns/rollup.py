@@ -44,8 +44,9 @@ def campaign_window(campaign: Campaign) -> tuple[dt.datetime, dt.datetime]:
 
 
 def first_reach_order(visit: tuple) -> tuple:
-    """Which of a household's visits reached it first: (visited_at, id, …) tuples, earliest wins."""
-    return visit[0], str(visit[1])
+    """Which of a household's visits reached it first: (visited_at, id, …) tuples, earliest wins, then
+    the smaller id (UUIDs compare as PostgreSQL and SQLite order them)."""
+    return visit[0], visit[1]
 
 
 def reach_people(helped: int, members: int) -> int:
