@@ -109,7 +109,14 @@ def _targets_by(units, key_of) -> dict:
 def tally_by_commune(*, campaign: Campaign, scope: Scope) -> list[dict]:
     units = target_units(campaign=campaign, scope=scope)
     names = dict(campaign_communes(campaign).filter(scope.communes()).values_list("code", "name"))
-    sums = _sums_by(_days(campaign, scope), "village__commune_id")
+    # Summed per village and folded into communes here: grouping by the village's commune in SQL joins
+    # every rollup row to its village (80 ms for a province of 1 M visits' campaign, against 20 ms).
+    commune_of = dict(campaign_villages(campaign).filter(scope.villages()).values_list("code", "commune_id"))
+    sums: dict = {}
+    for village, row in _sums_by(_days(campaign, scope), "village_id").items():
+        commune = sums.setdefault(commune_of[village], dict.fromkeys(SUMMED, 0))
+        for key in SUMMED:
+            commune[key] += row[key] or 0
     return _rows(sorted(names), names, sums, _targets_by(units, lambda u: u.commune))
 
 
