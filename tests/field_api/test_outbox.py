@@ -44,8 +44,8 @@ def services(db, world):
 
 
 def _catalogue_and_running_campaign(world) -> None:
-    """The catalogue, and a campaign running in province A: what a push leaves for the worker is its
-    campaigns' share (coverage takes the pushed rows in the push itself)."""
+    """The catalogue, and a campaign running in province A: what a push leaves for the worker is the
+    campaign's recount of villages whose households were counted again (see ``_push``)."""
     call_command("loaddata", "fixtures/services.json", verbosity=0)
     today = timezone.localdate()
     Campaign.objects.create(

@@ -1,7 +1,8 @@
 """A real Celery worker on Redis, as production runs it, sharing the PostgreSQL test database.
 
-A push brings the coverage rollup up to date itself; the worker runs the campaigns' share after it
-commits, and beat's periodic pre-render (never the push) renders the changed maps into the shared cache.
+A push brings the coverage and campaign rollups up to date itself; beat's periodic pre-render (never the
+push) renders the changed maps into the shared cache on the worker, and the nightly coverage rebuild
+runs there as one task per province.
 """
 
 import datetime as dt
@@ -15,7 +16,8 @@ from field_api.models import Role
 from maps.cache import is_cached
 from maps.campaigns.models import Campaign, CampaignVillageDay
 from maps.models import VillageCoverage
-from maps.tasks import prerender_maps
+from maps.tasks import prerender_maps, refresh_all_coverage
+from tests import factories
 from tests.field_api.sync_helpers import household, visit
 from tests.real_services import (
     wait_for,
@@ -66,3 +68,17 @@ def test_push_takes_its_rollups_at_once_and_the_worker_prerenders(real_worker, w
         "no pre-rendered page"
     )
     assert wait_for(lambda: is_cached(level="commune", code="51001", flavour="page-commune-51001-vi"))
+
+
+def test_the_nightly_coverage_rebuild_runs_on_the_worker_one_task_per_province(real_worker, world):
+    # Households added behind the rollup's back (the admin sends no signal): only the rebuild sees them.
+    factories.HouseholdFactory.create_batch(3, village=world.a.other_village)
+    factories.HouseholdFactory.create_batch(2, village=world.b.village)
+    refresh_all_coverage.apply_async()
+    assert wait_for(
+        lambda: (
+            VillageCoverage.objects.filter(village=world.a.other_village, households=3).exists()
+            and VillageCoverage.objects.filter(village=world.b.village, households=2).exists()
+        )
+    ), "the provinces' rebuilds did not run"
+    assert real_worker.poll() is None, "the worker died"
