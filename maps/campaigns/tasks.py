@@ -12,33 +12,18 @@ from django.utils.translation import gettext as _
 from backend.replica import replica_reads
 from maps.campaigns.jobs import LIVE, export_jobs_recover, gave_up_message
 from maps.campaigns.models import ExportJob
-from maps.campaigns.rollup import campaign_rollup_refresh, campaign_villages, running_campaigns
+from maps.campaigns.rollup import campaign_rollup_rebuild, running_campaigns
 
 logger = logging.getLogger(__name__)
-
-
-# Villages recomputed per transaction by the nightly rebuild. On PostgreSQL a phone's pull cannot read
-# past the oldest transaction still running (field_api.services.changes), so one transaction over a
-# whole campaign (33 s on 1 M visits) held every pull in the province back. At 20 M visits (600 a
-# village) 50 villages took up to 3 s; 10 keep each transaction under a second.
-NIGHTLY_VILLAGES_PER_TRANSACTION = 10
 
 
 @shared_task(name="maps.campaigns.nightly_rollup")
 def nightly_rollup() -> int:
     """Recompute every running campaign (and those that ended yesterday) from the visits, a few villages
-    per transaction, as a push recomputes the villages it touched."""
+    per transaction (``campaign_rollup_rebuild``)."""
     count = 0
     for campaign in running_campaigns():
-        codes = list(
-            campaign_villages(campaign).order_by("commune_id", "code").values_list("code", flat=True)
-        )
-        for start in range(0, len(codes), NIGHTLY_VILLAGES_PER_TRANSACTION):
-            campaign_rollup_refresh(
-                campaign=campaign, village_codes=codes[start : start + NIGHTLY_VILLAGES_PER_TRANSACTION]
-            )
-        if not codes:
-            campaign_rollup_refresh(campaign=campaign)
+        campaign_rollup_rebuild(campaign=campaign)
         count += 1
     return count
 

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from field_api.models import HelpItem, Role
-from maps.campaigns import tasks
+from maps.campaigns import rollup, tasks
 from maps.campaigns.models import Campaign, CampaignServiceTally, CampaignVillageDay
 from maps.campaigns.rollup import campaign_rollup_refresh
 from tests import factories
@@ -48,14 +48,42 @@ def test_nightly_rebuild_in_short_transactions_equals_one_whole_rebuild(world, m
     CampaignVillageDay.objects.all().delete()
     CampaignServiceTally.objects.all().delete()
 
-    monkeypatch.setattr(tasks, "NIGHTLY_VILLAGES_PER_TRANSACTION", 1)
+    monkeypatch.setattr(rollup, "VILLAGES_PER_TRANSACTION", 1)
     calls = []
 
     def recorded(**kwargs):
         calls.append(kwargs["village_codes"])
         campaign_rollup_refresh(**kwargs)  # atomic: one transaction per call
 
-    monkeypatch.setattr(tasks, "campaign_rollup_refresh", recorded)
+    monkeypatch.setattr(rollup, "campaign_rollup_refresh", recorded)
     assert tasks.nightly_rollup() == 1
     assert calls == [[world.a.village.code], [world.a.other_village.code]]
     assert _rows() == whole
+
+
+def test_a_campaigns_first_reader_builds_it_a_few_villages_at_a_time(world, monkeypatch):
+    """A new campaign's rollup is built on its first read in short transactions too, and only marked
+    built once every village is in: a reader meanwhile never takes half a rollup for a whole one."""
+    from maps.campaigns.models import CampaignRollupState
+    from maps.campaigns.tally import campaign_tally
+
+    call_command("loaddata", "fixtures/services.json", verbosity=0)
+    today = timezone.localdate()
+    campaign = Campaign.objects.create(
+        name="Chiến dịch", province=world.a.province, starts_on=today - dt.timedelta(days=5), ends_on=today
+    )
+    home = factories.HouseholdFactory(village=world.a.other_village)
+    factories.VisitFactory(household=home, volunteer=world.a.users[Role.VOLUNTEER], visited_at=timezone.now())
+    monkeypatch.setattr(rollup, "VILLAGES_PER_TRANSACTION", 1)
+    built_while_recounting = []
+
+    def recorded(**kwargs):
+        built_while_recounting.append(CampaignRollupState.objects.filter(campaign=campaign).exists())
+        campaign_rollup_refresh(**kwargs)
+
+    monkeypatch.setattr(rollup, "campaign_rollup_refresh", recorded)
+    rows = campaign_tally(campaign=campaign, by="commune", scope=world.a.users[Role.PROVINCE_OFFICER].scope)
+    villages = rollup.campaign_villages(campaign).count()
+    assert built_while_recounting == [False] * villages and villages >= 2
+    assert CampaignRollupState.objects.filter(campaign=campaign).exists()
+    assert sum(row["households_visited"] for row in rows) == 1
