@@ -334,7 +334,6 @@ class _Push:
             changed = changed_fields(stored=stored, row=row)
             if row.village_id != stored.village_id:
                 self.changed_villages.add(stored.village_id)
-            if row.village_id != stored.village_id:
                 self.recount_villages |= {stored.village_id, row.village_id}
             if {"members", "working_age"} & set(changed):
                 # Campaigns count the people reached in every village it was visited in: recounted.

@@ -46,3 +46,19 @@ def visit(household_id: str, *, minutes_ago: int = 60, **overrides) -> dict:
 
 def by_id(response) -> dict:
     return {result["id"]: result for result in response.json()["results"]}
+
+
+def drawn_visits(known: list[str], drawn: list[tuple]) -> list[dict]:
+    """Visits as a Hypothesis strategy draws them, (which household, outcome, help items as (service,
+    result, people), minutes ago), each to one of the ``known`` households (by index, modulo)."""
+    if not known:
+        return []
+    return [
+        visit(
+            known[index % len(known)],
+            minutes_ago=minutes_ago,
+            outcome=outcome,
+            help=[{"service": s, "result": r, "people": p} for s, r, p in helped],
+        )
+        for index, outcome, helped, minutes_ago in drawn
+    ]

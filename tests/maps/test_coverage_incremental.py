@@ -18,7 +18,7 @@ from field_api.models import Household, Outcome, Role
 from field_api.services.sync import sync_push
 from maps.coverage import CoverageFilter, compute_village_numbers
 from maps.models import VillageCoverage
-from tests.field_api.sync_helpers import household, visit
+from tests.field_api.sync_helpers import drawn_visits, household
 
 SERVICES = ["vneid_level2", "public_service_account", "online_safety"]
 
@@ -62,17 +62,7 @@ def test_the_rollup_kept_by_pushes_equals_a_full_recount(world, pushes):
                 stored_before = list(known)
                 homes = [household(codes[0] if first else codes[1]) for first in new_homes]
                 known += [home["id"] for home in homes]
-                payload = {"households": homes, "visits": []}
-                for index, outcome, helped, minutes_ago in visits:
-                    if known:
-                        payload["visits"].append(
-                            visit(
-                                known[index % len(known)],
-                                minutes_ago=minutes_ago,
-                                outcome=outcome,
-                                help=[{"service": s, "result": r, "people": p} for s, r, p in helped],
-                            )
-                        )
+                payload = {"households": homes, "visits": drawn_visits(known, visits)}
                 moved = {index % len(stored_before) for index in moves} if stored_before else set()
                 for index in sorted(moved):
                     payload["households"].append(_moved_to_other_village(stored_before[index], codes))

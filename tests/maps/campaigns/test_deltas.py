@@ -21,7 +21,7 @@ from field_api.services.sync import sync_push
 from field_api.signals import field_records_stored
 from maps.campaigns.models import Campaign, CampaignServiceTally, CampaignVillageDay
 from maps.campaigns.rollup import campaign_rollup_refresh
-from tests.field_api.sync_helpers import household, visit
+from tests.field_api.sync_helpers import drawn_visits, household
 
 SERVICES = ["vneid_level2", "public_service_account", "online_safety"]
 CAMPAIGN_DAYS = 6
@@ -106,17 +106,7 @@ def _play(pushes, *, campaign, codes, volunteer, recounts) -> None:
         for home, (_first, size) in zip(homes, new_homes, strict=True):
             home["working_age"] = size // 2
         known += [home["id"] for home in homes]
-        payload = {"households": homes, "visits": []}
-        for index, outcome, helped, minutes_ago in visits:
-            if known:
-                payload["visits"].append(
-                    visit(
-                        known[index % len(known)],
-                        minutes_ago=minutes_ago,
-                        outcome=outcome,
-                        help=[{"service": s, "result": r, "people": p} for s, r, p in helped],
-                    )
-                )
+        payload = {"households": homes, "visits": drawn_visits(known, visits)}
         edited = {}
         for index in sorted({i % len(stored_before) for i in moves} if stored_before else set()):
             edited[stored_before[index]] = _edited(stored_before[index], move_to_other_of=codes)

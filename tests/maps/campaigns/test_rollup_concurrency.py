@@ -15,16 +15,20 @@ from tests import factories
 from tests.real_services import TableLock, wait_for
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_two_refreshes_at_once_count_each_visit_once(world):
+def _running_campaign(world) -> Campaign:
     today = timezone.localdate()
-    campaign = Campaign.objects.create(
+    return Campaign.objects.create(
         name="30 ngày đêm",
         province=world.a.province,
         starts_on=today - dt.timedelta(days=5),
         ends_on=today + dt.timedelta(days=5),
     )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_refreshes_at_once_count_each_visit_once(world):
+    campaign = _running_campaign(world)
     for days_ago in range(3):
         home = factories.HouseholdFactory(village=world.a.village)
         factories.VisitFactory(
@@ -67,13 +71,7 @@ def test_a_push_during_a_recount_of_its_village_is_counted_once(world):
     from tests.field_api.sync_helpers import household, visit
 
     call_command("loaddata", "fixtures/services.json", verbosity=0)
-    today = timezone.localdate()
-    campaign = Campaign.objects.create(
-        name="30 ngày đêm",
-        province=world.a.province,
-        starts_on=today - dt.timedelta(days=5),
-        ends_on=today + dt.timedelta(days=5),
-    )
+    campaign = _running_campaign(world)
     volunteer = world.a.users[Role.VOLUNTEER]
     first = [household(world.a.village.code) for _i in range(3)]
     sync_push(user=volunteer, payload={"households": first, "visits": [visit(h["id"]) for h in first]})
