@@ -8,7 +8,8 @@ class FieldApiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from field_api import authentication, schema  # noqa: F401  (token-cache eviction, OpenAPI extension)
+        # token-cache eviction, OpenAPI extension, a new province's history partitions
+        from field_api import authentication, history_partitions, schema  # noqa: F401
         from field_api.audit import register_audited_models
 
         register_audited_models()

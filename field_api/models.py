@@ -317,10 +317,39 @@ class Household(models.Model):
         return self.label
 
 
-class Visit(models.Model):
-    """One knock on one door. Immutable once stored: corrections are new visits."""
+class VisitKey(models.Model):
+    """Every stored visit's id, alone: what keeps visit ids unique across the history's partitions.
+
+    On PostgreSQL visits are partitioned by province (``history_partitions.py``), and a partitioned
+    table's unique keys must hold its partition key, so the visits' own key is ``(id, province)``. The
+    push inserts here first (``ON CONFLICT DO NOTHING``): a retry finds its id taken whatever province it
+    claims, so it is never stored twice. Kept when the visit is erased with its household: the id holds
+    nothing personal, and a late retry of an erased visit is never stored again.
+    """
 
     id = models.UUIDField(primary_key=True, editable=False)
+
+    class Meta:
+        verbose_name = _("mã lượt thăm")
+        verbose_name_plural = _("mã lượt thăm")
+
+    def __str__(self) -> str:
+        return str(self.id)
+
+
+class Visit(models.Model):
+    """One knock on one door. Immutable once stored: corrections are new visits.
+
+    Stored in one partition per province on PostgreSQL (``history_partitions.py``): ``province`` is
+    copied from the village at ingest and every query that knows its villages names it too, so only that
+    province's partition is read.
+    """
+
+    id = models.UUIDField(primary_key=True, editable=False)
+    # The partition key: not indexed on its own, each partition holds one province.
+    province = models.ForeignKey(
+        Province, on_delete=models.PROTECT, related_name="+", verbose_name=_("tỉnh"), db_index=False
+    )
     household = models.ForeignKey(
         Household, on_delete=models.PROTECT, related_name="visits", verbose_name=_("hộ")
     )
@@ -368,6 +397,16 @@ class Visit(models.Model):
     def __str__(self) -> str:
         return f"{self.household_id} @ {self.visited_at:%Y-%m-%d %H:%M}"
 
+    def save(self, *args, **kwargs):
+        # One visit at a time (the admin, tests): the bulk writers set both themselves.
+        if self.province_id is None:
+            self.province_id = Commune.objects.values_list("province_id", flat=True).get(
+                code=Village.objects.values_list("commune_id", flat=True).get(code=self.village_id)
+            )
+        if self._state.adding:
+            VisitKey.objects.get_or_create(id=self.id)
+        super().save(*args, **kwargs)
+
 
 class HouseholdExit(models.Model):
     """A household left some scope: its village went to another team, it moved village, or it was erased.
@@ -408,7 +447,15 @@ class SyncClock(models.Model):
 class HelpItem(models.Model):
     # Reached through its visit: the unique (visit, service) index serves every query, so the foreign
     # keys carry no index of their own (two fewer index writes for each of a push's 400 help items).
-    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="help_items", db_index=False)
+    # On PostgreSQL the foreign key to the visit is (visit, province), to the partitioned visits' key;
+    # Django's own constraint could only name the id, so it is made by the migration instead.
+    visit = models.ForeignKey(
+        Visit, on_delete=models.CASCADE, related_name="help_items", db_index=False, db_constraint=False
+    )
+    # The visit's province: help items are partitioned with their visits.
+    province = models.ForeignKey(
+        Province, on_delete=models.PROTECT, related_name="+", verbose_name=_("tỉnh"), db_index=False
+    )
     service = models.ForeignKey(
         Service, on_delete=models.PROTECT, related_name="+", verbose_name=_("dịch vụ"), db_index=False
     )
@@ -418,10 +465,19 @@ class HelpItem(models.Model):
     class Meta:
         verbose_name = _("nội dung hỗ trợ")
         verbose_name_plural = _("nội dung hỗ trợ")
-        constraints = [models.UniqueConstraint(fields=["visit", "service"], name="helpitem_one_per_service")]
+        # The province last: it is there because a partitioned table's unique keys must hold it, and
+        # lookups by visit alone still use the index.
+        constraints = [
+            models.UniqueConstraint(fields=["visit", "service", "province"], name="helpitem_one_per_service")
+        ]
 
     def __str__(self) -> str:
         return f"{self.service_id}: {self.result} ({self.people})"
+
+    def save(self, *args, **kwargs):
+        if self.province_id is None:
+            self.province_id = Visit.objects.values_list("province_id", flat=True).get(id=self.visit_id)
+        super().save(*args, **kwargs)
 
 
 class FollowUp(models.Model):
@@ -430,10 +486,14 @@ class FollowUp(models.Model):
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="followups")
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+")
     team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="followups")
-    opened_by = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="+")
+    # No database constraints to the partitioned visits (their key is (id, province)); the ORM
+    # cascades, and visits are only ever deleted with their household, whose follow-ups go first.
+    opened_by = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     since = models.DateTimeField(_("từ ngày"))
     due = models.DateField(_("hạn"))
-    closed_by = models.ForeignKey(Visit, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    closed_by = models.ForeignKey(
+        Visit, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_constraint=False
+    )
     closed_at = models.DateTimeField(_("đã đóng lúc"), null=True, blank=True)
 
     class Meta:

@@ -16,7 +16,7 @@ from field_api.models import (
     Village,
     Visit,
 )
-from field_api.scope import Scope
+from field_api.scope import Kind, Scope
 from field_api.text import search_key
 
 
@@ -56,8 +56,34 @@ def household_exits_for(*, scope: Scope) -> QuerySet[HouseholdExit]:
     return HouseholdExit.objects.filter(scope.household_exits())
 
 
+def history_provinces(*, village_codes) -> list[str]:
+    """The provinces of these villages. A query on visits or help items that names them reads only
+    their partitions on PostgreSQL (field_api/history_partitions.py), not the whole country's."""
+    return sorted(
+        set(
+            Village.objects.filter(code__in=list(village_codes)).values_list(
+                "commune__province_id", flat=True
+            )
+        )
+    )
+
+
+def _scope_provinces(scope: Scope) -> list[str] | None:
+    """The province a scope's villages lie in, from the units themselves (None: every province)."""
+    match scope.kind:
+        case Kind.PROVINCE:
+            return [scope.province]
+        case Kind.COMMUNE:
+            return list(Commune.objects.filter(code=scope.commune).values_list("province_id", flat=True))
+        case Kind.TEAM:
+            return list(Team.objects.filter(id=scope.team).values_list("commune__province_id", flat=True))
+    return None
+
+
 def visits_for(*, scope: Scope) -> QuerySet[Visit]:
-    return Visit.objects.filter(scope.villages(prefix="village__"))
+    visits = Visit.objects.filter(scope.villages(prefix="village__"))
+    provinces = _scope_provinces(scope)
+    return visits if provinces is None else visits.filter(province_id__in=provinces)
 
 
 def followups_for(*, scope: Scope) -> QuerySet[FollowUp]:

@@ -27,6 +27,7 @@ class StoredVisit(NamedTuple):
     """What a rollup needs of one new visit; the writer has it in hand, so no one reads it back."""
 
     id: uuid.UUID
+    province: str  # the history's partition (field_api/history_partitions.py)
     village: str
     team: int | None
     household: uuid.UUID

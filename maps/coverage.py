@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from field_api.models import HelpItem, HelpResult, Household, Village, Visit
 from field_api.scope import Scope
+from field_api.selectors import history_provinces
 from field_api.signals import StoredVisit
 from maps.campaigns.models import Campaign
 from maps.models import VillageCoverage
@@ -52,15 +53,18 @@ def _local_midnight(day: dt.date) -> dt.datetime:
 
 def _filtered_visits(village_codes: list[str], filters: CoverageFilter) -> tuple[QuerySet, Q]:
     """Visits in scope of the filters, and the condition their help items must meet."""
-    visits = Visit.objects.filter(village_id__in=village_codes)
-    help_condition = Q()
+    provinces = history_provinces(village_codes=village_codes)
+    visits = Visit.objects.filter(province_id__in=provinces, village_id__in=village_codes)
+    # Help items are grouped by their visit's village, a second join to the visits: both sides name the
+    # provinces, or that join would probe every province's partition for each help item.
+    help_condition = Q(province_id__in=provinces, visit__province_id__in=provinces)
     start, end = filters.date_from, filters.date_to
     if filters.campaign:
         campaign = filters.campaign
         start = max(start, campaign.starts_on) if start else campaign.starts_on
         end = min(end, campaign.ends_on) if end else campaign.ends_on
         commune_codes = list(campaign.communes.values_list("code", flat=True))
-        visits = visits.filter(village__commune__province_id=campaign.province_id)
+        visits = visits.filter(province_id=campaign.province_id)
         if commune_codes:
             visits = visits.filter(village__commune_id__in=commune_codes)
         service_codes = list(campaign.services.values_list("code", flat=True))
@@ -72,7 +76,9 @@ def _filtered_visits(village_codes: list[str], filters: CoverageFilter) -> tuple
         visits = visits.filter(visited_at__lt=_local_midnight(end + dt.timedelta(days=1)))
     if filters.service:
         help_condition &= Q(service_id=filters.service)
-        visits = visits.filter(help_items__service_id=filters.service).distinct()
+        visits = visits.filter(
+            help_items__service_id=filters.service, help_items__province_id__in=provinces
+        ).distinct()
     return visits, help_condition
 
 
@@ -195,7 +201,7 @@ def _numbers_added(
     for code, households in _households_counts(denominator_village_codes).items():
         numbers[code]["households"] = households
     new_per_pair = Counter((visit.village, visit.household) for visit in visits)
-    visits_per_pair = _visits_per_pair(list(new_per_pair))
+    visits_per_pair = _visits_per_pair(list(new_per_pair), provinces=sorted({v.province for v in visits}))
     for visit in visits:
         counts = numbers[visit.village]
         counts["visits"] += 1
@@ -210,10 +216,13 @@ def _numbers_added(
     return numbers
 
 
-def _visits_per_pair(pairs: list[tuple[str, uuid.UUID]]) -> dict[tuple[str, uuid.UUID], int]:
+def _visits_per_pair(
+    pairs: list[tuple[str, uuid.UUID]], *, provinces: list[str]
+) -> dict[tuple[str, uuid.UUID], int]:
     """How many visits each (village, household) has, the new ones included. On PostgreSQL the pairs
-    travel as two arrays joined to the visits' index (one short statement, the same text every time);
-    SQLite, a single writer's embedded database, takes the ORM's IN lists."""
+    travel as two arrays joined to the visits' index (one short statement, the same text every time),
+    in the partitions of their ``provinces`` only; SQLite, a single writer's embedded database, takes
+    the ORM's IN lists."""
     if not pairs:
         return {}
     if connection.vendor == "postgresql":
@@ -223,14 +232,16 @@ def _visits_per_pair(pairs: list[tuple[str, uuid.UUID]]) -> dict[tuple[str, uuid
                 "SELECT v.village_id, v.household_id, count(*) "  # noqa: S608
                 "FROM unnest(%s::varchar[], %s::uuid[]) AS p(village_id, household_id) "
                 f"JOIN {table} AS v ON v.village_id = p.village_id AND v.household_id = p.household_id "
-                "GROUP BY 1, 2",
-                [[code for code, _household in pairs], [household for _code, household in pairs]],
+                "WHERE v.province_id = ANY(%s::varchar[]) GROUP BY 1, 2",
+                [[code for code, _household in pairs], [household for _code, household in pairs], provinces],
             )
             return {(code, household): count for code, household, count in cursor.fetchall()}
     wanted = set(pairs)
     rows = (
         Visit.objects.filter(
-            village_id__in={code for code, _h in pairs}, household_id__in={h for _c, h in pairs}
+            province_id__in=provinces,
+            village_id__in={code for code, _h in pairs},
+            household_id__in={h for _c, h in pairs},
         )
         .values("village_id", "household_id")
         .annotate(n=Count("id"))

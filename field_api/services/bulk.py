@@ -3,7 +3,8 @@
 - ``insert_new``: insert-if-absent that says which rows were really inserted. Idempotency rests on
   the primary key: ``INSERT … ON CONFLICT (pk) DO NOTHING RETURNING pk`` stores a row once even when
   two pushes of it race; rows go in key order, so two such pushes never deadlock.
-- ``insert_rows``: plain insert of rows that cannot conflict (help items of new visits).
+- ``insert_rows``: plain insert of rows that cannot conflict (help items of new visits, visits whose
+  ids were just claimed).
 - ``update_rows``: set some columns on many rows by primary key (``bulk_update`` builds a CASE per
   row and column; at 200 rows that is most of a push's time).
 
@@ -129,10 +130,11 @@ def insert_new(model: type[Model], rows: list[dict]) -> set:
     return {pk.to_python(value) for value in _insert(model, rows, with_pk=True, suffix=suffix, order=order)}
 
 
-def insert_rows(model: type[Model], rows: list[dict]) -> None:
-    """Insert rows with a database-generated primary key."""
+def insert_rows(model: type[Model], rows: list[dict], *, with_pk: bool = False) -> None:
+    """Insert rows that cannot conflict: with a database-generated primary key, or (``with_pk``) one
+    already claimed in this transaction (a visit's, in ``VisitKey``)."""
     if rows:
-        _insert(model, rows, with_pk=False, suffix="")
+        _insert(model, rows, with_pk=with_pk, suffix="")
 
 
 def update_rows(model: type[Model], rows: list[dict], field_names: list[str]) -> None:

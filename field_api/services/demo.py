@@ -35,6 +35,7 @@ from field_api.models import (
     User,
     Village,
     Visit,
+    VisitKey,
 )
 from field_api.services.boundaries import BOUNDARY_FIELDS, PRECISION, _as_geojson
 from field_api.services.changes import change_stamp
@@ -372,6 +373,7 @@ def demo_seed(*, province: str, households: int, seed: int, visit_share: float =
             )[0]
             visit = Visit(
                 id=_demo_id(province, seed, "visit", household.id, knock),
+                province_id=province,
                 household_id=household.id,
                 village_id=household.village_id,
                 volunteer=volunteer,
@@ -397,6 +399,7 @@ def demo_seed(*, province: str, households: int, seed: int, visit_share: float =
                 items.append(
                     HelpItem(
                         visit=visit,
+                        province_id=province,
                         service_id=code,
                         result=result,
                         people=rng.randint(1, max(household.members, 1)),
@@ -416,6 +419,8 @@ def demo_seed(*, province: str, households: int, seed: int, visit_share: float =
             if household.last_visited_at is None or visited_at > household.last_visited_at:
                 household.last_visited_at = visited_at
                 household.last_outcome = outcome
+    # Seeding again reuses the ids (they are derived from the seed), which stay claimed.
+    VisitKey.objects.bulk_create([VisitKey(id=v.id) for v in visits], batch_size=2000, ignore_conflicts=True)
     Visit.objects.bulk_create(visits, batch_size=2000)
     HelpItem.objects.bulk_create(items, batch_size=2000)
     # One open follow-up per household and service (the constraint): keep the first of each.

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from field_api.models import FollowUp, HelpItem, HelpResult
+from field_api.selectors import history_provinces
 from field_api.services.bulk import insert_rows, update_rows
 
 
@@ -95,8 +96,12 @@ def followups_refresh(
     households = {household for household, _service in pairs}
     services = {service for _household, service in pairs}
     events: dict[tuple, list[HelpEvent]] = defaultdict(list)
+    village_codes = {villages[household] for household in households}
+    provinces = history_provinces(village_codes=village_codes)  # their partitions only
     for household, service, result, at, visit_id in HelpItem.objects.filter(
-        visit__village_id__in={villages[household] for household in households},
+        province_id__in=provinces,
+        visit__province_id__in=provinces,
+        visit__village_id__in=village_codes,
         visit__household_id__in=households,
         service_id__in=services,
         result__in=(HelpResult.PENDING, HelpResult.DONE),

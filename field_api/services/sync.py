@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import status
@@ -36,6 +37,7 @@ from field_api.models import (
     Service,
     User,
     Visit,
+    VisitKey,
 )
 from field_api.selectors import villages_for
 from field_api.services import integrity
@@ -219,6 +221,7 @@ class _Push:
             for v in villages_for(scope=self.user.scope)
             .filter(code__in=wanted_villages)
             .only("code", "commune_id", "team_id")
+            .annotate(province_code=F("commune__province_id"))
         }
         for batch in rounds:
             self._apply_households(batch.households)
@@ -368,14 +371,23 @@ class _Push:
             return
         # Insert first and ask afterwards: the insert says which ids were new, so a fresh batch costs no
         # lookup, and only the ids already stored (a retry) are read back to tell duplicate from conflict.
+        # The id goes in first, alone (``VisitKey``): it is unique across the history's partitions, and a
+        # retry racing its original waits here and then finds the id taken.
         flags = self._flags(accepted)
-        inserted = insert_new(Visit, [self._visit_row(item, *flags[item.id]) for item in accepted])
+        inserted = insert_new(VisitKey, [{"id": str(item.id)} for item in accepted])
+        insert_rows(
+            Visit,
+            [self._visit_row(item, *flags[item.id]) for item in accepted if item.id in inserted],
+            with_pk=True,
+        )
         existing = {}
         if len(inserted) < len(accepted):
+            # In this push's provinces only: an id another province's visit holds is a conflict here.
             existing = dict(
-                Visit.objects.filter(id__in=[v.id for v in accepted if v.id not in inserted]).values_list(
-                    "id", "content_hash"
-                )
+                Visit.objects.filter(
+                    province_id__in={self._province_of(v) for v in accepted},
+                    id__in=[v.id for v in accepted if v.id not in inserted],
+                ).values_list("id", "content_hash")
             )
         stored_visits = []
         for item in accepted:
@@ -394,6 +406,9 @@ class _Push:
                 )
         if stored_visits:
             self._after_visits(stored_visits, flags)
+
+    def _province_of(self, item: VisitIn) -> str:
+        return self.villages[self.stored[item.household].village_id].province_code
 
     def _reject_unknown_household(self, item: VisitIn) -> None:
         """A household the server does not have: "resend later" unless this very push refused it.
@@ -433,7 +448,10 @@ class _Push:
         earliest = min(f.visited_at for f in facts) - integrity.MIN_GAP
         latest = max(f.visited_at for f in facts) + integrity.MIN_GAP
         neighbours = Visit.objects.filter(
-            volunteer=self.user, visited_at__gte=earliest, visited_at__lte=latest
+            province_id__in={self._province_of(v) for v in items},
+            volunteer=self.user,
+            visited_at__gte=earliest,
+            visited_at__lte=latest,
         ).values_list("id", "volunteer_id", "household_id", "visited_at")
         close = integrity.too_close_in_time(facts, neighbours)
         result = {}
@@ -449,6 +467,7 @@ class _Push:
         # Strings rather than UUID and datetime objects: json.dumps then encodes the batch in C alone.
         return {
             "id": str(item.id),
+            "province_id": self._province_of(item),
             "household_id": str(item.household),
             "village_id": village.code,
             "volunteer_id": self.user.id,
@@ -472,8 +491,15 @@ class _Push:
         help_rows = []
         for visit in visits:
             visit_id = str(visit.id)
+            province = self._province_of(visit)
             help_rows.extend(
-                {"visit_id": visit_id, "service_id": h.service, "result": h.result, "people": h.people}
+                {
+                    "visit_id": visit_id,
+                    "province_id": province,
+                    "service_id": h.service,
+                    "result": h.result,
+                    "people": h.people,
+                }
                 for h in visit.help
             )
         insert_rows(HelpItem, help_rows)
@@ -514,6 +540,7 @@ class _Push:
             self.new_visits.append(
                 StoredVisit(
                     id=visit.id,
+                    province=self._province_of(visit),
                     village=household.village_id,
                     team=self.villages[household.village_id].team_id,
                     household=household.id,

@@ -3,6 +3,7 @@
 from django.db import transaction
 from vietnamadminunits.database import query
 
+from field_api.history_partitions import history_partitions_ensure
 from field_api.models import Commune, Province
 from field_api.services.imports import ImportRejected, ImportReport
 from field_api.text import search_key
@@ -63,6 +64,7 @@ def units_import(*, province: str | None = None) -> ImportReport:
     Province.objects.bulk_create(
         provinces.values(), update_conflicts=True, unique_fields=["code"], update_fields=PROVINCE_FIELDS
     )
+    history_partitions_ensure(province_codes=list(provinces))  # bulk_create sends no post_save
     Commune.objects.bulk_create(
         communes, batch_size=1000, update_conflicts=True, unique_fields=["code"], update_fields=COMMUNE_FIELDS
     )

@@ -54,7 +54,7 @@ def campaign_apply_records(*, campaign: Campaign, visits: list[StoredVisit], vil
     pairs = sorted({(visit.village, visit.household) for visit in visits})
     seen: set = set()
     for visit_id, village, household, team, at, members, working_age, service, result, people in _history(
-        pairs, start, end, services
+        pairs, start, end, services, province=campaign.province_id
     ):
         if visit_id not in seen:  # a visit comes once per help item
             seen.add(visit_id)
@@ -132,12 +132,18 @@ def _reach_before_and_after(
 
 
 def _history(
-    pairs: list[tuple[str, uuid.UUID]], start: dt.datetime, end: dt.datetime, services: set[str]
+    pairs: list[tuple[str, uuid.UUID]],
+    start: dt.datetime,
+    end: dt.datetime,
+    services: set[str],
+    *,
+    province: str,
 ) -> list[tuple]:
     """Every visit of these (village, household) pairs in the window, the new ones included, once per
     help item of the campaign's services (or once with none): (id, village, household, team, visited_at,
     members, working_age, service, result, people). On PostgreSQL one statement, the same text every
-    time: the pairs travel as two arrays joined to the visits' (village, household) index."""
+    time: the pairs travel as two arrays joined to the visits' (village, household) index, in the
+    campaign's province's partitions only."""
     if connection.vendor == "postgresql":
         quote = connection.ops.quote_name
         visits, homes, help_items = (quote(m._meta.db_table) for m in (Visit, Household, HelpItem))
@@ -148,14 +154,15 @@ def _history(
                 "FROM unnest(%s::varchar[], %s::uuid[]) AS p(village_id, household_id) "
                 f"JOIN {visits} AS v ON v.village_id = p.village_id AND v.household_id = p.household_id "
                 f"JOIN {homes} AS h ON h.id = v.household_id "
-                f"LEFT JOIN {help_items} AS i ON i.visit_id = v.id "
+                f"LEFT JOIN {help_items} AS i ON i.visit_id = v.id AND i.province_id = v.province_id "
                 "AND (cardinality(%s::varchar[]) = 0 OR i.service_id = ANY(%s::varchar[])) "
-                "WHERE v.visited_at >= %s AND v.visited_at < %s",
+                "WHERE v.province_id = %s AND v.visited_at >= %s AND v.visited_at < %s",
                 [
                     [village for village, _h in pairs],
                     [household for _v, household in pairs],
                     sorted(services),
                     sorted(services),
+                    province,
                     start,
                     end,
                 ],
@@ -165,6 +172,7 @@ def _history(
     visits = [
         row
         for row in Visit.objects.filter(
+            province_id=province,
             village_id__in={v for v, _h in pairs},
             household_id__in={h for _v, h in pairs},
             visited_at__gte=start,
@@ -178,7 +186,7 @@ def _history(
             "id", "members", "working_age"
         )
     }
-    help_items = HelpItem.objects.filter(visit_id__in=[row[0] for row in visits])
+    help_items = HelpItem.objects.filter(province_id=province, visit_id__in=[row[0] for row in visits])
     if services:
         help_items = help_items.filter(service_id__in=services)
     by_visit = defaultdict(list)

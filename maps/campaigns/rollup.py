@@ -76,8 +76,12 @@ def campaign_rollup_refresh(*, campaign: Campaign, village_codes: list[str] | No
     village_rollups_lock(codes)
     start, end = campaign_window(campaign)
     services = set(campaign.services.values_list("code", flat=True))
-    visits = Visit.objects.filter(village_id__in=codes, visited_at__gte=start, visited_at__lt=end)
-    items = HelpItem.objects.filter(visit__in=visits.values("id"))
+    # In the campaign's province's partitions only (field_api/history_partitions.py).
+    province = campaign.province_id
+    visits = Visit.objects.filter(
+        province_id=province, village_id__in=codes, visited_at__gte=start, visited_at__lt=end
+    )
+    items = HelpItem.objects.filter(province_id=province, visit__in=visits.values("id"))
     if services:
         items = items.filter(service_id__in=services)
     households = {
