@@ -137,13 +137,15 @@ def ensure_big_province(
                     )
                 )
         with raw.copy(
-            "COPY field_api_visit (id, household_id, village_id, volunteer_id, team_id, device_id, visited_at, lat, lon, "
-            "accuracy_m, outcome, notes, flags, is_flagged, content_hash, received_at, is_demo) FROM STDIN"
+            "COPY field_api_visit (id, province_id, household_id, village_id, volunteer_id, team_id, device_id, "
+            "visited_at, lat, lon, accuracy_m, outcome, notes, flags, is_flagged, content_hash, received_at, "
+            "is_demo) FROM STDIN"
         ) as copy:
             for visit_id, household_id, code, volunteer, team, visited_at, lat, lon, flagged in visit_rows:
                 copy.write_row(
                     (
                         visit_id,
+                        "51",
                         household_id,
                         code,
                         volunteer,
@@ -162,9 +164,14 @@ def ensure_big_province(
                         True,
                     )
                 )
-        with raw.copy("COPY field_api_helpitem (visit_id, service_id, result, people) FROM STDIN") as copy:
+        with raw.copy("COPY field_api_visitkey (id) FROM STDIN") as copy:
+            for visit_row in visit_rows:
+                copy.write_row((visit_row[0],))
+        with raw.copy(
+            "COPY field_api_helpitem (visit_id, service_id, result, people, province_id) FROM STDIN"
+        ) as copy:
             for row in item_rows:
-                copy.write_row(row)
+                copy.write_row((*row, "51"))
         cursor.execute(
             "UPDATE field_api_household h SET last_visited_at = v.at, last_outcome = 'met' "
             "FROM (SELECT household_id, max(visited_at) AS at FROM field_api_visit GROUP BY household_id) v "

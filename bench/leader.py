@@ -40,7 +40,7 @@ def build():
     from django.core.management import call_command
     from django.utils import timezone
 
-    from field_api.models import FollowUp, Household, User, Village, Visit
+    from field_api.models import FollowUp, Household, User, Village, Visit, VisitKey
 
     call_command("migrate", verbosity=0)
     if Household.objects.filter(village__commune_id=COMMUNE).count() >= HOUSEHOLDS:
@@ -86,6 +86,7 @@ def build():
                 visited_at = now - dt.timedelta(days=rng.randint(0, 25), minutes=rng.randint(0, 600) + knock)
                 visit = Visit(
                     id=uuid.UUID(int=rng.getrandbits(128), version=4),
+                    province_id="51",
                     household=household,
                     village=village,
                     volunteer_id=rng.choice(members[team]),
@@ -116,6 +117,7 @@ def build():
                     )
                 )
     Household.objects.bulk_create(households, batch_size=2000)
+    VisitKey.objects.bulk_create([VisitKey(id=visit.id) for visit in visits], batch_size=2000)
     Visit.objects.bulk_create(visits, batch_size=2000)
     FollowUp.objects.bulk_create(followups, batch_size=2000)
     from field_api.signals import announce_field_records_stored

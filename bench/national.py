@@ -149,6 +149,7 @@ def load(*, households: int, visits: int, seed: int) -> dict:
     villages = [
         (v.code, v.team_id, v.bbox_west, v.bbox_south, v.bbox_east, v.bbox_north) for v in village_rows
     ]
+    province_of_commune = {c[0]: c[1] for c in communes}
 
     def visit_plan():
         """(village number, household n, visit k, …) for every visit, the same on every pass."""
@@ -199,15 +200,23 @@ def load(*, households: int, visits: int, seed: int) -> dict:
         figures["households (COPY)"] = time.perf_counter() - began
         began = time.perf_counter()
         loaded = 0
+        # Straight into the partitioned tables: COPY routes each row to its province's partition.
+        with raw.copy("COPY field_api_visitkey (id) FROM STDIN") as copy:
+            for number, _code, _team, n, k, _minutes in visit_plan():
+                copy.write_row((_visit_id(number, n, k),))
+        figures["visit keys (COPY)"] = time.perf_counter() - began
+        began = time.perf_counter()
         with raw.copy(
-            "COPY field_api_visit (id, household_id, village_id, volunteer_id, team_id, device_id, visited_at, "
-            "lat, lon, accuracy_m, outcome, notes, flags, is_flagged, content_hash, received_at, is_demo) FROM STDIN"
+            "COPY field_api_visit (id, province_id, household_id, village_id, volunteer_id, team_id, device_id, "
+            "visited_at, lat, lon, accuracy_m, outcome, notes, flags, is_flagged, content_hash, received_at, "
+            "is_demo) FROM STDIN"
         ) as copy:
             for number, code, team, n, k, minutes in visit_plan():
                 flagged = (n + k) % 17 == 0
                 copy.write_row(
                     (
                         _visit_id(number, n, k),
+                        province_of_commune[code.split("-")[0]],
                         _household_id(number, n),
                         code,
                         volunteer_of[team],
@@ -229,12 +238,15 @@ def load(*, households: int, visits: int, seed: int) -> dict:
                 loaded += 1
         figures["visits (COPY)"] = time.perf_counter() - began
         began = time.perf_counter()
-        with raw.copy("COPY field_api_helpitem (visit_id, service_id, result, people) FROM STDIN") as copy:
-            for number, _code, _team, n, k, _minutes in visit_plan():
+        with raw.copy(
+            "COPY field_api_helpitem (visit_id, province_id, service_id, result, people) FROM STDIN"
+        ) as copy:
+            for number, code, _team, n, k, _minutes in visit_plan():
                 item = n + k
                 copy.write_row(
                     (
                         _visit_id(number, n, k),
+                        province_of_commune[code.split("-")[0]],
                         SERVICES[item % 5],
                         "done" if item % 5 else "pending",
                         1 + item % 3,
@@ -376,9 +388,10 @@ def main() -> None:
     homes = [
         str(h) for h in Household.objects.filter(village__team=volunteer.team_id).values_list("id", flat=True)
     ]
-    start = timezone.now() - dt.timedelta(hours=6)
+    # 4,600 visits a minute apart, all in the past and in the campaign's window (each push adds to it).
+    start = timezone.now() - dt.timedelta(days=4)
     batches = []
-    for number in range(22):
+    for number in range(23):  # two to warm up, twenty timed, one for the plans
         batches.append(
             {
                 "device_id": "bench",
@@ -404,7 +417,7 @@ def main() -> None:
         _row(
             _timed(
                 "push of 200 visits with its coverage and campaign rollups",
-                _pusher(sync_push, volunteer, batches[2:]),
+                _pusher(sync_push, volunteer, batches[2:22]),
                 runs=20,
             )
         )
@@ -471,6 +484,32 @@ def main() -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rows.append(("peak memory of this process (web and worker in turn)", f"{peak:,.0f} MB"))
 
+    from maps.coverage import CoverageFilter, compute_village_numbers
+    from maps.leader import LeaderFilter, flagged_visits
+
+    leader = User.objects.get(username=f"xa-{leader_commune}")
+    print("\nhistory partitions and the plans of what reads them (EXPLAIN ANALYZE, BUFFERS):")
+    _partition_sizes()
+    _plans("a push of 200 visits (its reads of history)", _pusher(sync_push, volunteer, batches[-1:]))
+    _plans(
+        "a team's villages recounted from their visits (coverage)",
+        lambda: compute_village_numbers(village_codes=villages, filters=CoverageFilter()),
+    )
+    _plans(
+        "a team's villages recounted for the campaign", lambda: after_field_records(villages, coverage=False)
+    )
+    _plans(
+        "a commune leader's flagged visits",
+        lambda: flagged_visits(scope=leader.scope, commune=leader_commune, filters=LeaderFilter()),
+    )
+    # The same recount without naming the province: what every query would cost unpartitioned-aware.
+    _explain(
+        "the coverage recount's visits without the province (every partition)",
+        "SELECT village_id, count(DISTINCT household_id), count(*) FROM field_api_visit "
+        "WHERE village_id = ANY(%s) GROUP BY 1",
+        [villages],
+    )
+
 
 def _pusher(sync_push, volunteer, batches):
     remaining = iter(batches)
@@ -480,6 +519,60 @@ def _pusher(sync_push, volunteer, batches):
         assert {r["status"] for r in answer["results"]} == {"created"}, answer["results"][:2]
 
     return push
+
+
+def _partition_sizes() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT p.relname, count(*), sum(c.reltuples)::bigint, "
+            "pg_size_pretty(sum(pg_total_relation_size(c.oid))), "
+            "pg_size_pretty(max(pg_total_relation_size(c.oid))) FROM pg_inherits i "
+            "JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent "
+            "WHERE p.relname IN ('field_api_visit', 'field_api_helpitem') GROUP BY 1 ORDER BY 1"
+        )
+        for table, partitions, rows, total, largest in cursor.fetchall():
+            print(
+                f"  {table}: {partitions} partitions, {rows:,} rows, {total} with indexes (largest {largest})"
+            )
+
+
+def _explain(label: str, sql: str, params) -> None:
+    import re
+
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
+        plan = [row[0] for row in cursor.fetchall()]
+    partitions = sorted(
+        set(re.findall(r"field_api_(?:visit|helpitem)_(p[0-9a-z]+|default)", "\n".join(plan)))
+    )
+    executed = next((line for line in plan if line.startswith("Execution Time")), "")
+    print(f"\n  {label}\n    partitions read: {', '.join(partitions) or '-'}; {executed}")
+    for line in plan:
+        print(f"      {line}")
+
+
+def _plans(label: str, function) -> None:
+    """Runs ``function``, then shows the plan of every statement it sent that reads visits or help items."""
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        function()
+    reads = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].lstrip().upper().startswith("SELECT")
+        and re.search(r"field_api_(visit|helpitem)\b", q["sql"])
+    ]
+    print(f"\n  {label}: {len(reads)} statements read history")
+    for number, sql in enumerate(reads, 1):
+        _explain(f"{number}. {sql[:150]}…", sql, None)
 
 
 class _Printed(list):
