@@ -13,7 +13,9 @@ batch may still be on the way.
 Concurrency: the households a push touches are locked in id order (``SELECT … FOR UPDATE``) before
 anything is read from them, so two phones (or a retry racing its original) serialize on the same door
 and the second one sees what the first stored. Inserts rely on the primary key (``insert_new``), never
-on a check followed by an insert. Lookups are one query per kind per batch; writes are bulk.
+on a check followed by an insert: a visit's id on ``VisitKey``'s, unique across the history's province
+partitions, claimed before the visit is written. Lookups are one query per kind per batch; writes are
+bulk.
 """
 
 import uuid
