@@ -33,6 +33,11 @@ def partition_name(*, table: str, province_code: str) -> str:
     return f"{table}_p{province_code.lower()}"
 
 
+def has_own_partition(province_code: str) -> bool:
+    """Whether a province's rows get partitions of their own (every official code does)."""
+    return bool(_SAFE_CODE.match(province_code))
+
+
 def _partitions_present(cursor, table: str) -> set[str]:
     cursor.execute(
         "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
@@ -73,7 +78,7 @@ def history_partitions_ensure(
             present = _partitions_present(cursor, table)
             for code in sorted(set(province_codes)):
                 name = partition_name(table=table, province_code=code)
-                if name in present or not _SAFE_CODE.match(code):
+                if name in present or not has_own_partition(code):
                     continue  # an unsafe code (none in the official list) stays in the default partition
                 cursor.execute(
                     f"CREATE TABLE {quote(name)} PARTITION OF {quote(table)} FOR VALUES IN ('{code}')"  # noqa: S608

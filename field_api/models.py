@@ -400,8 +400,8 @@ class Visit(models.Model):
     def save(self, *args, **kwargs):
         # One visit at a time (the admin, tests): the bulk writers set both themselves.
         if self.province_id is None:
-            self.province_id = Commune.objects.values_list("province_id", flat=True).get(
-                code=Village.objects.values_list("commune_id", flat=True).get(code=self.village_id)
+            self.province_id = Village.objects.values_list("commune__province_id", flat=True).get(
+                code=self.village_id
             )
         if self._state.adding:
             VisitKey.objects.get_or_create(id=self.id)

@@ -12,6 +12,8 @@ Going back rebuilds plain tables the same way.
 import django.db.models.deletion
 from django.db import migrations, models
 
+from field_api.history_partitions import has_own_partition, partition_name
+
 VISIT, HELP_ITEM = "field_api_visit", "field_api_helpitem"
 
 # Each visit's province, from its village's commune.
@@ -34,7 +36,9 @@ def _foreign_keys_and_indexes(cursor, table: str) -> tuple[list[str], list[str]]
         "WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY conname",
         [table],
     )
-    foreign_keys = [f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}' for name, definition in cursor]
+    foreign_keys = [
+        f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}' for name, definition in cursor
+    ]
     cursor.execute(
         "SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i "
         "WHERE i.indrelid = %s::regclass AND NOT i.indisprimary AND NOT i.indisunique ORDER BY 1",
@@ -61,7 +65,8 @@ def _rebuild(cursor, *, partitioned: bool, province_codes: list[str]) -> None:
             cursor.execute(f"ALTER TABLE {table} ALTER COLUMN id DROP DEFAULT")
         if partitioned:
             for code in province_codes:
-                cursor.execute(f"CREATE TABLE {table}_p{code.lower()} PARTITION OF {table} FOR VALUES IN ('{code}')")
+                name = partition_name(table=table, province_code=code)
+                cursor.execute(f"CREATE TABLE {name} PARTITION OF {table} FOR VALUES IN ('{code}')")
             cursor.execute(f"CREATE TABLE {table}_default PARTITION OF {table} DEFAULT")
     cursor.execute(
         "SELECT column_name FROM information_schema.columns "
@@ -105,7 +110,7 @@ def partition_history(apps, schema_editor):
     with schema_editor.connection.cursor() as cursor:
         if schema_editor.connection.vendor == "postgresql":
             cursor.execute("SELECT code FROM field_api_province ORDER BY code")
-            codes = [code for (code,) in cursor.fetchall() if code.isalnum()]
+            codes = [code for (code,) in cursor.fetchall() if has_own_partition(code)]
             _rebuild(cursor, partitioned=True, province_codes=codes)
         else:
             _fill_plain(cursor)
@@ -117,6 +122,21 @@ def unpartition_history(apps, schema_editor):
         with schema_editor.connection.cursor() as cursor:
             cursor.execute(f"ALTER TABLE {HELP_ITEM} DROP CONSTRAINT {HELP_ITEM}_visit_fk")
             _rebuild(cursor, partitioned=False, province_codes=[])
+
+
+HISTORY = ("visit", "helpitem")
+
+
+def _province(*, null: bool) -> models.ForeignKey:
+    """The partition key of visits and help items: nullable only until the rows have it."""
+    return models.ForeignKey(
+        db_index=False,
+        null=null,
+        on_delete=django.db.models.deletion.PROTECT,
+        related_name="+",
+        to="field_api.province",
+        verbose_name="tỉnh",
+    )
 
 
 class Migration(migrations.Migration):
@@ -163,53 +183,9 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RemoveConstraint(model_name="helpitem", name="helpitem_one_per_service"),
-        migrations.AddField(
-            model_name="visit",
-            name="province",
-            field=models.ForeignKey(
-                db_index=False,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="field_api.province",
-                verbose_name="tỉnh",
-            ),
-        ),
-        migrations.AddField(
-            model_name="helpitem",
-            name="province",
-            field=models.ForeignKey(
-                db_index=False,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="field_api.province",
-                verbose_name="tỉnh",
-            ),
-        ),
+        *[migrations.AddField(model_name=m, name="province", field=_province(null=True)) for m in HISTORY],
         migrations.RunPython(partition_history, migrations.RunPython.noop),
-        migrations.AlterField(
-            model_name="visit",
-            name="province",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="field_api.province",
-                verbose_name="tỉnh",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="helpitem",
-            name="province",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="field_api.province",
-                verbose_name="tỉnh",
-            ),
-        ),
+        *[migrations.AlterField(model_name=m, name="province", field=_province(null=False)) for m in HISTORY],
         # Going back, the tables are made plain before the province may be null again (it is in the
         # partitioned tables' primary keys).
         migrations.RunPython(migrations.RunPython.noop, unpartition_history),

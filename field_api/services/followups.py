@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from field_api.models import FollowUp, HelpItem, HelpResult
-from field_api.selectors import history_provinces
 from field_api.services.bulk import insert_rows, update_rows
 
 
@@ -67,11 +66,13 @@ def followups_refresh(
     due_days: dict[str, int],
     teams: dict[uuid.UUID, int | None],
     villages: dict[uuid.UUID, str],
+    provinces: set[str],
 ) -> None:
     """Make the stored follow-ups of each (household, service) in ``pairs`` equal to its episodes.
 
     ``pending``: the pairs this batch brings a ``pending`` for; ``due_days`` each service's follow-up
-    delay; ``teams`` and ``villages`` the team (for new rows) and village of each household.
+    delay; ``teams`` and ``villages`` the team (for new rows) and village of each household;
+    ``provinces`` theirs (the history's partitions to read).
     """
     if not pairs:
         return
@@ -97,7 +98,6 @@ def followups_refresh(
     services = {service for _household, service in pairs}
     events: dict[tuple, list[HelpEvent]] = defaultdict(list)
     village_codes = {villages[household] for household in households}
-    provinces = history_provinces(village_codes=village_codes)  # their partitions only
     for household, service, result, at, visit_id in HelpItem.objects.filter(
         province_id__in=provinces,
         visit__province_id__in=provinces,

@@ -518,6 +518,7 @@ class _Push:
             due_days=self.services,
             teams={v.household: self.villages[self.stored[v.household].village_id].team_id for v in visits},
             villages={v.household: self.stored[v.household].village_id for v in visits},
+            provinces={self._province_of(v) for v in visits},
         )
         touched: dict = {}
         for visit in sorted(visits, key=lambda v: v.visited_at):
