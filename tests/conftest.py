@@ -14,6 +14,13 @@ from field_api.models import Role
 from tests import factories
 
 
+def pytest_report_header(config):
+    # faketime (make test's SQLite pass) moves the clock of the whole run: say which day this run lives on.
+    import datetime as dt
+
+    return f"clock: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
+
+
 @pytest.fixture(autouse=True)
 def _default_language():
     """Every test starts in the product's default language (Vietnamese), whatever an earlier request in

@@ -10,7 +10,11 @@ from django.core.management import call_command
 
 from field_api.models import Role
 from field_api.parsers import MAX_DEPTH
+from tests.clock import TEST_NOW
 from tests.conftest import token_client
+
+# Fixed dates below are read against this clock (tests/clock.py).
+pytestmark = pytest.mark.time_machine(TEST_NOW)
 
 
 def assert_error(response, status: int) -> dict:

@@ -10,6 +10,10 @@ import pytest
 
 from field_api.models import Role
 from tests import factories
+from tests.clock import TEST_NOW
+
+# Fixed dates below are read against this clock (tests/clock.py).
+pytestmark = pytest.mark.time_machine(TEST_NOW)
 
 MARKUP = "</script><script>alert(1)</script><img src=x onerror=alert(2)>"
 

@@ -11,7 +11,11 @@ from django.core.management import call_command
 from field_api.models import Household, Role, Visit
 from maps.campaigns.models import Campaign
 from tests import factories
+from tests.clock import TEST_NOW
 from tests.field_api.sync_helpers import household, visit
+
+# Fixed dates below are read against this clock (tests/clock.py).
+pytestmark = pytest.mark.time_machine(TEST_NOW)
 
 NAME, PHONE = "Nguyễn Thị Hường", "0912345678"
 

@@ -6,9 +6,11 @@ from django.utils import timezone
 
 from field_api.models import FollowUp, GroupSession, HelpItem, Household, Role, Visit
 from tests import factories
+from tests.clock import TEST_NOW
 from tests.field_api.sync_helpers import by_id, household, visit
 
-pytestmark = pytest.mark.usefixtures("catalogue")
+# Fixed dates below are read against this clock (tests/clock.py).
+pytestmark = [pytest.mark.time_machine(TEST_NOW), pytest.mark.usefixtures("catalogue")]
 
 PUSH = "/api/v1/sync/push/"
 

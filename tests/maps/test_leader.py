@@ -15,7 +15,11 @@ from maps import leader
 from maps.campaigns.models import Campaign
 from maps.leader import LeaderFilter
 from tests import factories
+from tests.clock import TEST_NOW
 from tests.maps import leader_world
+
+# Fixed dates below are read against this clock (tests/clock.py).
+pytestmark = pytest.mark.time_machine(TEST_NOW)
 
 
 @pytest.fixture

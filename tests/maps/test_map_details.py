@@ -10,7 +10,11 @@ from django.utils import timezone, translation
 from field_api.models import Role
 from maps import pages
 from tests import factories
+from tests.clock import TEST_NOW
 from tests.maps.test_pages import shows
+
+# Fixed dates below are read against this clock (tests/clock.py).
+pytestmark = pytest.mark.time_machine(TEST_NOW)
 
 
 @pytest.fixture

@@ -12,9 +12,15 @@ from django.utils import timezone
 from field_api.models import HelpItem, Role
 from maps.campaigns.models import Campaign, CampaignTarget
 from tests import factories
+from tests.clock import TEST_NOW
 
 ARTIFACTS = Path(__file__).resolve().parent.parent.parent / "artifacts"
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# Fixed dates below are read against this clock (tests/clock.py).
+pytestmark = [
+    pytest.mark.time_machine(TEST_NOW),
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+]
 VIEWPORTS = {"phone": {"width": 360, "height": 740}, "desktop": {"width": 1280, "height": 800}}
 NAME, PHONE = "Lê Thị Riêng Tư", "0987654321"
 

@@ -10,6 +10,10 @@ from django.utils import translation
 from field_api.models import Role
 from maps.campaigns.models import Campaign, CampaignTarget
 from tests import factories
+from tests.clock import TEST_NOW
+
+# Fixed dates below are read against this clock (tests/clock.py).
+pytestmark = pytest.mark.time_machine(TEST_NOW)
 
 
 @pytest.fixture(autouse=True)

@@ -15,6 +15,10 @@ from maps.campaigns.exports import export_csv, export_xlsx
 from maps.campaigns.models import Campaign, CampaignTarget
 from maps.campaigns.tasks import nightly_rollup
 from tests import factories
+from tests.clock import TEST_NOW
+
+# Fixed dates below are read against this clock (tests/clock.py).
+pytestmark = pytest.mark.time_machine(TEST_NOW)
 
 SERVICES = {"vneid_level2", "online_safety"}
 NATIONAL = Scope(Kind.NATIONAL)
