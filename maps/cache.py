@@ -14,8 +14,9 @@ PAGE_SECONDS = 24 * 3600
 # Part of every key: bump when what is cached changes shape, so a deploy never serves old pages
 # (2: tooltips and popups from text nodes, scripts without a nonce until served; 3: in the shell, percent
 # legend, villages without a boundary drawn from their households, language in the flavour; 4: the legend
-# folds on phones).
-PAGE_FORMAT = 4
+# folds on phones; 5: what a map shows in a data block, never through folium's templates, so no page
+# rendered before, with stored text evaluated in it, is served again).
+PAGE_FORMAT = 5
 
 
 def _version_key(level: str, code: str) -> str:

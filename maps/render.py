@@ -1,15 +1,19 @@
 """Map pages with folium, on the product's own Leaflet (no CDN: offices have poor links, tests none).
 
 folium pulls Leaflet, jQuery, Bootstrap, Font Awesome and awesome-markers from CDNs by default; a map
-here needs only Leaflet, marker clusters and d3 v3 (branca's legend writes its d3 URL inside its own
-render, so that one is rewritten after rendering).
+here needs only Leaflet and marker clusters (branca's d3 legend is replaced by our own, see Legend).
 
-Stored text (area names, household labels: typed on phones, imported from files) is never markup here.
-It reaches the page only as JSON inside scripts, which folium writes with ``<``, ``>``, ``&`` and ``'``
-escaped, so it cannot close the script; and tooltips and popups put it on screen as text nodes. folium's
-own GeoJsonTooltip/GeoJsonPopup and a string given to ``bindTooltip`` are HTML to Leaflet, so they are
-not used. Rendered pages carry no nonce (they are cached for everyone); ``with_csp_nonce`` adds the
-request's nonce to their scripts when a page is served.
+Stored text (area names, household labels, service names: typed on phones, in forms, imported from
+files) never passes through folium. folium and branca compile every piece of a page they render as a
+Jinja2 template (each macro's output is wrapped in ``Element(...)``, whose text is template source), so
+anything given to them inline would be evaluated on the server: ``{{ 7*7 }}`` in a label came back as
+49, and a tag answered 500. Here folium renders only our code, numbers and the layers' names; what a
+map shows travels in one JSON data block appended to the rendered page (``_finish``), never rendered
+by any template, and our scripts read it with ``JSON.parse``. The block is JSON with ``<``, ``>`` and
+``&`` escaped, so it cannot close its script or open markup; tooltips and popups put its text on
+screen as text nodes (folium's own GeoJsonTooltip/GeoJsonPopup and a string given to ``bindTooltip``
+are HTML to Leaflet, so they are not used). Rendered pages carry no nonce (they are cached for
+everyone); ``with_csp_nonce`` adds the request's nonce to their scripts when a page is served.
 """
 
 import json
@@ -22,7 +26,7 @@ from branca.element import MacroElement
 from django.conf import settings
 from django.templatetags.static import static
 from django.utils.translation import gettext as _
-from folium.plugins import FastMarkerCluster
+from folium.plugins import MarkerCluster
 from folium.template import Template
 
 from backend.formats import number, percent
@@ -30,7 +34,6 @@ from backend.formats import number, percent
 BOUNDARY_CREDIT = "Ranh giới: thanglequoc/vietnamese-provinces-database (MIT), sapnhap.bando.com.vn"
 LEGEND_COLOURS = ["#d73027", "#fc8d59", "#fee08b", "#91cf60", "#1a9850"]
 STATUS_COLOURS = {"visited": "#1a9850", "not_yet": "#d73027", "followup": "#f28e2b"}
-CDN_D3 = "https://cdnjs.cloudflare.com/ajax/libs/d3/3.5.5/d3.min.js"
 
 
 def _local_assets(map_: folium.Map) -> None:
@@ -50,6 +53,7 @@ def _base_map(bounds) -> folium.Map:
         **{"maxZoom": 18},
     )
     _local_assets(map_)
+    PageData(block_id=_block_id(map_)).add_to(map_)
     if tiles_url:
         folium.TileLayer(
             tiles_url, attr=settings.MAP_TILES_ATTRIBUTION, name=_("Bản đồ nền"), max_zoom=18
@@ -68,7 +72,10 @@ def _base_map(bounds) -> folium.Map:
 MAP_CSS = """
 .leaflet-container { background: #f4f6f8; font-size: 14px; }
 .leaflet-container .leaflet-control-attribution { font-size: 11px; }
-.leaflet-container .leaflet-tooltip { max-width: 260px; white-space: normal; overflow-wrap: anywhere; }
+/* A tooltip's box is absolutely placed in a pane of no width: without max-content it shrinks to its
+   narrowest (one letter a line, once text may wrap anywhere). */
+.leaflet-container .leaflet-tooltip { width: max-content; max-width: 260px; white-space: normal;
+  overflow-wrap: anywhere; }
 .leaflet-tooltip table th { text-align: left; padding-right: 6px; font-weight: 600; }
 .leaflet-tooltip table td { text-align: right; }
 .leaflet-container .leaflet-popup-content { max-width: 240px; margin: 10px 12px; overflow-wrap: anywhere; }
@@ -119,10 +126,37 @@ def _colormap() -> cm.StepColormap:
 
 LEGEND_STEPS = [0, 0.2, 0.4, 0.6, 0.8, 1.0001]
 
+
+class PageData(MacroElement):
+    """Reads the page's data block (see ``_finish``) into ``<map>_data`` for the layers after it.
+
+    Added to the map before any layer, so its script runs first."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "var {{ this._parent.get_name() }}_data = JSON.parse("
+        "document.getElementById({{ this.block_id | tojson }}).textContent);"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, *, block_id: str):
+        super().__init__()
+        self._name = "PageData"
+        self.block_id = block_id
+
+
+def _data_var(map_: folium.Map) -> str:
+    """The script variable holding the map's data block (a name folium made, never stored text)."""
+    return f"{map_.get_name()}_data"
+
+
+def _block_id(map_: folium.Map) -> str:
+    return f"{map_.get_name()}-data"
+
+
 LEGEND_SCRIPT = """
-(function (map) {
+(function (map, spec) {
     var legend = L.control({position: 'bottomright'});
-    var spec = {{ this.spec | tojson }};
     legend.onAdd = function () {
         var div = L.DomUtil.create('div', 'legend map-legend');
         // On a phone the legend starts folded to one line; a tap opens or folds it.
@@ -148,60 +182,64 @@ LEGEND_SCRIPT = """
         return div;
     };
     legend.addTo(map);
-})({{ this._parent.get_name() }});
+})({{ this._parent.get_name() }}, {{ this._parent.get_name() }}_data.legend);
 """
 
 
 class Legend(MacroElement):
-    """The map's legend as a Leaflet control built from text nodes: coverage in percent (Vietnamese
-    number format) and, on commune maps, the household colours and the estimated village shapes."""
+    """The map's legend as a Leaflet control built from text nodes, from the data block's ``legend``
+    (``legend_spec``)."""
 
     _template = Template("{% macro script(this, kwargs) %}" + LEGEND_SCRIPT + "{% endmacro %}")
 
-    def __init__(self, *, households: bool = False, estimated: bool = False, caption: str | None = None):
+    def __init__(self):
         super().__init__()
         self._name = "Legend"
-        rows = []
-        for low, high, colour in zip(LEGEND_STEPS, LEGEND_STEPS[1:], LEGEND_COLOURS, strict=False):
-            rows.append(
-                {
-                    "kind": "swatch",
-                    "colour": colour,
-                    "label": f"{number(round(low * 100))}–{percent(min(high, 1), 0)}",
-                }
-            )
-        sections = [{"caption": caption or _("Độ phủ (tỉ lệ hộ đã được thăm)"), "rows": list(reversed(rows))}]
-        if households:
-            sections.append(
-                {
-                    "caption": _("Hộ gia đình"),
-                    "rows": [
-                        {"kind": "dot", "colour": STATUS_COLOURS["visited"], "label": _("Đã thăm")},
-                        {"kind": "dot", "colour": STATUS_COLOURS["not_yet"], "label": _("Chưa thăm")},
-                        {
-                            "kind": "dot",
-                            "colour": STATUS_COLOURS["followup"],
-                            "label": _("Có việc cần theo dõi"),
-                        },
-                    ],
-                }
-            )
-        if estimated:
-            sections.append(
-                {
-                    "caption": _("Thôn chưa có ranh giới"),
-                    "rows": [
-                        {"kind": "estimated", "colour": None, "label": _("Vùng ước tính từ vị trí các hộ")}
-                    ],
-                }
-            )
-        self.spec = {"sections": sections, "toggle": _("Chú giải")}
 
 
-def _finish(map_: folium.Map) -> str:
+def legend_spec(*, households: bool = False, estimated: bool = False, caption: str | None = None) -> dict:
+    """Coverage in percent (Vietnamese number format) and, on commune maps, the household colours and the
+    estimated village shapes."""
+    rows = []
+    for low, high, colour in zip(LEGEND_STEPS, LEGEND_STEPS[1:], LEGEND_COLOURS, strict=False):
+        rows.append(
+            {
+                "kind": "swatch",
+                "colour": colour,
+                "label": f"{number(round(low * 100))}–{percent(min(high, 1), 0)}",
+            }
+        )
+    sections = [{"caption": caption or _("Độ phủ (tỉ lệ hộ đã được thăm)"), "rows": list(reversed(rows))}]
+    if households:
+        sections.append(
+            {
+                "caption": _("Hộ gia đình"),
+                "rows": [
+                    {"kind": "dot", "colour": STATUS_COLOURS["visited"], "label": _("Đã thăm")},
+                    {"kind": "dot", "colour": STATUS_COLOURS["not_yet"], "label": _("Chưa thăm")},
+                    {"kind": "dot", "colour": STATUS_COLOURS["followup"], "label": _("Có việc cần theo dõi")},
+                ],
+            }
+        )
+    if estimated:
+        sections.append(
+            {
+                "caption": _("Thôn chưa có ranh giới"),
+                "rows": [{"kind": "estimated", "colour": None, "label": _("Vùng ước tính từ vị trí các hộ")}],
+            }
+        )
+    return {"sections": sections, "toggle": _("Chú giải")}
+
+
+def _finish(map_: folium.Map, data: dict) -> str:
+    """The rendered page with its data block. The block is added after folium has rendered (text in it
+    is never template source), just before folium's scripts (written after ``</body>``), so it is in the
+    document when they run and travels with them (``split_page``'s ``script``, which gets the nonce).
+    folium's render holds no stored text, so its last ``</body>`` is its own; the block holds no ``<``."""
     html = map_.get_root().render()
-    # branca's templates may still name d3 on a CDN: point it at our copy.
-    return html.replace(CDN_D3, static("vendor/d3/d3.min.js"))
+    before, after = html.rsplit("</body>", 1)
+    block = f'<script type="application/json" id="{_block_id(map_)}">{script_json(data)}</script>'
+    return f"{before}</body>\n{block}{after}"
 
 
 def with_csp_nonce(html: str, nonce: str) -> str:
@@ -217,7 +255,8 @@ SCRIPT_TAG = re.compile(r"<script(?=[\s>])")
 @dataclass(frozen=True)
 class MapParts:
     """A rendered map page cut into what the shell (templates/maps/map_page.html) places: the head's
-    scripts and styles, the map's markup, and the script that draws it (folium writes it after body)."""
+    scripts and styles, the map's markup, and the data block with the script that draws from it
+    (folium writes its script after body)."""
 
     head: str
     body: str
@@ -248,8 +287,8 @@ def split_page(html: str) -> MapParts:
 TEXT_TABLE = """
 function (layer) {
     var properties = layer.feature.properties;
-    var fields = {{ this.fields | tojson }};
-    var aliases = {{ this.aliases | tojson }};
+    var fields = tooltip.fields;
+    var aliases = tooltip.aliases;
     var div = L.DomUtil.create('div');
     var table = L.DomUtil.create('table', '', div);
     fields.forEach(function (field, index) {
@@ -257,7 +296,7 @@ function (layer) {
         if (value === null || value === undefined || value === '') { return; }
         var row = L.DomUtil.create('tr', '', table);
         L.DomUtil.create('th', '', row).textContent = aliases[index];
-        L.DomUtil.create('td', '', row).textContent = value === null || value === undefined ? '' : String(value);
+        L.DomUtil.create('td', '', row).textContent = String(value);
     });
     return div;
 }
@@ -281,23 +320,21 @@ function (layer) {
 
 
 class TextTooltip(MacroElement):
-    """A GeoJSON layer's tooltip as a table of the named properties, built from text nodes."""
+    """A GeoJSON layer's tooltip as a table of the data block's ``tooltip`` fields, from text nodes."""
 
     # While a popup is open its tooltip is hidden (they would cover each other on a phone's tap).
     _template = Template(
-        "{% macro script(this, kwargs) %}{{ this._parent.get_name() }}.bindTooltip("
-        + TEXT_TABLE
-        + ", {{ this.options | tojavascript }});"
-        "(function (layer) {"
+        "{% macro script(this, kwargs) %}(function (layer, tooltip) {"
+        " layer.bindTooltip(" + TEXT_TABLE + ", {{ this.options | tojavascript }});"
         " layer.on('popupopen', function () { layer.getTooltip().setOpacity(0); });"
         " layer.on('popupclose', function () { layer.getTooltip().setOpacity(0.9); });"
-        "})({{ this._parent.get_name() }});{% endmacro %}"
+        "})({{ this._parent.get_name() }}, {{ this.data_var }}.tooltip);{% endmacro %}"
     )
 
-    def __init__(self, *, fields: list[str], aliases: list[str], sticky: bool = True):
+    def __init__(self, *, data_var: str, sticky: bool = True):
         super().__init__()
         self._name = "TextTooltip"
-        self.fields, self.aliases = fields, aliases
+        self.data_var = data_var
         self.options = {
             "sticky": sticky,
             "class_name": "foliumtooltip",
@@ -318,6 +355,51 @@ class AreaLinkPopup(MacroElement):
     def __init__(self):
         super().__init__()
         self._name = "AreaLinkPopup"
+
+
+AREAS_SCRIPT = """
+var {{ this.get_name() }} = (function (features) {
+    var layer = L.geoJson(null, {
+        style: function (feature) {
+            var properties = feature.properties;
+            var look = {fillColor: properties.fill_colour, color: '#37474f', weight: 1, fillOpacity: 0.7};
+            if (properties.estimated) {
+                // Not a boundary: drawn from the households' locations, so it says so.
+                look.weight = 2; look.dashArray = '4 3'; look.fillOpacity = 0.55;
+            }
+            return look;
+        },
+        // A village known only by its households' centroid is a point.
+        pointToLayer: function (feature, latlng) { return L.circleMarker(latlng, {radius: 9}); },
+        onEachFeature: function (feature, child) {
+            child.on({
+                mouseover: function (e) { e.target.setStyle({weight: 3, color: '#000'}); },
+                mouseout: function (e) { layer.resetStyle(e.target); }
+            });
+        }
+    });
+    if (features) { layer.addData(features); }
+    return layer;
+})({{ this.data_var }}.{{ this.key }});
+"""
+
+
+class DataGeoJson(folium.map.Layer):
+    """Areas from the data block's ``key`` (a FeatureCollection whose features carry ``fill_colour``):
+    coloured by coverage, highlighted under the pointer, or an outline that takes no pointer."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "{% if this.outline %}"
+        "var {{ this.get_name() }} = L.geoJson({{ this.data_var }}.{{ this.key }}, {"
+        "style: function () { return {fill: false, color: '#455a64', weight: 2}; }, interactive: false});"
+        "{% else %}" + AREAS_SCRIPT + "{% endif %}{% endmacro %}"
+    )
+
+    def __init__(self, *, data_var: str, key: str, name: str, outline: bool = False):
+        super().__init__(name=name, overlay=True, control=not outline, show=True)
+        self._name = "DataGeoJson"
+        self.data_var, self.key, self.outline = data_var, key, outline
 
 
 def _tooltip_fields():
@@ -343,49 +425,23 @@ def _tooltip_fields():
     return fields, aliases
 
 
-def _coverage_layer(
-    geojson_text: str, colormap, name: str, link_label: str | None, tooltip=None
-) -> folium.GeoJson:
-    fields, aliases = tooltip or _tooltip_fields()
+def _features(geojson_text: str, colormap=None) -> dict:
+    """A FeatureCollection as data; with a colour scale, each feature's ``fill_colour`` from its 0–1
+    ``coverage``. NaN (a number missing in a frame) is not JSON: it becomes null."""
+    collection = json.loads(geojson_text, parse_constant=lambda _constant: None)
+    if colormap is not None:
+        for feature in collection["features"]:
+            feature["properties"]["fill_colour"] = colormap(feature["properties"].get("coverage") or 0)
+    return collection
 
-    def style(feature):
-        properties = feature["properties"]
-        coverage = properties.get("coverage") or 0
-        look = {"fillColor": colormap(coverage), "color": "#37474f", "weight": 1, "fillOpacity": 0.7}
-        if properties.get("estimated"):
-            # Not a boundary: drawn from the households' locations, so it says so.
-            look.update({"weight": 2, "dashArray": "4 3", "fillOpacity": 0.55})
-        return look
 
-    layer = folium.GeoJson(
-        json.loads(geojson_text),
-        name=name,
-        style_function=style,
-        highlight_function=lambda _feature: {"weight": 3, "color": "#000"},
-        zoom_on_click=False,
-        # A village known only by its households' centroid is a point.
-        marker=folium.CircleMarker(radius=9),
-    )
-    TextTooltip(fields=fields, aliases=aliases).add_to(layer)
-    if link_label:
+def _coverage_layer(map_: folium.Map, *, name: str, with_links: bool) -> DataGeoJson:
+    data_var = _data_var(map_)
+    layer = DataGeoJson(data_var=data_var, key="areas", name=name)
+    TextTooltip(data_var=data_var).add_to(layer)
+    if with_links:
         AreaLinkPopup().add_to(layer)
     return layer
-
-
-def _outline_layer(geojson_text: str) -> folium.GeoJson:
-    """The commune's outline under villages drawn without boundaries: context only, not interactive."""
-    return folium.GeoJson(
-        json.loads(geojson_text),
-        name=_("Ranh giới xã"),
-        style_function=lambda _feature: {
-            "fill": False,
-            "color": "#455a64",
-            "weight": 2,
-            "interactive": False,
-        },
-        control=False,
-        interactive=False,
-    )
 
 
 def choropleth_page(
@@ -400,32 +456,29 @@ def choropleth_page(
     """Areas coloured by coverage (a 0–1 ``coverage`` property), with a legend, Vietnamese tooltips and
     links to the next level. ``tooltip``: other (fields, labels) than coverage's, e.g. a campaign's."""
     map_ = _base_map(bounds)
-    colormap = _colormap()
-    _coverage_layer(
-        geojson_text, colormap, layer_name, _("Mở bản đồ") if with_links else None, tooltip
-    ).add_to(map_)
-    Legend(caption=legend_caption).add_to(map_)
+    fields, aliases = tooltip or _tooltip_fields()
+    data = {
+        "areas": _features(geojson_text, _colormap()),
+        "tooltip": {"fields": fields, "aliases": aliases},
+        "legend": legend_spec(caption=legend_caption),
+    }
+    _coverage_layer(map_, name=layer_name, with_links=with_links).add_to(map_)
+    Legend().add_to(map_)
     folium.LayerControl(collapsed=False).add_to(map_)
-    return _finish(map_)
+    return _finish(map_, data)
 
 
 def script_json(value) -> str:
-    """JSON safe inside a <script>: no character of it can close the script or open markup."""
-    return (
-        json.dumps(value, ensure_ascii=False)
-        .replace("<", "\\u003c")
-        .replace(">", "\\u003e")
-        .replace("&", "\\u0026")
-        .replace("\u2028", "\\u2028")
-        .replace("\u2029", "\\u2029")
-    )
+    """JSON safe inside a <script>: no character of it can close the script or open markup (and, ASCII
+    as folium's own ``tojson`` wrote it, none a mis-declared encoding could garble)."""
+    return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 # row: [lat, lon, status, label, last visit (text), outcome (text), [indices of services still missing]]
 HOUSEHOLD_MARKER = """
 function (row) {
-    var colours = __COLOURS__;
-    var texts = __TEXTS__;
+    var colours = data.colours;
+    var texts = data.texts;
     var marker = L.circleMarker(new L.LatLng(row[0], row[1]), {
         radius: 6, color: '#263238', weight: 1, fillColor: colours[row[2]], fillOpacity: 0.9
     });
@@ -456,8 +509,35 @@ function (row) {
         return box;
     }, {direction: 'top', offset: [0, -6]});
     return marker;
-};
+}
 """
+
+
+class HouseholdCluster(MarkerCluster):
+    """The data block's ``households`` rows as circle markers coloured by status, clustered, each with a
+    tooltip built from text nodes; markercluster from our own static files."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "var {{ this.get_name() }} = (function (data) {"
+        " var callback = " + HOUSEHOLD_MARKER + ";"
+        " var cluster = L.markerClusterGroup({{ this.options | tojavascript }});"
+        " data.households.forEach(function (row) { callback(row).addTo(cluster); });"
+        " return cluster;"
+        "})({{ this.data_var }});{% endmacro %}"
+    )
+
+    def __init__(self, *, data_var: str, name: str):
+        super().__init__(name=name, options={"maxClusterRadius": 40, "disableClusteringAtZoom": 17})
+        self._name = "HouseholdCluster"
+        self.data_var = data_var
+        self.default_js = [
+            ("markerclusterjs", static("vendor/leaflet.markercluster/leaflet.markercluster.js"))
+        ]
+        self.default_css = [
+            ("markerclustercss", static("vendor/leaflet.markercluster/MarkerCluster.css")),
+            ("markerclusterdefaultcss", static("vendor/leaflet.markercluster/MarkerCluster.Default.css")),
+        ]
 
 
 def commune_page(
@@ -472,13 +552,23 @@ def commune_page(
     """Villages coloured by coverage (those without a boundary drawn from their households' locations);
     households clustered and coloured by status when allowed."""
     map_ = _base_map(bounds)
-    colormap = _colormap()
+    fields, aliases = _tooltip_fields()
+    data = {
+        "areas": _features(geojson_text, _colormap()),
+        "tooltip": {"fields": fields, "aliases": aliases},
+        "legend": legend_spec(households=households is not None, estimated=estimated),
+    }
     if outline_geojson:
-        _outline_layer(outline_geojson).add_to(map_)
-    _coverage_layer(geojson_text, colormap, _("Thôn, tổ dân phố"), None).add_to(map_)
-    Legend(households=households is not None, estimated=estimated).add_to(map_)
+        data["outline"] = _features(outline_geojson)
+        DataGeoJson(data_var=_data_var(map_), key="outline", name=_("Ranh giới xã"), outline=True).add_to(
+            map_
+        )
+    _coverage_layer(map_, name=_("Thôn, tổ dân phố"), with_links=False).add_to(map_)
+    Legend().add_to(map_)
     if households is not None:
-        texts = {
+        data["households"] = [list(row) for row in households]
+        data["colours"] = STATUS_COLOURS
+        data["texts"] = {
             "last_visit": _("Lần thăm gần nhất"),
             "never": _("chưa thăm"),
             "outcome": _("Kết quả"),
@@ -487,22 +577,6 @@ def commune_page(
             "all_done": _("Đã xong mọi dịch vụ"),
             "services": service_names or [],
         }
-        callback = HOUSEHOLD_MARKER.replace("__COLOURS__", script_json(STATUS_COLOURS)).replace(
-            "__TEXTS__", script_json(texts)
-        )
-        cluster = FastMarkerCluster(
-            households,
-            callback=callback,
-            name=_("Hộ gia đình"),
-            options={"maxClusterRadius": 40, "disableClusteringAtZoom": 17},
-        )
-        cluster.default_js = [
-            ("markerclusterjs", static("vendor/leaflet.markercluster/leaflet.markercluster.js"))
-        ]
-        cluster.default_css = [
-            ("markerclustercss", static("vendor/leaflet.markercluster/MarkerCluster.css")),
-            ("markerclusterdefaultcss", static("vendor/leaflet.markercluster/MarkerCluster.Default.css")),
-        ]
-        cluster.add_to(map_)
+        HouseholdCluster(data_var=_data_var(map_), name=_("Hộ gia đình")).add_to(map_)
     folium.LayerControl(collapsed=False).add_to(map_)
-    return _finish(map_)
+    return _finish(map_, data)
