@@ -10,6 +10,10 @@ Expiry is checked against the cached expiry on every request, and deleting a tok
 logout-all, the admin, a cleanup) evicts its entry through a ``post_delete`` receiver
 (``token_cache_forget``), so a revoked token stops working at once. A cache miss falls through to knox,
 which also slides the expiry forward (AUTO_REFRESH).
+
+Every refusal speaks the product's language (``token_refused_message``): knox's own messages are
+English and no catalogue carries them. A ``Token`` header whose token is not one run of ASCII letters
+and digits (knox tokens are hex) is refused before anything is decoded or looked up.
 """
 
 import hashlib
@@ -22,6 +26,15 @@ from django.dispatch import receiver
 from django.utils import timezone
 from knox.auth import TokenAuthentication
 from knox.models import get_token_model
+from knox.settings import knox_settings
+from rest_framework import exceptions
+
+
+def _refused() -> exceptions.AuthenticationFailed:
+    # Imported here: field_api.exceptions imports DRF's views, which import this module.
+    from field_api.exceptions import token_refused_message
+
+    return exceptions.AuthenticationFailed(token_refused_message())
 
 
 def _cache_seconds() -> int:
@@ -52,7 +65,25 @@ def _forget_deleted_token(sender, instance, **kwargs) -> None:
 
 
 class CachedTokenAuthentication(TokenAuthentication):
+    def authenticate(self, request):
+        # Read as text: DRF's helper encodes it to Latin-1 and fails on anything else.
+        parts = str(request.META.get("HTTP_AUTHORIZATION", "")).split()
+        scheme = knox_settings.AUTH_HEADER_PREFIX  # "Token": what the OpenAPI scheme says
+        if not parts or parts[0].lower() != scheme.lower():
+            return None  # another scheme (a session, an IOC key) or none: not ours to refuse
+        if len(parts) != 2 or not parts[1].isascii() or not parts[1].isalnum():
+            raise _refused()
+        return self.authenticate_credentials(parts[1].encode())
+
     def authenticate_credentials(self, token):
+        try:
+            return self._credentials(token)
+        except exceptions.AuthenticationFailed:
+            # knox says "Invalid token." / "User inactive or deleted." in English, for an unknown, an
+            # expired (knox deletes it) or a revoked token alike.
+            raise _refused() from None
+
+    def _credentials(self, token):
         raw_token = token.decode() if isinstance(token, bytes) else token
         key = _token_cache_key(raw_token)
         cached = cache.get(key)

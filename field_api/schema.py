@@ -16,15 +16,25 @@ from rest_framework.permissions import AllowAny
 
 
 class CachedTokenScheme(OpenApiAuthenticationExtension):
+    """The phone token as what it is, an HTTP authentication scheme named ``Token`` (RFC 9110 §11:
+    ``Authorization: Token <token>``, and 401 answers say ``WWW-Authenticate: Token``). An ``apiKey``
+    in the Authorization header made generated clients send the bare token or ``Bearer <token>``."""
+
     target_class = "field_api.authentication.CachedTokenAuthentication"
     name = "tokenAuth"
 
     def get_security_definition(self, auto_schema):
+        from knox.settings import knox_settings
+
+        scheme = knox_settings.AUTH_HEADER_PREFIX
         return {
-            "type": "apiKey",
-            "in": "header",
-            "name": "Authorization",
-            "description": 'Token knox, dạng "Token <token>"',
+            "type": "http",
+            "scheme": scheme,
+            "description": (
+                f'Token knox nhận từ POST /api/v1/auth/login/, gửi dạng "Authorization: {scheme} <token>" '
+                '(không phải "Bearer"). Thiếu, sai hoặc hết hạn: 401 kèm "WWW-Authenticate: '
+                f'{scheme}".'
+            ),
         }
 
 

@@ -3,9 +3,11 @@ answers the form, never in a message cookie or a log), see when it was last used
 
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from field_api.text_fields import ADMIN_TEXT_OVERRIDES
 from ioc.models import FeedKey
 from ioc.services import feed_key_assign, feed_key_revoke
 
@@ -14,6 +16,7 @@ DETAILS = ["name", "province", "prefix", "created_at", "created_by", "last_used_
 
 @admin.register(FeedKey)
 class FeedKeyAdmin(admin.ModelAdmin):
+    formfield_overrides = ADMIN_TEXT_OVERRIDES  # stored text through field_api.text.clean_text
     list_display = ["name", "province", "prefix", "created_at", "last_used_at", "revoked_at"]
     list_filter = ["province", ("revoked_at", admin.EmptyFieldListFilter)]
     list_select_related = ["province"]
@@ -53,7 +56,7 @@ class FeedKeyAdmin(admin.ModelAdmin):
                 "title": _("Khóa IOC đã được cấp"),
             },
         )
-        response["Cache-Control"] = "no-store"
+        add_never_cache_headers(response)  # the key, shown this once
         return response
 
     @admin.action(description=_("Thu hồi các khóa đã chọn"))

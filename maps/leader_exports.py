@@ -1,48 +1,19 @@
-"""Every list of the commune leader's pages as an XLSX sheet, with Vietnamese headers.
+"""Every list of the commune leader's pages as an XLSX sheet, with Vietnamese headers, through the
+product's one spreadsheet writer (backend/spreadsheets.py: no stored text becomes a formula).
 
 Household names and phones are columns only for scopes that see identity (commune leaders, admins):
 a province officer's file has no such column at all.
 """
 
-import datetime as dt
-from io import BytesIO
-
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
+from backend.spreadsheets import DATE, DATETIME, INTEGER, PERCENT, TEXT, Column, Sheet, xlsx_bytes
 from field_api.scope import Scope
-
-INTEGER, PERCENT, DATE, DATETIME, TEXT = "#,##0", "0.0%", "DD/MM/YYYY", "DD/MM/YYYY HH:MM", "@"
 
 
 def _workbook(title: str, columns: list[tuple[str, str]], rows: list[list]) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = title[:31]
-    sheet.append([header for header, _format in columns])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([_cell(value) for value in row])
-    for index, (header, number_format) in enumerate(columns, start=1):
-        letter = get_column_letter(index)
-        for cell in sheet[letter][1:]:
-            cell.number_format = number_format
-        sheet.column_dimensions[letter].width = max(10, min(48, len(header) + 4))
-    sheet.freeze_panes = "A2"
-    out = BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
-def _cell(value):
-    if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=None)  # already local time
-    if isinstance(value, list):
-        return "; ".join(str(item) for item in value)
-    return value
+    spec = [Column(header, number_format) for header, number_format in columns]
+    return xlsx_bytes([Sheet(title, spec, rows)])
 
 
 def villages_xlsx(rows: list[dict]) -> bytes:

@@ -1,23 +1,15 @@
-"""Sheets we hand out: one-time passwords. Every cell that a spreadsheet would run as a formula is
-written as text with a leading apostrophe (a name like "=HYPERLINK(…)" stays a name)."""
-
-import io
+"""Sheets we hand out: one-time passwords, through the product's one spreadsheet writer
+(backend/spreadsheets.py), so a name like "=HYPERLINK(…)" stays a name."""
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
-from onboarding.sheets import safe_cell
+from backend.spreadsheets import Column, Sheet, xlsx_bytes
 
 
 def passwords_xlsx(rows: list[tuple[str, str, str]]) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("Mật khẩu")
-    sheet.append([_("Tên đăng nhập"), _("Họ và tên"), _("Mật khẩu dùng một lần")])
-    for row in rows:
-        sheet.append([safe_cell(str(value)) for value in row])
-    for column, width in zip("ABC", (24, 32, 24), strict=True):
-        sheet.column_dimensions[column].width = width
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    columns = [
+        Column(_("Tên đăng nhập"), width=24),
+        Column(_("Họ và tên"), width=32),
+        Column(_("Mật khẩu dùng một lần"), width=24),
+    ]
+    return xlsx_bytes([Sheet(_("Mật khẩu"), columns, rows)])

@@ -6,11 +6,12 @@ from django.utils.translation import gettext_lazy as _
 from field_api.models import Role, Team
 from field_api.services.members import ROLE_AREA
 from field_api.text import search_key
+from field_api.text_fields import CleanCharField
 from onboarding.sheets import phone_number
 
 
 class VillageForm(forms.Form):
-    name = forms.CharField(label=_("Tên thôn, tổ dân phố"), max_length=150)
+    name = CleanCharField(label=_("Tên thôn, tổ dân phố"), max_length=150)
     declared_households = forms.IntegerField(
         label=_("Số hộ (xã khai báo)"), min_value=0, max_value=100_000, required=False
     )
@@ -23,7 +24,7 @@ class VillageForm(forms.Form):
 
 
 class TeamForm(forms.Form):
-    name = forms.CharField(label=_("Tên tổ"), max_length=150)
+    name = CleanCharField(label=_("Tên tổ"), max_length=150)
 
     def __init__(self, *args, commune, team=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -40,8 +41,8 @@ class TeamForm(forms.Form):
 
 
 class MemberForm(forms.Form):
-    full_name = forms.CharField(label=_("Họ và tên"), max_length=150)
-    phone = forms.CharField(label=_("Số điện thoại"), max_length=20, required=False)
+    full_name = CleanCharField(label=_("Họ và tên"), max_length=150)
+    phone = CleanCharField(label=_("Số điện thoại"), max_length=20, required=False)
     role = forms.ChoiceField(label=_("Vai trò"))
     team = forms.ModelChoiceField(label=_("Tổ"), queryset=Team.objects.none(), required=False)
 

@@ -7,9 +7,11 @@ each field; rules across fields (consent, catalogue, both coordinates or none) a
 ``*_in`` functions after every field has been read, and described in the fields' help texts.
 
 Every value a phone can send is judged here, whatever its JSON type: a field error for the item,
-never an exception that costs the batch. Text is NFC-normalised (a resend in another normal form
-hashes the same; lengths count characters as people see them) and must be valid Unicode (a lone
-surrogate cannot be stored or sent back). Numbers must be finite; an integral float counts as the
+never an exception that costs the batch. Text must be valid Unicode without NUL (a lone surrogate
+cannot be stored or sent back), and is then cleaned by the product's one rule for stored text
+(``field_api.text.clean_text``: control and bidi-override characters out, NFC), so a resend in another
+normal form hashes the same and lengths count the characters as stored. Ids are UUIDs in their
+36-character form, either case, answered in lower case. Numbers must be finite; an integral float counts as the
 integer (``12.0`` is ``12``). Instants must carry an offset and fall in a sane window, checked by
 comparison (which never overflows) before anything converts them (which can, at the ends of the
 calendar with an extreme offset).
@@ -22,13 +24,13 @@ import datetime as dt
 import hashlib
 import json
 import re
-import unicodedata
 import uuid
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
 from field_api.models import HelpResult, Outcome
+from field_api.text import clean_text
 
 MISSING = object()
 # Vietnam keeps +07:00 all year; a fixed offset compares faster than a zone on the hot path.
@@ -107,13 +109,14 @@ class Invalid(Exception):
 
 
 class Text(Field):
-    __slots__ = ("max_length", "pattern")
+    __slots__ = ("max_length", "multiline", "pattern")
 
-    def __init__(self, max_length: int, *, pattern: str | None = None, **kwargs):
+    def __init__(self, max_length: int, *, pattern: str | None = None, multiline: bool = False, **kwargs):
         kwargs.setdefault("default", "")
         kwargs.setdefault("nullable", not kwargs.get("required", False))
         super().__init__(**kwargs)
         self.max_length = max_length
+        self.multiline = multiline  # line breaks kept (a visit's notes); elsewhere they become spaces
         self.pattern = re.compile(pattern) if pattern else None
 
     def wrong_type(self) -> str:
@@ -127,12 +130,10 @@ class Text(Field):
     def clean(self, value) -> str:
         if type(value) is not str:
             raise Invalid(self.wrong_type())
-        if value.isascii() and "\x00" not in value:  # most text: nothing to normalise
-            value = value.strip()
-        else:
-            value = text_clean(value)
+        value = text_clean(value, multiline=self.multiline)
         if not value and self.required:
             raise Invalid(_("Trường này là bắt buộc."))
+        # Judged on the text as stored (cleaned, NFC), whatever form it was sent in.
         if len(value) > self.max_length:
             raise Invalid(_("Tối đa %(count)d ký tự.") % {"count": self.max_length})
         if value and self.pattern is not None and self.pattern.match(value) is None:
@@ -140,18 +141,18 @@ class Text(Field):
         return value
 
 
-def text_clean(value: str) -> str:
-    """Valid Unicode, NFC, no NUL, trimmed. Raises ``Invalid``."""
+def text_clean(value: str, *, multiline: bool = False) -> str:
+    """Valid Unicode without NUL (else ``Invalid``: the phone has a bug), then the product's one rule
+    for stored text (``field_api.text.clean_text``: controls and bidi overrides out, NFC, trimmed)."""
     if not value.isascii():
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
             # A lone surrogate ("\ud800" in the JSON): PostgreSQL cannot store it, JSON cannot echo it.
             raise Invalid(_("Không phải văn bản Unicode hợp lệ.")) from None
-        value = unicodedata.normalize("NFC", value)
     if "\x00" in value:  # PostgreSQL text cannot hold it; a phone that sends it has a bug
         raise Invalid(_("Không được chứa ký tự NUL."))
-    return value.strip()
+    return clean_text(value, multiline=multiline)
 
 
 class Integer(Field):
@@ -237,21 +238,41 @@ class Choice(Field):
         return value
 
 
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+_UUID = re.compile(UUID_PATTERN)
+UUID_HELP = (
+    "UUID dạng 8-4-4-4-12 chữ số hệ 16, chữ hoa hay thường đều được; mọi câu trả lời (kết quả gửi, "
+    "pull, current) ghi id bằng chữ thường: so sánh id không phân biệt hoa thường. Không nhận UUID toàn "
+    "số 0 (nil) hay toàn chữ f."
+)
+
+
+_PLACEHOLDER_UUIDS = frozenset({0, 2**128 - 1})  # 00000000-…-000000000000 and ffffffff-…-ffffffffffff
+
+
 class Uuid(Field):
+    """A UUID in its 36-character form, either case (RFC 9562); answers give it in lower case, the only
+    form stored. Other spellings (braces, "urn:uuid:", no hyphens) are refused, as the schema's
+    ``format: uuid`` says."""
+
     __slots__ = ()
 
     def wrong_type(self) -> str:
-        return _("Phải là một UUID.")
+        return _("Phải là một UUID dạng xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx.")
 
     def parse(self, value, context: Context) -> uuid.UUID | None:
         if value is MISSING or value is None:
             return self.absent(value)
-        if type(value) is not str or len(value) > 45:
+        if type(value) is not str or len(value) != 36 or _UUID.match(value) is None:
             raise Invalid(self.wrong_type())
-        try:
-            return uuid.UUID(value)
-        except ValueError:
-            raise Invalid(self.wrong_type()) from None
+        parsed = uuid.UUID(value)
+        if parsed.int in _PLACEHOLDER_UUIDS:
+            # The nil and max UUIDs are what a phone sends when it failed to make an id (an unset field,
+            # a zeroed buffer): accepted, every such phone's records would collide on one id.
+            raise Invalid(
+                _("Không được là UUID toàn số 0 hay toàn chữ f: điện thoại phải tạo một UUID ngẫu nhiên.")
+            )
+        return parsed
 
 
 class Moment(Field):
@@ -361,7 +382,7 @@ def _lon() -> Number:
 MOMENT_HELP = "ISO 8601 có múi giờ, từ 2020-01-01 đến 30 ngày sau lúc gửi."
 
 HOUSEHOLD_SPEC: dict[str, Field] = {
-    "id": Uuid(required=True, help="UUID tạo trên điện thoại"),
+    "id": Uuid(required=True, help="Tạo trên điện thoại. " + UUID_HELP),
     "village": Text(16, required=True, help="Mã thôn, ví dụ 21025-01"),
     "label": Text(200, required=True),
     "head_name": Text(150, help="Chỉ khi consent = true"),
@@ -383,8 +404,8 @@ HELP_SPEC: dict[str, Field] = {
 }
 
 VISIT_SPEC: dict[str, Field] = {
-    "id": Uuid(required=True, help="UUID tạo trên điện thoại"),
-    "household": Uuid(required=True),
+    "id": Uuid(required=True, help="Tạo trên điện thoại. " + UUID_HELP),
+    "household": Uuid(required=True, help=UUID_HELP),
     "visited_at": Moment(required=True, help=MOMENT_HELP),
     "lat": _lat(),
     "lon": _lon(),
@@ -395,11 +416,11 @@ VISIT_SPEC: dict[str, Field] = {
         max_items=MAX_HELP_ITEMS,
         help="Chỉ khi outcome = met; mỗi dịch vụ một lần, có trong danh mục",
     ),
-    "notes": Text(2000),
+    "notes": Text(2000, multiline=True, help="Nhiều dòng được; tối đa 2000 ký tự sau chuẩn hóa NFC"),
 }
 
 SESSION_SPEC: dict[str, Field] = {
-    "id": Uuid(required=True, help="UUID tạo trên điện thoại"),
+    "id": Uuid(required=True, help="Tạo trên điện thoại. " + UUID_HELP),
     "village": Text(16, required=True),
     "held_at": Moment(required=True, help=MOMENT_HELP),
     "services": Codes(min_items=1, max_items=50, required=True, help="Mã dịch vụ trong /api/v1/services/"),
@@ -599,10 +620,13 @@ def session_in(item, context: Context) -> SessionIn:
 
 
 def shown_id(item) -> str:
-    """The id to echo for a rejected item: only text that is safe to send back, else ``""``."""
+    """The id to echo for a rejected item: a UUID in lower case as every answer gives it, other text
+    only when it is safe to send back, else ``""``."""
     value = item.get("id") if type(item) is dict else None
     if type(value) is not str or len(value) > 64:
         return ""
+    if len(value) == 36 and _UUID.match(value) is not None:
+        return str(uuid.UUID(value))
     try:
         return text_clean(value)
     except Invalid:

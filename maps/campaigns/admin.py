@@ -3,6 +3,7 @@
 
 from django.contrib import admin
 
+from field_api.text_fields import ADMIN_TEXT_OVERRIDES
 from maps.campaigns.models import Campaign, CampaignTarget
 
 
@@ -14,6 +15,7 @@ class CampaignTargetInline(admin.TabularInline):
 
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
+    formfield_overrides = ADMIN_TEXT_OVERRIDES  # stored text through field_api.text.clean_text
     list_display = ["name", "province", "starts_on", "ends_on"]
     list_filter = ["province"]
     list_select_related = ["province"]

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from field_api.exceptions import ApplicationError
 from field_api.models import Commune, Service
+from field_api.text_fields import CleanSerializerCharField
 from maps.campaigns import tally
 from maps.campaigns.exports import FORMATS
 from maps.campaigns.jobs import export_job_request
@@ -28,7 +29,7 @@ class CampaignTargetSerializer(serializers.Serializer):
 
 
 class CampaignInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
+    name = CleanSerializerCharField(max_length=200)
     province = serializers.RegexField(r"^\d{2}$", max_length=2)
     communes = serializers.ListField(
         child=serializers.RegexField(r"^\d{5}$", max_length=5), required=False, default=list, max_length=4000

@@ -1,16 +1,13 @@
 """Campaign exports for reports and the provincial operations centre: aggregates only, never a
 household's name or phone. CSV is UTF-8 with a BOM so Excel shows Vietnamese; XLSX has one sheet
-per breakdown with Vietnamese headers and number formats; GeoJSON gives one feature per commune."""
+per breakdown with Vietnamese headers and number formats (both through the product's one spreadsheet
+writer, backend/spreadsheets.py); GeoJSON gives one feature per commune."""
 
-import csv
-import io
 import json
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
+from backend.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, Column, Sheet, csv_bytes, xlsx_bytes
 from field_api.models import Commune
 from field_api.scope import Scope
 from maps.campaigns.models import Campaign
@@ -43,37 +40,29 @@ def columns() -> list[tuple[str, str, str]]:
 
 def export_csv(*, campaign: Campaign, scope: Scope, by: str = "commune") -> bytes:
     rows = campaign_tally(campaign=campaign, by=by, scope=scope)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([header for _key, header, _format in columns()])
-    for row in rows:
-        writer.writerow(["" if row.get(key) is None else row.get(key) for key, _header, _format in columns()])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    spec = columns()
+    return csv_bytes(
+        header=[header for _key, header, _format in spec],
+        rows=([row.get(key) for key, _header, _format in spec] for row in rows),
+    )
 
 
 def write_xlsx(sheets: dict[str, list[dict]], progress=None) -> bytes:
-    workbook = Workbook(write_only=False)
-    workbook.remove(workbook.active)
     spec = columns()
-    for index, (title, rows) in enumerate(sheets.items()):
-        sheet = workbook.create_sheet(title)
-        sheet.append([header for _key, header, _format in spec])
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            sheet.append([row.get(key) for key, _header, _format in spec])
-        for column, (_key, header, number_format) in enumerate(spec, start=1):
-            letter = get_column_letter(column)
-            sheet.column_dimensions[letter].width = max(12, len(header) + 2)
-            if number_format != "@":
-                for (cell,) in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
-                    cell.number_format = number_format
-        sheet.freeze_panes = "A2"
-        if progress:
-            progress(int(100 * (index + 1) / len(sheets)))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(
+        [
+            Sheet(
+                title,
+                [
+                    Column(header, number_format, width=max(12, len(header) + 2))
+                    for _k, header, number_format in spec
+                ],
+                ([row.get(key) for key, _header, _format in spec] for row in rows),
+            )
+            for title, rows in sheets.items()
+        ],
+        progress=progress,
+    )
 
 
 def export_xlsx(*, campaign: Campaign, scope: Scope, progress=None) -> bytes:
@@ -98,7 +87,7 @@ def export_geojson(*, campaign: Campaign, scope: Scope) -> bytes:
 
 
 FORMATS = {
-    "csv": ("text/csv; charset=utf-8", export_csv),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", export_xlsx),
+    "csv": (CSV_CONTENT_TYPE, export_csv),
+    "xlsx": (XLSX_CONTENT_TYPE, export_xlsx),
     "geojson": ("application/geo+json", export_geojson),
 }

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from backend.formats import number
 from field_api.models import Commune, Service
+from field_api.text_fields import CleanCharField
 from maps.campaigns.models import MAX_TARGET_HOUSEHOLDS, MAX_TARGET_PEOPLE, Campaign
 from maps.campaigns.services import EARLIEST_DAY, LATEST_DAY
 from maps.campaigns.sheets import SheetError, targets_from_sheet
@@ -50,7 +51,7 @@ class DayInput(forms.DateInput):
 
 
 class CampaignForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Tên chiến dịch"), max_length=200)
+    name = CleanCharField(label=gettext_lazy("Tên chiến dịch"), max_length=200)
     starts_on = forms.DateField(
         label=gettext_lazy("Ngày bắt đầu"),
         input_formats=DATE_INPUTS,

@@ -1,7 +1,7 @@
-import csv
 import os
 from pathlib import Path
 
+from backend.spreadsheets import csv_write
 from field_api.management.commands._base import ImportCommand
 from onboarding.services import members_import
 
@@ -35,9 +35,11 @@ class Command(ImportCommand):
             # Created private before anything is written into it.
             descriptor = os.open(passwords_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(descriptor, "w", encoding="utf-8-sig", newline="") as handle:
-                writer = csv.writer(handle)
-                writer.writerow(["Tên đăng nhập", "Họ và tên", "Mật khẩu dùng một lần"])
-                writer.writerows(report.passwords)
+                csv_write(
+                    handle,
+                    header=["Tên đăng nhập", "Họ và tên", "Mật khẩu dùng một lần"],
+                    rows=report.passwords,
+                )
             self.stdout.write(f"Đã ghi {len(report.passwords)} mật khẩu vào {passwords_file}")
         else:
             self.stdout.write("Mật khẩu dùng một lần (phát cho từng người, đổi sau lần đăng nhập đầu):")
