@@ -3,17 +3,16 @@
 through ``field_api.services.boundaries``.
 
 Hostile or broken files get a ``BoundaryFileError`` with a message, never a crash: archives that inflate
-beyond reason or hold too many members, paths that climb out of the folder, coordinates that are not
-degrees (a projected file without its .prj), not a geometry at all. A .prj is honoured (reprojected to
+beyond reason, hold too many members or are broken (bad CRC, a size that lies, a password, an unknown
+compression method, a corrupt or truncated stream: ``field_api.uploads``), paths that climb out of the
+folder, coordinates that are not degrees (a projected file without its .prj), not a geometry at all. A .prj is honoured (reprojected to
 WGS 84). Each feature is checked and every failure is named: no village with that name or code, two
 features for one village, not an area, unrepairable, outside the commune (beyond a small tolerance).
 """
 
-import io
 import json
 import math
 import tempfile
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,8 +21,9 @@ from django.utils.translation import gettext as _
 from shapely.geometry import shape
 
 from field_api.models import Commune, Village
-from field_api.services.boundaries import boundary_repair
+from field_api.services.boundaries import boundary_read_problem, boundary_repair
 from field_api.text import search_key
+from field_api.uploads import UploadRejected, zip_chunks, zip_open
 from onboarding.limits import MAX_BYTES
 
 MAX_UNZIPPED_BYTES = 100 * 1024 * 1024
@@ -53,27 +53,26 @@ def _village_key(name: str) -> str:
 
 def _safe_extract(data: bytes, folder: Path) -> Path:
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        members = archive.infolist()
-    except zipfile.BadZipFile as error:
-        raise BoundaryFileError(_("Tệp .zip hỏng hoặc không phải .zip.")) from error
-    if len(members) > MAX_MEMBERS:
-        raise BoundaryFileError(_("Tệp .zip có quá nhiều tệp (tối đa %(count)d).") % {"count": MAX_MEMBERS})
-    if sum(member.file_size for member in members) > MAX_UNZIPPED_BYTES:
-        raise BoundaryFileError(_("Tệp .zip giải nén quá lớn: có thể là tệp độc hại."))
+        archive = zip_open(data, max_members=MAX_MEMBERS, max_unzipped=MAX_UNZIPPED_BYTES)
+    except UploadRejected as error:
+        raise BoundaryFileError(str(error)) from error
     layers = []
-    for member in members:
-        name = Path(member.filename).name  # never a path: nothing climbs out of the folder
-        if member.is_dir() or not name or name.startswith("."):
-            continue
-        target = folder / name
-        with archive.open(member) as source:
-            content = source.read(MAX_UNZIPPED_BYTES + 1)
-        if len(content) > MAX_UNZIPPED_BYTES:
-            raise BoundaryFileError(_("Tệp .zip giải nén quá lớn: có thể là tệp độc hại."))
-        target.write_bytes(content)
-        if target.suffix.lower() in (".shp", ".geojson", ".json", ".kml"):
-            layers.append(target)
+    budget = MAX_UNZIPPED_BYTES
+    with archive:
+        for member in archive.infolist():
+            name = Path(member.filename).name  # never a path: nothing climbs out of the folder
+            if member.is_dir() or not name or name.startswith("."):
+                continue
+            target = folder / name
+            try:
+                with target.open("wb") as out:
+                    for chunk in zip_chunks(archive, member, limit=budget):
+                        budget -= len(chunk)
+                        out.write(chunk)
+            except UploadRejected as error:
+                raise BoundaryFileError(str(error)) from error
+            if target.suffix.lower() in (".shp", ".geojson", ".json", ".kml"):
+                layers.append(target)
     if len(layers) != 1:
         raise BoundaryFileError(
             _("Tệp .zip cần đúng một lớp bản đồ (.shp kèm .dbf, .shx, .prj; hoặc .geojson, .kml).")
@@ -112,7 +111,7 @@ def read_boundaries(*, data: bytes, filename: str):
             frame = gpd.read_file(path, engine="pyogrio")
         except Exception as error:  # GDAL: malformed file of any kind
             raise BoundaryFileError(
-                _("Không đọc được tệp bản đồ: %(error)s") % {"error": str(error)[:200]}
+                _("Không đọc được tệp bản đồ: %(problem)s") % {"problem": boundary_read_problem(error)}
             ) from error
     if frame.empty or "geometry" not in frame:
         raise BoundaryFileError(_("Tệp không có đối tượng bản đồ nào."))

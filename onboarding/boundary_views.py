@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from backend.middleware import body_limit
 from onboarding.limits import MAX_BYTES
 from onboarding.models import BoundaryUpload
 from onboarding.setup_views import _commune
@@ -30,6 +31,7 @@ def _crumbs(commune):
     ]
 
 
+@body_limit(MAX_BYTES + FORM_OVERHEAD)
 @login_required
 def boundaries_upload(request, code):
     # geopandas, shapely and GDAL load here, on the first upload, not with the URLconf.

@@ -8,26 +8,24 @@ one of our fields when its header is one people write. Citizen ID columns (CCCD,
 before anything else sees them: they are never stored (Decree 13/2023).
 
 Hostile or broken files are refused with a ``SheetError`` naming the problem: not a sheet, too large,
-too many columns or rows, a zip that inflates beyond reason.
+too many columns or rows, a zip that inflates beyond reason or is broken. The bytes are read by
+``field_api.uploads.sheet_rows``, the one bounded reader every upload goes through.
 """
 
-import csv
-import io
 import re
-import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from field_api.text import search_key
+from backend.spreadsheets import safe_text
+from field_api.text import clean_text, search_key
+from field_api.uploads import HEADER_ROWS, UploadRejected, sheet_rows
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
 MAX_COLUMNS = 60
 MAX_ROWS = 20_000
-HEADER_SEARCH_ROWS = 30
+HEADER_SEARCH_ROWS = HEADER_ROWS
 
 MEMBERS = "members"
 VILLAGES = "villages"
@@ -199,7 +197,8 @@ def _header_score(cells: list[str]) -> int:
 
 
 def cell_text(value) -> str:
-    """Any cell as trimmed NFC text: 905111222.0 → "905111222", a date → "2025-07-01"."""
+    """Any cell as trimmed one-line text (``clean_text``: no control or bidi-override characters, NFC),
+    runs of spaces made one: 905111222.0 → "905111222", a date → "2025-07-01"."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -212,8 +211,7 @@ def cell_text(value) -> str:
         return str(value)
     if hasattr(value, "isoformat"):
         return value.isoformat()[:10]
-    text = unicodedata.normalize("NFC", str(value)).replace("\xa0", " ")
-    return " ".join(text.split())
+    return " ".join(clean_text(str(value)).split())
 
 
 def _trim(cells: list[str]) -> list[str]:
@@ -222,86 +220,24 @@ def _trim(cells: list[str]) -> list[str]:
     return cells
 
 
-def _read_xlsx(data: bytes) -> list[tuple[int, list[str]]]:
+def _read_rows(data: bytes, filename: str) -> list[tuple[int, list[str]]]:
+    """The file's rows as text, through the product's one bounded reader (``field_api.uploads``)."""
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        inflated = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile as error:
-        raise SheetError(_("Tệp không phải bảng tính Excel (.xlsx) hợp lệ.")) from error
-    if inflated > MAX_UNZIPPED_BYTES:
-        raise SheetError(_("Tệp Excel giải nén quá lớn: có thể là tệp độc hại; hãy lưu lại dạng .csv."))
-    from python_calamine import CalamineWorkbook
-
-    # calamine (Rust) reads a 10,000-row sheet in a fraction of a second, where openpyxl takes seconds.
-    try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheet = workbook.get_sheet_by_index(0)
-        if sheet.width > MAX_COLUMNS:
-            raise SheetError(_("Bảng có quá nhiều cột (tối đa %(count)d).") % {"count": MAX_COLUMNS})
-        if sheet.height > MAX_ROWS + HEADER_SEARCH_ROWS:
-            raise SheetError(_("Bảng có quá %(count)s dòng: hãy chia thành nhiều tệp.") % {"count": MAX_ROWS})
-        values = sheet.to_python(skip_empty_area=False)
-    except SheetError:
-        raise
-    except Exception as error:  # calamine raises on a damaged workbook
-        raise SheetError(
-            _("Không đọc được tệp Excel: %(error)s") % {"error": type(error).__name__}
-        ) from error
-    return [
-        (number, _trim([cell_text(value) for value in row])) for number, row in enumerate(values, start=1)
-    ]
-
-
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp1258"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("cp1252", errors="replace")
-
-
-def _read_csv(data: bytes) -> list[tuple[int, list[str]]]:
-    text = _decode(data)
-    sample = text[:20_000]
-    try:
-        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
-    except csv.Error:
-        delimiter = ","
-    rows = []
-    try:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        for number, values in enumerate(reader, start=1):
-            if number > MAX_ROWS + HEADER_SEARCH_ROWS:
-                raise SheetError(
-                    _("Bảng có quá %(count)s dòng: hãy chia thành nhiều tệp.") % {"count": MAX_ROWS}
-                )
-            rows.append((number, _trim([cell_text(value) for value in values[: MAX_COLUMNS + 1]])))
-    except csv.Error as error:
-        raise SheetError(_("Không đọc được tệp CSV: %(error)s") % {"error": error}) from error
-    return rows
+        raw = sheet_rows(
+            data=data,
+            filename=filename,
+            max_bytes=MAX_UPLOAD_BYTES,
+            max_rows=MAX_ROWS,
+            max_columns=MAX_COLUMNS,
+        )
+    except UploadRejected as error:
+        raise SheetError(str(error)) from error
+    return [(number, _trim([cell_text(value) for value in values])) for number, values in raw]
 
 
 def read_sheet(*, data: bytes, filename: str) -> Sheet:
     """The first worksheet (XLSX) or the file (CSV) as a ``Sheet``; ``SheetError`` when it is not one."""
-    if not data:
-        raise SheetError(_("Tệp trống."))
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise SheetError(
-            _("Tệp quá lớn (tối đa %(size)d MB): hãy chia thành nhiều tệp.")
-            % {"size": MAX_UPLOAD_BYTES // (1024 * 1024)}
-        )
-    name = filename.lower()
-    if data[:4] == b"PK\x03\x04":
-        raw = _read_xlsx(data)
-    elif data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise SheetError(_("Tệp Excel cũ (.xls) chưa được hỗ trợ: hãy lưu lại dạng .xlsx hoặc .csv."))
-    elif name.endswith((".xlsx", ".xlsm")):
-        raise SheetError(_("Tệp không phải bảng tính Excel (.xlsx) hợp lệ."))
-    elif b"\x00" in data[:4096]:
-        raise SheetError(_("Tệp không phải bảng tính (cần .csv hoặc .xlsx)."))
-    else:
-        raw = _read_csv(data)
+    raw = _read_rows(data, filename)
     rows = [(number, cells) for number, cells in raw if any(cells)]
     if not rows:
         raise SheetError(_("Tệp không có dữ liệu."))
@@ -359,9 +295,6 @@ def phone_number(text: str) -> str | None:
     return digits
 
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 def safe_cell(text: str) -> str:
-    """A cell for a sheet we hand out: text that a spreadsheet would run as a formula gets a leading '."""
-    return "'" + text if text.startswith(FORMULA_START) else text
+    """A cell for a sheet we hand out: the product's one rule (backend/spreadsheets.py)."""
+    return safe_text(text)

@@ -8,6 +8,7 @@ when invalid (real data is messy: 57 of the national communes are invalid as shi
 """
 
 import json
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from shapely.geometry.base import BaseGeometry
 from field_api.models import Commune, Province, Village
 from field_api.services.imports import ImportRejected, ImportReport, pad_code
 from field_api.signals import announce_areas_reassigned
+from field_api.uploads import UploadRejected, zip_check
 
 LEVELS = {"province": Province, "commune": Commune, "village": Village}
 CODE_COLUMNS = {
@@ -61,17 +63,51 @@ def official_boundaries_path(level: str) -> Path:
     return Path(settings.BASE_DIR) / "fixtures" / OFFICIAL_FILES[level]
 
 
+# A zipped boundary file is checked (declared sizes, then every member inflated in bounded chunks) before
+# GDAL opens it; the official national communes inflate to ~13 MB.
+ZIP_MAX_MEMBERS = 50
+ZIP_MAX_UNZIPPED_BYTES = 256 * 1024 * 1024
+
+
+def boundary_read_problem(error: Exception) -> str:
+    """What is wrong with a boundary file GDAL (pyogrio) could not read, as a phrase for people (callers
+    say which file). GDAL's own message is English and names the server's temporary path: never shown."""
+    text = str(error).lower()
+    if "parsing kml" in text:  # not well-formed XML, cut short, or a DOCTYPE/entity (expat stops there)
+        return _(
+            "tệp KML bị hỏng, không phải XML hợp lệ (thiếu thẻ đóng, bị cắt ngang, hoặc có khai báo DOCTYPE)."
+        )
+    if "geojson" in text:
+        return _("tệp GeoJSON bị hỏng, không phải JSON hợp lệ.")
+    if "not recognized as being in a supported file format" in text:
+        return _("không nhận ra định dạng tệp; cần GeoJSON, KML hoặc Shapefile (.shp kèm .shx, .dbf).")
+    if ".shx" in text or ".dbf" in text or "shapefile" in text:
+        return _("Shapefile hỏng hoặc thiếu phần; cần đủ .shp, .shx, .dbf (và .prj) trong tệp .zip.")
+    return _("tệp bị hỏng hoặc không đúng định dạng.")
+
+
 def _read(path: Path) -> gpd.GeoDataFrame:
     if not path.exists():
         raise ImportRejected([_("Không tìm thấy tệp %(name)s.") % {"name": path}])
+    if zipfile.is_zipfile(path) or path.suffix.lower() in (".zip", ".kmz"):
+        try:
+            zip_check(path, max_members=ZIP_MAX_MEMBERS, max_unzipped=ZIP_MAX_UNZIPPED_BYTES)
+        except UploadRejected as error:
+            raise ImportRejected([f"{path.name}: {error}"]) from error
     try:
         frame = gpd.read_file(path)
     except Exception as error:  # pyogrio/GDAL errors: unreadable or malformed file
         raise ImportRejected(
-            [_("Không đọc được tệp ranh giới %(name)s: %(error)s") % {"name": path.name, "error": error}]
+            [
+                _("Không đọc được tệp ranh giới %(name)s: %(problem)s")
+                % {"name": path.name, "problem": boundary_read_problem(error)}
+            ]
         ) from error
     if frame.crs is not None and frame.crs.to_epsg() != 4326:
-        frame = frame.to_crs(4326)
+        try:
+            frame = frame.to_crs(4326)
+        except Exception as error:  # an unknown projection
+            raise ImportRejected([_("Không chuyển được hệ tọa độ của tệp (.prj).")]) from error
     return frame
 
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
-from field_api.text import search_key
+from field_api.text import clean_text, search_key
 
 if TYPE_CHECKING:  # pandas is imported when a table is read, not by every module that imports this one
     import pandas as pd
@@ -36,29 +36,77 @@ class ImportReport:
         }
 
 
+# A table read from the command line: the same bounds as a sheet uploaded in the browser.
+TABLE_MAX_BYTES = 10 * 1024 * 1024
+TABLE_MAX_ROWS = 20_000
+TABLE_MAX_COLUMNS = 60
+
+
 def read_table(path: Path) -> "pd.DataFrame":
-    """CSV (UTF-8, with or without BOM) or XLSX, every cell as text, blanks as ''."""
+    """CSV or XLSX, every cell as text, blanks as ''; the first row holding anything is the header.
+
+    Read by ``field_api.uploads.sheet_rows``, the bounded reader of every upload."""
     import pandas as pd
 
-    suffix = path.suffix.lower()
-    try:
-        if suffix in (".xlsx", ".xlsm"):
-            frame = pd.read_excel(path, dtype=str, engine="openpyxl")
-        elif suffix in (".csv", ".txt"):
-            frame = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
-        else:
-            raise ImportRejected(
-                [_("Không nhận dạng được loại tệp %(name)s (cần .csv hoặc .xlsx).") % {"name": path.name}]
-            )
-    except ImportRejected:
-        raise
-    except FileNotFoundError as error:
-        raise ImportRejected([_("Không tìm thấy tệp %(name)s.") % {"name": path}]) from error
-    except Exception as error:  # pandas raises many kinds; all mean the file cannot be read
+    from field_api.uploads import UploadRejected, sheet_rows
+
+    if path.suffix.lower() not in (".xlsx", ".xlsm", ".csv", ".txt"):
         raise ImportRejected(
-            [_("Không đọc được tệp %(name)s: %(error)s") % {"name": path.name, "error": error}]
-        ) from error
-    return frame.fillna("").map(lambda value: str(value).strip())
+            [_("Không nhận dạng được loại tệp %(name)s (cần .csv hoặc .xlsx).") % {"name": path.name}]
+        )
+    try:
+        if path.stat().st_size > TABLE_MAX_BYTES:
+            raise ImportRejected(
+                [
+                    _("Tệp quá lớn (tối đa %(size)s MB): hãy chia thành nhiều tệp.")
+                    % {"size": TABLE_MAX_BYTES >> 20}
+                ]
+            )
+        data = path.read_bytes()
+    except OSError as error:
+        raise ImportRejected([_("Không tìm thấy tệp %(name)s.") % {"name": path}]) from error
+    try:
+        rows = sheet_rows(
+            data=data,
+            filename=path.name,
+            max_bytes=TABLE_MAX_BYTES,
+            max_rows=TABLE_MAX_ROWS,
+            max_columns=TABLE_MAX_COLUMNS,
+        )
+    except UploadRejected as error:
+        raise ImportRejected([f"{path.name}: {error}"]) from error
+    cells = [[_cell(value) for value in values] for _number, values in rows]
+    cells = [row for row in cells if any(row)]
+    if not cells:
+        return pd.DataFrame()
+    header, body = cells[0], cells[1:]
+    width = max(len(row) for row in cells)
+    return pd.DataFrame([row + [""] * (width - len(row)) for row in body], columns=_headers(header, width))
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        return value.isoformat()[:10]
+    return clean_text(str(value))  # the one rule for stored text (field_api/text.py)
+
+
+def _headers(header: list[str], width: int) -> list[str]:
+    """Unique column names as pandas would give them: blanks "Unnamed: 3", repeats "Tên.1"."""
+    names: list[str] = []
+    seen: dict[str, int] = {}
+    for index in range(width):
+        name = header[index] if index < len(header) and header[index] else f"Unnamed: {index}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}.{seen[name]}"
+        else:
+            seen[name] = 0
+        names.append(name)
+    return names
 
 
 def resolve_columns(

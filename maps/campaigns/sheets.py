@@ -4,22 +4,22 @@ One row per commune: the commune by code ("21025") or by name, with or without d
 "Xã"/"Phường" word ("Cam Thanh", "Phường Cẩm Thành"); then the households to reach and, optionally,
 the people to guide. A first row of headers is recognised by its words (mã xã, tên xã, số hộ, số
 người…); without one the columns are read in that order. Every problem is reported with its row
-number, and nothing is taken from a sheet that has any.
+number, and nothing is taken from a sheet that has any. The file is read by ``field_api.uploads``,
+the bounded reader of every upload: a sheet declaring a huge range is refused before it is read.
 """
 
-import csv
-import io
-import itertools
 import re
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
 
-from field_api.text import search_key
+from field_api.text import clean_text, search_key
+from field_api.uploads import UploadRejected, sheet_rows
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
+# Code, name, households, people, and room for the notes and figures people keep beside them.
+MAX_COLUMNS = 60
 # Words of the headers, diacritics folded (field_api/text.py): which column is which.
 HEADERS = {
     "code": ("ma xa", "ma", "code", "commune code"),
@@ -43,31 +43,19 @@ class SheetTarget:
     people: int
 
 
-def _cells(upload) -> list[list]:
+def _rows(upload) -> list[tuple[int, list]]:
+    """(row number, values) of the rows holding anything, read by the product's one bounded reader."""
+    name = (upload.name or "").lower()
+    if not name.endswith((".xlsx", ".csv")):
+        raise SheetError([_("Chỉ nhận tệp .xlsx hoặc .csv.")])
     if upload.size > MAX_BYTES:
         raise SheetError([_("Tệp lớn quá 2 MB.")])
-    name = (upload.name or "").lower()
-    data = upload.read()
-    if name.endswith(".xlsx"):
-        try:
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception:  # noqa: BLE001 - any unreadable file is the person's to fix, not a 500
-            raise SheetError([_("Không đọc được tệp XLSX.")]) from None
-        sheet = workbook.worksheets[0]
-        rows = [list(row) for row in itertools.islice(sheet.iter_rows(values_only=True), MAX_ROWS + 2)]
-        workbook.close()
-        return rows
-    if name.endswith(".csv"):
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise SheetError([_("Tệp CSV phải mã hoá UTF-8.")]) from None
-        try:
-            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-        except csv.Error:
-            dialect = csv.excel
-        return list(itertools.islice(csv.reader(io.StringIO(text), dialect), MAX_ROWS + 2))
-    raise SheetError([_("Chỉ nhận tệp .xlsx hoặc .csv.")])
+    try:
+        return sheet_rows(
+            data=upload.read(), filename=name, max_bytes=MAX_BYTES, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS
+        )
+    except UploadRejected as error:
+        raise SheetError([str(error)]) from error
 
 
 def _number(value) -> int | None:
@@ -99,11 +87,10 @@ def _columns(first_row: list) -> tuple[dict[str, int], bool]:
 
 def targets_from_sheet(*, upload, communes: list) -> list[SheetTarget]:
     """The targets a sheet gives for ``communes`` (the province's, with code/name/full_name)."""
-    rows = _cells(upload)
-    rows = [row for row in rows if any(cell not in (None, "") for cell in row)]
+    rows = [(line, row) for line, row in _rows(upload) if any(cell not in (None, "") for cell in row)]
     if not rows:
         raise SheetError([_("Tệp không có dòng nào.")])
-    columns, has_header = _columns(rows[0])
+    columns, has_header = _columns(rows[0][1])
     body = rows[1:] if has_header else rows
     if len(body) > MAX_ROWS:
         raise SheetError([_("Tệp có quá %(count)d dòng.") % {"count": MAX_ROWS}])
@@ -118,10 +105,9 @@ def targets_from_sheet(*, upload, communes: list) -> list[SheetTarget]:
         return row[index] if index is not None and index < len(row) else None
 
     errors, targets, seen = [], [], {}
-    first_line = 2 if has_header else 1
-    for line, row in enumerate(body, start=first_line):
+    for line, row in body:
         raw = [cell(row, meaning) for meaning in ("code", "name", "area")]
-        labels = [str(value).strip() for value in raw if value not in (None, "")]
+        labels = [clean_text(str(value)) for value in raw if value not in (None, "")]
         code = None
         for label in labels:
             if isinstance(label, str) and label.endswith(".0") and label[:-2].isdigit():

@@ -63,6 +63,8 @@ def _form_page(request, *, form: CampaignForm, campaign: Campaign | None, provin
         request,
         "campaigns/form.html",
         {"form": form, "campaign": campaign, "title": title, "breadcrumbs": crumbs, "provinces": provinces},
+        # The form again with what is wrong (a refused sheet too): nothing was stored.
+        status=400 if form is not None and form.errors else 200,
     )
 
 

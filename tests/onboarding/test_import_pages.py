@@ -133,7 +133,7 @@ def test_too_large_upload_is_4xx(leader_client, settings):
     assert response.status_code == 400 and "Tệp quá lớn" in response.content.decode()
     # Declared larger than the limit: refused before the body is read.
     response = _upload(leader_client, big + b"a" * 200_000, name="big.csv")
-    assert response.status_code == 413 and "Tệp quá lớn" in response.content.decode()
+    assert response.status_code == 413 and "quá lớn (tối đa 10.1 MB)" in response.content.decode()
 
 
 def test_no_file_is_400(leader_client):

@@ -18,6 +18,10 @@ from field_api.scope import Kind, Scope
 from maps.campaigns.models import Campaign, CampaignRollupState, CampaignTarget
 from maps.campaigns.tally import campaign_totals
 from tests import factories
+from tests.clock import TEST_NOW
+
+# Fixed dates below are read against this clock (tests/clock.py).
+pytestmark = pytest.mark.time_machine(TEST_NOW)
 
 NAME, PHONE = "Trần Thị Bí Mật", "0912345678"
 
@@ -82,7 +86,7 @@ def test_the_form_page_has_a_date_picker_and_every_commune(officer):
 )
 def test_bad_input_is_shown_in_vietnamese_and_nothing_is_stored(officer, changes, message):
     response = officer.post("/campaigns/new/", _form(**changes))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert message in response.content.decode(), response.context["form"].errors
     assert not Campaign.objects.exists() and not CampaignTarget.objects.exists()
 
@@ -128,7 +132,7 @@ def test_a_sheet_with_unknown_communes_names_its_rows(officer):
     )
     response = officer.post("/campaigns/new/", {**_form(), "sheet": sheet})
     page = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Dòng 3: không tìm thấy xã “Không Có Xã Này” trong tỉnh." in page
     assert "Dòng 4: số hộ và số người phải là số nguyên không âm." in page
     assert not Campaign.objects.exists()
@@ -137,7 +141,7 @@ def test_a_sheet_with_unknown_communes_names_its_rows(officer):
 def test_a_file_that_is_not_a_sheet_is_refused(officer):
     bogus = SimpleUploadedFile("chi-tieu.xlsx", b"not a workbook")
     response = officer.post("/campaigns/new/", {**_form(), "sheet": bogus})
-    assert "Không đọc được tệp XLSX." in response.content.decode()
+    assert response.status_code == 400 and "không phải bảng tính Excel" in response.content.decode()
     response = officer.post("/campaigns/new/", {**_form(), "sheet": SimpleUploadedFile("x.pdf", b"%PDF")})
     assert "Chỉ nhận tệp .xlsx hoặc .csv." in response.content.decode()
     assert not Campaign.objects.exists()
