@@ -11,9 +11,11 @@ from django.utils.translation import gettext_lazy as _
 
 from field_api import models
 from field_api.services.assignments import village_assign_team
+from field_api.services.catalogue import province_service_save, service_save
 from field_api.services.households import HOUSEHOLD_FIELDS, household_erase, household_update
 from field_api.services.push_spec import Context, Rejected, household_in
 from field_api.text import search_key
+from field_api.text_fields import ADMIN_TEXT_OVERRIDES
 
 admin.site.site_header = _("Quản trị tổ công nghệ số cộng đồng")
 admin.site.site_title = _("Tổ công nghệ số cộng đồng")
@@ -53,6 +55,8 @@ def readonly(names) -> list:
 class FoldedSearchMixin:
     """Search the diacritic-folded ``search_name`` as well as the listed fields."""
 
+    formfield_overrides = ADMIN_TEXT_OVERRIDES  # stored text through field_api.text.clean_text
+
     def get_search_results(self, request, queryset, search_term):
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         if search_term:
@@ -83,6 +87,7 @@ class CommuneAdmin(FoldedSearchMixin, admin.ModelAdmin):
 
 
 class VillageInline(admin.TabularInline):
+    formfield_overrides = ADMIN_TEXT_OVERRIDES  # stored text through field_api.text.clean_text
     model = models.Village
     fields = ["code", "name", "declared_households"]
     readonly_fields = ["code"]
@@ -110,6 +115,7 @@ class VillageAdmin(FoldedSearchMixin, admin.ModelAdmin):
 
 
 class MemberInline(admin.TabularInline):
+    formfield_overrides = ADMIN_TEXT_OVERRIDES  # stored text through field_api.text.clean_text
     model = models.User
     fields = ["username", "full_name", "phone", "role"]
     extra = 0
@@ -128,6 +134,7 @@ class TeamAdmin(FoldedSearchMixin, admin.ModelAdmin):
 
 @admin.register(models.User)
 class MemberAdmin(UserAdmin):
+    formfield_overrides = ADMIN_TEXT_OVERRIDES  # stored text through field_api.text.clean_text
     list_display = ["username", "full_name", "role", "team", "commune", "province", "is_active"]
     list_filter = ["role", "is_active", "is_demo", "province"]
     search_fields = ["username", "full_name", "phone"]
@@ -226,9 +233,57 @@ class HouseholdAdmin(admin.ModelAdmin):
 
 @admin.register(models.Service)
 class ServiceAdmin(admin.ModelAdmin):
+    """The national catalogue (national administrators only, like the whole admin). Saved through the
+    catalogue service, so every province's phones get the change at their next pull."""
+
+    formfield_overrides = ADMIN_TEXT_OVERRIDES  # stored text through field_api.text.clean_text
     list_display = ["code", "name", "category", "followup_days", "is_active"]
     list_filter = ["category", "is_active"]
     search_fields = ["code", "name"]
+
+    def save_model(self, request, obj, form, change):
+        service_save(
+            code=obj.code,
+            name=obj.name,
+            category=obj.category,
+            guide=list(obj.guide or []),
+            followup_days=obj.followup_days,
+            sort_order=obj.sort_order,
+            is_active=obj.is_active,
+        )
+
+
+@admin.register(models.ProvinceService)
+class ProvinceServiceAdmin(admin.ModelAdmin):
+    """Each province's view of the catalogue (its officers set it at /setup/catalogue/)."""
+
+    list_display = ["province", "service", "enabled"]
+    list_filter = ["enabled", "province"]
+    search_fields = ["service__code", "service__name"]
+    list_select_related = ["province", "service"]
+
+    def save_model(self, request, obj, form, change):
+        province_service_save(
+            province=obj.province_id, service=obj.service, enabled=obj.enabled, guide=list(obj.guide or [])
+        )
+
+
+@admin.register(models.ErasedHousehold)
+class ErasedHouseholdAdmin(admin.ModelAdmin):
+    """Households erased on request: only their ids are kept, so that a late resend stays erased."""
+
+    list_display = ["household_id", "erased_at", "village_code", "province_code"]
+    list_filter = ["province_code"]
+    search_fields = ["household_id"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deleting one would let a late resend bring the household back
 
 
 @admin.register(models.Visit)

@@ -56,6 +56,7 @@ def register_audited_models() -> None:
     auditlog.register(models.Team)
     auditlog.register(models.Village, exclude_fields=[*GEOMETRY, "search_name"])
     auditlog.register(models.Service)
+    auditlog.register(models.ProvinceService)
     # Campaigns and their targets: maps/campaigns/audit.py.
 
 

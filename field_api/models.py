@@ -217,13 +217,55 @@ class User(AbstractUser):
         if self.role == Role.PROVINCE_OFFICER and not self.province_id:
             raise ValidationError({"province": _("Cán bộ tỉnh phải gắn với một tỉnh.")})
 
+    # --- a new password ends every sign-in --------------------------------------------------------
+    #
+    # Every way a password changes (the admin's form, a leader's reset, a sheet's --reset-passwords,
+    # ``manage.py changepassword``, ``set_password`` anywhere) ends in this model's ``save()``, so the
+    # rule lives here, once: ``save()`` compares the hash with the one loaded and, when it differs, ends
+    # the member's sign-ins right after writing it (``field_api.sign_ins``). The one exception is Django
+    # re-hashing the *same* password at a login (``check_password`` upgrading the hasher): the secret did
+    # not change, and the phone signing in must not sign the member's other devices out.
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        user = super().from_db(db, field_names, values)
+        user._loaded_password = user.__dict__.get("password")
+        return user
+
+    def check_password(self, raw_password) -> bool:
+        self._rehashing = True
+        try:
+            return super().check_password(raw_password)
+        finally:
+            self._rehashing = False
+
+    async def acheck_password(self, raw_password) -> bool:
+        self._rehashing = True
+        try:
+            return await super().acheck_password(raw_password)
+        finally:
+            self._rehashing = False
+
+    def _password_replaced(self) -> bool:
+        if self._state.adding or getattr(self, "_rehashing", False):
+            return False
+        loaded = getattr(self, "_loaded_password", None)
+        # Loaded without its password column (only()/defer()): a new hash is a new password all the same.
+        return "password" in self.__dict__ and self.password != loaded
+
     def save(self, *args, **kwargs):
         # The wider areas follow from the narrower one, so scope checks can read a single column.
         if self.team_id and not self.commune_id:
             self.commune_id = Team.objects.values_list("commune_id", flat=True).get(pk=self.team_id)
         if self.commune_id and not self.province_id:
             self.province_id = Commune.objects.values_list("province_id", flat=True).get(pk=self.commune_id)
+        replaced = self._password_replaced()
         super().save(*args, **kwargs)
+        self._loaded_password = self.__dict__.get("password")
+        if replaced:
+            from field_api.sign_ins import sign_ins_end  # it reads knox's tokens, which point here
+
+            sign_ins_end(user=self)
 
 
 class Service(models.Model):
@@ -244,6 +286,33 @@ class Service(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ProvinceService(models.Model):
+    """How one province shows a national service to its own volunteers.
+
+    The national catalogue (``Service``) is the national administrators'. A province may switch a
+    service off for its phones (its visits naming it are then refused, nobody else's) and give it its
+    own guide steps (empty: the national guide). No row: the service as the nation has it.
+    """
+
+    province = models.ForeignKey(
+        Province, on_delete=models.CASCADE, related_name="+", verbose_name=_("tỉnh"), db_index=False
+    )
+    service = models.ForeignKey(
+        Service, on_delete=models.CASCADE, related_name="province_settings", verbose_name=_("dịch vụ")
+    )
+    enabled = models.BooleanField(_("dùng trong tỉnh"), default=True)
+    guide = models.JSONField(_("các bước hướng dẫn riêng của tỉnh"), default=list, blank=True)
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("dịch vụ theo tỉnh")
+        verbose_name_plural = _("dịch vụ theo tỉnh")
+        constraints = [models.UniqueConstraint(fields=["province", "service"], name="province_service_once")]
+
+    def __str__(self) -> str:
+        return f"{self.province_id} / {self.service_id}"
 
 
 class Outcome(models.TextChoices):
@@ -427,6 +496,28 @@ class HouseholdExit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household_id} ← {self.team_id or self.commune_id}"
+
+
+class ErasedHousehold(models.Model):
+    """A household erased on a resident's request: its id alone, so that it stays erased.
+
+    A phone that had not pulled since may send the household, an edit or a visit again; push answers
+    each with the final status ``erased`` (the phone drops it) instead of storing it anew or asking
+    for a retry. Nothing personal is kept: the id (random, made on a phone), when, and the village and
+    province it was in, to route it like any field record.
+    """
+
+    household_id = models.UUIDField(_("mã hộ"), primary_key=True, editable=False)
+    erased_at = models.DateTimeField(_("xóa lúc"), default=timezone.now, editable=False)
+    village_code = models.CharField(_("mã thôn"), max_length=16, editable=False)
+    province_code = models.CharField(_("mã tỉnh"), max_length=2, editable=False)
+
+    class Meta:
+        verbose_name = _("hộ đã xóa theo yêu cầu")
+        verbose_name_plural = _("hộ đã xóa theo yêu cầu")
+
+    def __str__(self) -> str:
+        return str(self.household_id)
 
 
 class SyncClock(models.Model):

@@ -154,8 +154,17 @@ class Scope:
 
     @property
     def edits_catalogue(self) -> bool:
-        """The service catalogue and its guides are shared by every phone: provinces and admins edit it."""
+        """The catalogue page: admins edit the national catalogue, provinces shape their own view of it."""
         return self.kind in (Kind.PROVINCE, Kind.NATIONAL)
+
+    @property
+    def edits_national_catalogue(self) -> bool:
+        """The national catalogue (every province's phones read it) is the national administrators'."""
+        return self.is_national
+
+    def shapes_catalogue_of(self, province: str) -> bool:
+        """A province's own view of the catalogue (services in use, its guides): its officers, and admins."""
+        return self.is_national or (self.kind == Kind.PROVINCE and self.province == province)
 
     @property
     def cache_key(self) -> str:

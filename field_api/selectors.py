@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 
 from field_api.models import (
     Commune,
+    ErasedHousehold,
     FollowUp,
     Household,
     HouseholdExit,
@@ -50,6 +51,13 @@ def teams_for(*, scope: Scope) -> QuerySet[Team]:
 
 def households_for(*, scope: Scope) -> QuerySet[Household]:
     return Household.objects.filter(scope.villages(prefix="village__"))
+
+
+def erased_households_for(*, scope: Scope) -> QuerySet[ErasedHousehold]:
+    """Tombstones of households erased in the caller's villages. Only these may be answered "erased":
+    anyone else is answered as for a household the server never had, so no one learns that an id
+    outside their villages existed and was erased."""
+    return ErasedHousehold.objects.filter(village_code__in=villages_for(scope=scope).values("code"))
 
 
 def household_exits_for(*, scope: Scope) -> QuerySet[HouseholdExit]:

@@ -4,6 +4,9 @@ The caller's ``Scope`` decides which areas appear; the cache flavour is the scop
 two people with different scopes never share a page.
 """
 
+import math
+
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import get_language
@@ -58,7 +61,7 @@ def commune_villages_geojson(*, scope: Scope, commune: str, filters: CoverageFil
     def build():
         villages = villages_for(scope=scope, commune=commune)
         rows = coverage.village_rows(villages=villages, filters=filters)
-        return geo.feature_collection(geo.coverage_frame(areas=villages, rows=_public(rows), level="village"))
+        return geo.feature_collection(village_frame(villages=villages, rows=_public(rows), scope=scope))
 
     if not filters.is_empty:
         return build()
@@ -141,20 +144,88 @@ def _household_points(*, scope: Scope, commune: str) -> tuple[list[tuple], list[
     return points, names
 
 
-def _estimated_village_shapes(*, villages) -> dict[str, object]:
-    """Villages without a boundary, drawn where their registered households are: the convex hull of
-    their locations (padded ~60 m) from three distinct points, else a point at their centroid."""
+# A village without a boundary, seen by someone who may not see households (a province officer), is
+# placed only from at least this many households' positions, at their centroid rounded to ~100 m: never
+# one household's door, and never a hull whose corners are households.
+MIN_HOUSEHOLDS_FOR_POSITION = 5
+COARSE_DECIMALS = 3
+
+
+# A boundary the commune drew is served to those scopes on the same terms: it must not pin a household
+# down either (a leader may draw a few metres around a village's only house). It is served when the
+# village has MIN_HOUSEHOLDS_FOR_POSITION registered households (then it shows where a group lives, as
+# the estimated point does), or when every part of it covers at least MIN_AREA_FOR_POSITION_KM2:
+# 0.25 km² is a 500 m square, so a household inside is placed no better than ±250 m, coarser than the
+# ~100 m the estimated point is rounded to. Real villages cover far more (a few km² in the countryside,
+# rarely under 0.1 km² even for a town's tổ dân phố, which have their hundreds of households anyway).
+# Otherwise the village is drawn as not located, as one with no boundary and too few households.
+MIN_AREA_FOR_POSITION_KM2 = 0.25
+_KM_PER_DEGREE = 111.32
+
+
+def _area_km2(part) -> float:
+    """Area of a lon/lat geometry in km² (a degree of longitude shrinks with the cosine of latitude);
+    exact enough to compare with a threshold at a village's scale."""
+    if part.is_empty:
+        return 0.0
+    latitude = math.radians(part.centroid.y)
+    return part.area * _KM_PER_DEGREE**2 * math.cos(latitude)
+
+
+def _boundary_pins_households(geometry) -> bool:
+    import shapely
+
+    return any(_area_km2(part) < MIN_AREA_FOR_POSITION_KM2 for part in shapely.get_parts(geometry))
+
+
+def village_frame(*, villages, rows: list[dict], scope: Scope):
+    """The villages' rows joined to their drawn boundaries, as ``scope`` may see them: the one place
+    every map page and API answer gets village geometry from. For a scope that may not see households,
+    a boundary that could pin a household down is left out (see ``MIN_AREA_FOR_POSITION_KM2``)."""
+    frame = geo.coverage_frame(areas=villages, rows=rows, level="village")
+    if scope.sees_identity:
+        return frame
+    small = [
+        code
+        for code, geometry in zip(frame["code"], frame.geometry, strict=True)
+        if geometry is not None and not geometry.is_empty and _boundary_pins_households(geometry)
+    ]
+    if not small:
+        return frame
+    enough = {
+        row["village_id"]
+        for row in Household.objects.filter(village_id__in=small, moved=False)
+        .values("village_id")
+        .annotate(count=Count("id"))
+        if row["count"] >= MIN_HOUSEHOLDS_FOR_POSITION
+    }
+    hidden = frame["code"].isin(set(small) - enough)
+    frame.loc[hidden, "geometry"] = None
+    return frame
+
+
+def _estimated_village_shapes(*, villages, scope: Scope) -> dict[str, object]:
+    """Villages without a boundary, drawn where their registered households are. For scopes that see
+    households: the convex hull of their locations (padded ~60 m) from three distinct points, else a
+    point at their centroid. For the others: an aggregate only (``MIN_HOUSEHOLDS_FOR_POSITION``)."""
     import shapely
 
     without = set(villages.filter(geometry_simplified__isnull=True).values_list("code", flat=True))
     located: dict[str, set] = {}
-    for village_id, lat, lon in Household.objects.filter(
+    for village_id, household_id, lat, lon in Household.objects.filter(
         village_id__in=without, moved=False, lat__isnull=False, lon__isnull=False
-    ).values_list("village_id", "lat", "lon"):
-        located.setdefault(village_id, set()).add((round(lon, 5), round(lat, 5)))
+    ).values_list("village_id", "id", "lat", "lon"):
+        located.setdefault(village_id, {})[household_id] = (round(lon, 5), round(lat, 5))
     shapes = {}
-    for code, points in located.items():
-        if len(points) >= 3:
+    for code, by_household in located.items():
+        points = set(by_household.values())
+        if not scope.sees_identity:
+            if len(by_household) >= MIN_HOUSEHOLDS_FOR_POSITION:
+                centre = shapely.MultiPoint(list(by_household.values())).centroid
+                shapes[code] = shapely.Point(
+                    round(centre.x, COARSE_DECIMALS), round(centre.y, COARSE_DECIMALS)
+                )
+        elif len(points) >= 3:
             hull = shapely.MultiPoint(list(points)).convex_hull
             shapes[code] = hull.buffer(0.0006) if hull.geom_type != "Polygon" else hull.buffer(0.0003)
         else:
@@ -171,8 +242,8 @@ def commune_page(*, scope: Scope, commune: str, filters: CoverageFilter | None =
     def build():
         villages = villages_for(scope=scope, commune=commune)
         rows = _rows_with_display(coverage.village_rows(villages=villages, filters=filters))
-        frame = geo.coverage_frame(areas=villages, rows=rows, level="village")
-        shapes = _estimated_village_shapes(villages=villages)
+        frame = village_frame(villages=villages, rows=rows, scope=scope)
+        shapes = _estimated_village_shapes(villages=villages, scope=scope)
         estimated = False
         frame["estimated"] = False
         frame["estimated_note"] = None

@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from field_api.models import Team, User, Village
@@ -160,6 +161,7 @@ def _member(request, commune, pk) -> User:
     return get_object_or_404(selectors.commune_members(scope=request.user.scope, commune=commune), pk=pk)
 
 
+@never_cache  # the answer shows the new member's one-time password
 @login_required
 @require_POST
 def member_add(request, code):
@@ -207,12 +209,11 @@ def member_active(request, code, pk):
     return _back(commune, "members")
 
 
+@never_cache  # the answer shows the new one-time password
 @login_required
 @require_POST
 def member_password(request, code, pk):
     commune = _commune(request, code)
     member = _member(request, commune, pk)
     password = member_services.member_reset_password(member=member)
-    response = _page(request, commune, one_time={"member": member, "password": password})
-    response["Cache-Control"] = "no-store"
-    return response
+    return _page(request, commune, one_time={"member": member, "password": password})

@@ -55,4 +55,9 @@ urlpatterns += [
     path("setup/catalogue/", catalogue_views.catalogue_list, name="catalogue"),
     path("setup/catalogue/new/", catalogue_views.service_edit, name="service-new"),
     path("setup/catalogue/<slug:code>/", catalogue_views.service_edit, name="service-edit"),
+    path(
+        "setup/catalogue/<slug:code>/provinces/<str:province>/",
+        catalogue_views.province_service_edit,
+        name="province-service-edit",
+    ),
 ]

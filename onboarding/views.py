@@ -6,8 +6,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
 
+from backend.middleware import body_limit
+from backend.spreadsheets import XLSX_CONTENT_TYPE
 from onboarding import jobs
 from onboarding.exports import passwords_xlsx
 from onboarding.models import ImportJob
@@ -35,6 +38,7 @@ def _job(request, pk) -> ImportJob:
     return get_object_or_404(ImportJob, pk=pk, created_by=request.user)
 
 
+@body_limit(MAX_UPLOAD_BYTES + FORM_OVERHEAD)
 @login_required
 def upload(request, kind: str):
     scope = _manager(request)
@@ -133,6 +137,7 @@ def job_mapping(request, pk):
     return redirect("onboarding:import-job", pk=job.pk)
 
 
+@never_cache  # sets the cookie holding the secret the passwords are derived from
 @login_required
 @require_POST
 def job_confirm(request, pk):
@@ -164,28 +169,36 @@ def job_status(request, pk):
     return JsonResponse({"status": job.status, "progress": jobs.import_job_progress_of(job)})
 
 
+@never_cache  # the passwords file
 @login_required
+@require_GET  # only a GET that sends the file may spend it: a HEAD (a link preview, a probe) answers 405
 def job_passwords(request, pk):
     job = _job(request, pk)
     secret = request.COOKIES.get(jobs.secret_cookie(job))
     if job.status != ImportJob.Status.DONE or not secret:
         raise Http404
-    members = jobs.import_job_passwords_taken(job=job)
-    if not members:
+
+    def passwords_file(members: list[tuple[str, str]]) -> bytes:
+        return passwords_xlsx(
+            [
+                (
+                    username,
+                    full_name,
+                    jobs.derived_password(secret=secret, job_id=str(job.pk), username=username),
+                )
+                for username, full_name in members
+            ]
+        )
+
+    body = jobs.import_job_passwords_file(job=job, build=passwords_file)
+    if body is None:
         return render(
             request,
             "onboarding/job.html",
             {"job": job, "columns": [], "refused": _("Tệp mật khẩu chỉ tải được một lần và đã được tải.")},
             status=410,
         )
-    rows = [
-        (username, full_name, jobs.derived_password(secret=secret, job_id=str(job.pk), username=username))
-        for username, full_name in members
-    ]
-    response = HttpResponse(
-        passwords_xlsx(rows), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
+    response = HttpResponse(body, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="mat-khau-{str(job.pk)[:8]}.xlsx"'
-    response["Cache-Control"] = "no-store"
     response.delete_cookie(jobs.secret_cookie(job), path=f"/setup/imports/{job.pk}/")
     return response

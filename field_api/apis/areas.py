@@ -5,8 +5,9 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from field_api.models import Commune, Service, Village
-from field_api.selectors import communes_for, services_list, villages_for
+from field_api.models import Commune, Village
+from field_api.selectors import communes_for, villages_for
+from field_api.services.catalogue import catalogue_for_phone
 
 SEARCH_PARAM = OpenApiParameter(
     "search", str, description='Tìm theo tên, không phân biệt dấu ("Cam Thanh" tìm được "Cẩm Thành")'
@@ -64,17 +65,17 @@ class VillageListApi(APIView):
 
 
 class ServiceListApi(APIView):
-    class ServiceOutputSerializer(serializers.ModelSerializer):
+    class ServiceOutputSerializer(serializers.Serializer):
+        code = serializers.CharField()
+        name = serializers.CharField()
+        category = serializers.CharField()
         guide = serializers.ListField(child=serializers.CharField())
-
-        class Meta:
-            model = Service
-            fields = ["code", "name", "category", "guide"]
 
     @extend_schema(
         operation_id="services_list",
         responses={200: ServiceOutputSerializer(many=True)},
-        summary="Danh mục dịch vụ và kỹ năng, kèm hướng dẫn từng bước",
+        summary="Danh mục dịch vụ và kỹ năng của tỉnh, kèm hướng dẫn từng bước",
     )
     def get(self, request):
-        return Response(self.ServiceOutputSerializer(services_list(), many=True).data)
+        services = catalogue_for_phone(province=request.user.scope.province)
+        return Response(self.ServiceOutputSerializer(services, many=True).data)

@@ -2,6 +2,7 @@
 
 from django.contrib.auth import authenticate, logout
 from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from knox.models import get_token_model
@@ -66,7 +67,9 @@ class LoginApi(APIView):
         instance, token = get_token_model().objects.create(user, knox_settings.TOKEN_TTL)
         user_logged_in.send(sender=user.__class__, request=request, user=user)
         output = {"token": token, "expiry": instance.expiry, "user": user}
-        return Response(self.LoginOutputSerializer(output).data)
+        response = Response(self.LoginOutputSerializer(output).data)
+        add_never_cache_headers(response)  # it carries the token
+        return response
 
 
 class LogoutApi(APIView):

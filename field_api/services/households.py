@@ -14,20 +14,21 @@ are told to drop it, tallies lose its visits (as the person asked), and the audi
 that it existed and was erased, by whom (entries carry the id and changed field names, never values).
 """
 
+import time
 import uuid
 from types import SimpleNamespace
 
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import status
 
 from field_api.audit import households_logged
 from field_api.exceptions import ApplicationError
-from field_api.models import FollowUp, HelpItem, Household, HouseholdExit, User, Visit
-from field_api.selectors import households_for, villages_for
+from field_api.models import ErasedHousehold, FollowUp, HelpItem, Household, HouseholdExit, User, Visit
+from field_api.selectors import erased_households_for, households_for, villages_for
 from field_api.services.bulk import insert_new, model_rows, update_rows
 from field_api.services.changes import change_stamp
 from field_api.services.push_spec import Context, HouseholdIn, Rejected, household_in
@@ -182,6 +183,11 @@ def household_update(
         .values(*LOCKED_FIELDS, "village__commune_id", "village__team_id")
         .first()
     )
+    # After the lock, as push does: an erasure that held it has committed its tombstone by now.
+    if locked is None and erased_households_for(scope=scope).filter(pk=household_id).exists():
+        raise ApplicationError(
+            _("Hộ này đã bị xóa theo yêu cầu của người dân."), status_code=status.HTTP_410_GONE
+        )
     if locked is not None and not households_for(scope=scope).filter(pk=household_id).exists():
         raise ApplicationError(
             _("Không tìm thấy, hoặc nằm ngoài phạm vi của bạn."), status_code=status.HTTP_404_NOT_FOUND
@@ -297,23 +303,64 @@ def household_export(*, household: Household) -> dict:
     }
 
 
-@transaction.atomic
+# Deadlock, serialization failure, lock wait cut short: the erasure rolled back whole and may run again.
+ERASE_RETRIED_STATES = frozenset({"40P01", "40001", "55P03"})
+ERASE_ATTEMPTS = 5
+
+
 def household_erase(*, household: Household) -> None:
     """Erase a household and everything recorded about it (Decree 13/2023: the right to deletion).
 
-    Phones in scope are told to drop it; coverage and tallies are recomputed without its visits.
+    Phones in scope are told to drop it; coverage and tallies are recomputed without its visits; a
+    tombstone (``ErasedHousehold``: the id, when, the village and province) keeps anything a phone sends
+    for it later from storing it again (push answers ``erased``).
+
+    A resident's request must not fail because a volunteer is visiting at that moment: the erasure takes
+    the household's row lock first, the same lock every push takes first, so it waits for a push under
+    way (and then erases what that push added) and holds later pushes until it commits (they then find
+    the tombstone). Should the database still abort it (a deadlock with a writer that locks in another
+    order, a lock wait cut short), the whole erasure rolled back and runs again.
     """
-    village = household.village
+    for attempt in range(1, ERASE_ATTEMPTS + 1):
+        try:
+            with transaction.atomic():
+                _household_erase_locked(household_id=household.pk)
+            return
+        except OperationalError as error:
+            if (
+                attempt == ERASE_ATTEMPTS
+                or getattr(error.__cause__, "sqlstate", None) not in ERASE_RETRIED_STATES
+            ):
+                raise
+            time.sleep(0.05 * attempt)
+
+
+def _household_erase_locked(*, household_id: uuid.UUID) -> None:
+    locked = list(Household.objects.select_for_update().filter(pk=household_id).values_list("pk", flat=True))
+    if not locked:
+        return  # erased already (or never stored): nothing left to erase
+    village = (
+        Household.objects.filter(pk=household_id)
+        .values("village_id", "village__team_id", "village__commune_id", "village__commune__province_id")
+        .get()
+    )
+    ErasedHousehold.objects.get_or_create(
+        household_id=household_id,
+        defaults={
+            "village_code": village["village_id"],
+            "province_code": village["village__commune__province_id"],
+        },
+    )
     HouseholdExit.objects.create(
-        household_id=household.id,
-        team_id=village.team_id,
-        commune_id=village.commune_id,
+        household_id=household_id,
+        team_id=village["village__team_id"],
+        commune_id=village["village__commune_id"],
         erased=True,
         change_seq=change_stamp(),
     )
-    FollowUp.objects.filter(household=household).delete()
+    FollowUp.objects.filter(household_id=household_id).delete()
     # Every village it was visited in (before a move, too) is counted anew without it.
-    visited_in = set(Visit.objects.filter(household=household).values_list("village_id", flat=True))
-    Visit.objects.filter(household=household).delete()
-    household.delete()
-    announce_field_records_stored(village_codes={village.code} | visited_in)
+    visited_in = set(Visit.objects.filter(household_id=household_id).values_list("village_id", flat=True))
+    Visit.objects.filter(household_id=household_id).delete()
+    Household.objects.filter(pk=household_id).delete()
+    announce_field_records_stored(village_codes={village["village_id"]} | visited_in)

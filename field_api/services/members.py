@@ -12,9 +12,9 @@ from auditlog.models import LogEntry
 from django.contrib.auth.hashers import get_hasher, make_password
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
-from knox.models import AuthToken
 
 from field_api.models import Commune, Role, Team, User
+from field_api.sign_ins import sign_ins_end
 from field_api.text import search_key
 
 # Words people write in a "Chức vụ" / "Vai trò" column, folded → role. Anything else a team member
@@ -234,14 +234,14 @@ def member_set_active(*, member: User, active: bool) -> None:
         member.is_active = active
         member.save()
     if not active:
-        AuthToken.objects.filter(user=member).delete()
+        sign_ins_end(user=member)
 
 
 @transaction.atomic
 def member_reset_password(*, member: User) -> str:
-    """A new one-time password (shown once to the person resetting it); the member's phones sign in again."""
+    """A new one-time password (shown once to the person resetting it); the member's phones sign in again
+    (``User.save`` ends every sign-in when the password changes)."""
     password = one_time_password()
     member.password = one_time_password_hash(password)
     member.save()
-    AuthToken.objects.filter(user=member).delete()
     return password

@@ -42,8 +42,9 @@ def _after(queryset: QuerySet, cursor: Cursor, horizon: int | None, id_field: st
 
 
 def _check_cursor(cursor: Cursor, *, epoch: str, horizon: Horizon) -> None:
-    """A cursor from another history (a restore into another cluster) or ahead of the clock would
-    silently match nothing: tell the phone to drop it and pull everything again (410 Gone)."""
+    """A cursor from another history (a restore of any kind: services/changes.py ``sync_epoch``) or ahead
+    of the clock would silently match nothing, or keep households the server no longer has: tell the
+    phone to drop it and pull everything again (410 Gone)."""
     foreign = cursor.epoch is not None and cursor.epoch != epoch
     if foreign or cursor.stamp >= horizon.next_stamp:
         raise ApplicationError(
@@ -102,9 +103,13 @@ def sync_pull(*, scope: Scope, cursor: Cursor, limit: int = MAX_LIMIT, catalogue
         "held_back": clock.held_back,
     }
     if not has_more and catalogue is not None:
-        version = catalogue_version()
+        # Each phone gets its province's catalogue (field_api/services/catalogue.py).
+        version = catalogue_version(province=scope.province)
         if catalogue != version:
-            answer["catalogue"] = {"version": version, "services": catalogue_for_phone()}
+            answer["catalogue"] = {
+                "version": version,
+                "services": catalogue_for_phone(province=scope.province),
+            }
     if not has_more:
         answer["followups"] = [
             {

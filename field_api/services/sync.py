@@ -8,7 +8,8 @@ Each item is read by its spec (services/push_spec.py): any JSON value in any fie
 field error, never an exception that costs the batch. An id sent twice in one batch is judged
 against what its first copy stored (``duplicate`` or ``conflict``), as if it came in the next push.
 A visit whose household the server has not seen is rejected with ``retry: true``: its household's
-batch may still be on the way.
+batch may still be on the way. A household erased on request (its tombstone, ``ErasedHousehold``) is
+never stored again: the household, an edit of it or a visit to it answers ``erased``, a final status.
 
 Concurrency: the households a push touches are locked in id order (``SELECT … FOR UPDATE``) before
 anything is read from them, so two phones (or a retry racing its original) serialize on the same door
@@ -31,19 +32,20 @@ from rest_framework import status
 from field_api.audit import households_logged
 from field_api.exceptions import ApplicationError
 from field_api.models import (
+    ErasedHousehold,
     GroupSession,
     HelpItem,
     HelpResult,
     Household,
     Outcome,
-    Service,
     User,
     Visit,
     VisitKey,
 )
-from field_api.selectors import villages_for
+from field_api.selectors import erased_households_for, villages_for
 from field_api.services import integrity
 from field_api.services.bulk import insert_new, insert_rows, model_rows, update_rows
+from field_api.services.catalogue import services_in_use
 from field_api.services.changes import change_stamp
 from field_api.services.followups import followups_refresh
 from field_api.services.households import (
@@ -74,6 +76,9 @@ from field_api.signals import StoredVisit, announce_field_records_stored
 
 MAX_ITEMS = 500
 KINDS = ("household", "visit", "group_session")
+# ``erased``: the household was erased on a resident's request (``ErasedHousehold``). Final: the phone
+# drops the item (and the household) and never sends it again; nothing is stored.
+PUSH_STATUSES = ("created", "duplicate", "updated", "conflict", "rejected", "erased")
 
 
 # --- results -------------------------------------------------------------------------------------
@@ -159,7 +164,8 @@ class _Push:
         self.now = timezone.now()
         self.now_text = self.now.isoformat()
         self.outcomes = Outcomes()
-        self.services = dict(Service.objects.filter(is_active=True).values_list("code", "followup_days"))
+        # The pusher's province's catalogue: a service its province switched off is refused here only.
+        self.services = services_in_use(province=user.scope.province)
         self.context = Context(now=self.now, services=self.services)
         self.stamp: int | None = None
         self.changed_villages: set[str] = set()
@@ -173,6 +179,8 @@ class _Push:
         self.audit_changed: dict[uuid.UUID, list[str]] = {}
         # Households named by this push's own household items, whether or not they were accepted.
         self.households_sent: set[uuid.UUID] = set()
+        self.erased: set[uuid.UUID] = set()  # households erased on request, named by this push
+        self.erased_elsewhere: set[uuid.UUID] = set()  # ... and erased outside the caller's villages
 
     def _stamp(self) -> int:
         if self.stamp is None:
@@ -216,6 +224,20 @@ class _Push:
         # Lock every household this push reads or writes, in id order (no deadlocks between pushes).
         household_ids = sorted({h.id for h in households} | {v.household for v in visits})
         self.stored = self._lock_households(household_ids)
+        # Read after the locks: an erasure that held one of them has committed its tombstone by now.
+        unstored = [hid for hid in household_ids if hid not in self.stored]
+        self.erased = set(
+            erased_households_for(scope=self.user.scope)
+            .filter(household_id__in=unstored)
+            .values_list("household_id", flat=True)
+        )
+        # An id erased outside the caller's villages is never stored again either, and is answered as a
+        # living household outside their villages would be: no one learns it was erased.
+        self.erased_elsewhere = set(
+            ErasedHousehold.objects.filter(household_id__in=unstored)
+            .exclude(household_id__in=self.erased)
+            .values_list("household_id", flat=True)
+        )
         wanted_villages = {h.fields["village"] for h in households} | {s.village for s in sessions}
         wanted_villages |= {h.village_id for h in self.stored.values()}
         self.villages = {
@@ -268,6 +290,9 @@ class _Push:
     def _apply_households(self, items: list[HouseholdIn]) -> None:
         to_create, to_update = [], []
         for item in items:
+            if item.id in self.erased:
+                self.outcomes.add("household", item.position, item.id, "erased")
+                continue
             if item.fields["village"] not in self.villages:
                 self.outcomes.add(
                     "household",
@@ -278,7 +303,9 @@ class _Push:
                 )
                 continue
             stored = self.stored.get(item.id)
-            if stored is None:
+            if stored is None and item.id in self.erased_elsewhere:
+                self._reject_outside_household(item)
+            elif stored is None:
                 to_create.append(item)
             else:
                 self._classify_existing_household(item, stored, to_update)
@@ -302,13 +329,7 @@ class _Push:
         self, item: HouseholdIn, stored: SimpleNamespace, to_update: list
     ) -> None:
         if stored.village_id not in self.villages:
-            self.outcomes.add(
-                "household",
-                item.position,
-                item.id,
-                "rejected",
-                errors={"id": [_("Hộ không thuộc các thôn của bạn.")]},
-            )
+            self._reject_outside_household(item)
         elif stored.content_hash == item.content_hash:
             self.outcomes.add("household", item.position, item.id, "duplicate", version=stored.version)
         elif item.base_version is None or item.base_version != stored.version:
@@ -322,6 +343,15 @@ class _Push:
             )
         else:
             to_update.append((item, stored))
+
+    def _reject_outside_household(self, item: HouseholdIn) -> None:
+        self.outcomes.add(
+            "household",
+            item.position,
+            item.id,
+            "rejected",
+            errors={"id": [_("Hộ không thuộc các thôn của bạn.")]},
+        )
 
     def _write_household_updates(self, pairs: list) -> None:
         if not pairs:
@@ -357,16 +387,14 @@ class _Push:
         accepted = []
         for item in items:
             household = self.stored.get(item.household)
-            if household is None:
+            if household is None and item.household in self.erased:
+                self.outcomes.add("visit", item.position, item.id, "erased")
+            elif household is None and item.household in self.erased_elsewhere:
+                self._reject_outside_visit(item)
+            elif household is None:
                 self._reject_unknown_household(item)
             elif household.village_id not in self.villages:
-                self.outcomes.add(
-                    "visit",
-                    item.position,
-                    item.id,
-                    "rejected",
-                    errors={"household": [_("Hộ không thuộc các thôn của bạn.")]},
-                )
+                self._reject_outside_visit(item)
             else:
                 accepted.append(item)
         if not accepted:
@@ -411,6 +439,15 @@ class _Push:
 
     def _province_of(self, item: VisitIn) -> str:
         return self.villages[self.stored[item.household].village_id].province_code
+
+    def _reject_outside_visit(self, item: VisitIn) -> None:
+        self.outcomes.add(
+            "visit",
+            item.position,
+            item.id,
+            "rejected",
+            errors={"household": [_("Hộ không thuộc các thôn của bạn.")]},
+        )
 
     def _reject_unknown_household(self, item: VisitIn) -> None:
         """A household the server does not have: "resend later" unless this very push refused it.

@@ -208,15 +208,18 @@ export async function outboxUpdate(changed) {
   emit({ data: true });
 }
 
-export async function outboxRemove(keys, { households = [] } = {}) {
-  if (!keys.length && !households.length) return;
+// `erased`: households erased on a resident's request (push answered "erased"): gone from this phone.
+export async function outboxRemove(keys, { households = [], erased = [] } = {}) {
+  if (!keys.length && !households.length && !erased.length) return;
   await db.transaction('rw', db.outbox, db.households, async () => {
     await db.outbox.bulkDelete(keys);
     if (households.length) await db.households.bulkPut(households);
+    if (erased.length) await db.households.bulkDelete(erased);
   });
   const gone = new Set(keys);
   state.outbox = state.outbox.filter((item) => !gone.has(item.key));
   for (const household of households) state.households.set(household.id, withSearch(household));
+  for (const id of erased) state.households.delete(id);
   emit({ data: true });
 }
 

@@ -3,7 +3,8 @@
 // Why nothing is lost or sent twice: every record already sits in IndexedDB with the id the server
 // expects, and leaves the outbox only once the server answered created / duplicate / updated for exactly
 // the revision that was sent. A push cut off mid-way is simply sent again: the server answers
-// "duplicate" for what it had stored. One sync at a time (a Web Lock, across tabs too).
+// "duplicate" for what it had stored. "erased" (a household erased on a resident's request) is final:
+// the item is dropped, never retried. One sync at a time (a Web Lock, across tabs too).
 import { ApiError, Offline, api } from './api.js';
 import {
   ROLES_ALLOWED,
@@ -99,6 +100,7 @@ async function settle(sent, results, retried) {
   const done = [];
   const households = [];
   const changed = [];
+  const erased = new Set();
   for (const item of state.outbox) {
     if (!sentRev.has(item.key)) continue;
     const result = byKey.get(item.key);
@@ -128,6 +130,10 @@ async function settle(sent, results, retried) {
         // Edited again while this edit was on its way: the new edit builds on what was just stored.
         changed.push({ ...item, body: { ...item.body, base_version: result.version } });
       }
+    } else if (status === 'erased') {
+      // Erased on a resident's request: final. The item leaves the queue and the household this phone.
+      done.push(item.key);
+      erased.add(item.kind === 'household' ? item.id : item.body.household);
     } else if (status === 'rejected' && result.retry) {
       // The server does not have this record's household yet: keep it waiting, send it after it.
       retried.add(item.key);
@@ -138,7 +144,10 @@ async function settle(sent, results, retried) {
       changed.push({ ...item, state: 'rejected', errors: result.errors || {}, current: null });
     }
   }
-  await outboxRemove(done, { households: households.map(withSearch) });
+  await outboxRemove(done, {
+    households: households.filter((h) => !erased.has(h.id)).map(withSearch),
+    erased: [...erased].filter(Boolean),
+  });
   await outboxUpdate(changed);
 }
 

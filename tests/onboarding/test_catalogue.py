@@ -1,4 +1,5 @@
-"""The province edits the service catalogue in the browser; phones get the change through pull."""
+"""The national administrator edits the service catalogue in the browser; phones get the change through
+pull. (A province's own view of it: tests/onboarding/test_province_catalogue.py.)"""
 
 import pytest
 from auditlog.models import LogEntry
@@ -10,7 +11,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def officer(client, world, catalogue):
-    client.force_login(world.a.users[Role.PROVINCE_OFFICER])
+    """The national administrator: the national catalogue is theirs alone."""
+    client.force_login(world.admin)
     return client
 
 
@@ -49,7 +51,7 @@ def test_a_guide_edited_in_the_browser_reaches_phones_through_pull(officer, worl
     assert pulled["catalogue"]["version"] != version
     service = next(s for s in pulled["catalogue"]["services"] if s["code"] == "vneid_level2")
     assert service["guide"][-1] == "Chụp màn hình mức 2 gửi tổ trưởng."
-    actor = world.a.users[Role.PROVINCE_OFFICER]
+    actor = world.admin
     assert (
         LogEntry.objects.get_for_object(Service.objects.get(pk="vneid_level2")).filter(actor=actor).exists()
     )

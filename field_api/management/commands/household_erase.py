@@ -1,9 +1,11 @@
 """Erase a household on request (Decree 13/2023): the record and everything recorded about it."""
 
+import sys
 import uuid
 
 from auditlog.context import set_actor
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from field_api.models import Household, User
 from field_api.services.households import household_erase
@@ -29,9 +31,22 @@ class Command(BaseCommand):
             raise CommandError(f"Không có hộ {household}.") from missing
         visits = record.visits.count()
         if not yes:
-            answer = input(f"Xóa hẳn hộ {record.pk} và {visits} lượt thăm? Gõ 'xoa' để xác nhận: ")
+            # Without a terminal (a script, a pipe, cron) nobody can answer: refuse rather than read an
+            # end of input, and erase nothing.
+            if not sys.stdin or not sys.stdin.isatty():
+                raise CommandError(
+                    _(
+                        "Không có ai trả lời câu hỏi xác nhận (không chạy trong terminal): thêm --yes để xóa "
+                        "hộ %(household)s. Chưa có gì bị xóa."
+                    )
+                    % {"household": record.pk}
+                )
+            try:
+                answer = input(f"Xóa hẳn hộ {record.pk} và {visits} lượt thăm? Gõ 'xoa' để xác nhận: ")
+            except EOFError as closed:
+                raise CommandError(_("Đã hủy, không có gì bị xóa.")) from closed
             if answer.strip().lower() not in ("xoa", "xóa"):
-                raise CommandError("Đã hủy, không có gì bị xóa.")
+                raise CommandError(_("Đã hủy, không có gì bị xóa."))
         with set_actor(actor):
             household_erase(household=record)
         self.stdout.write(f"Đã xóa hộ {household} và {visits} lượt thăm.")
