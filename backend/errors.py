@@ -4,6 +4,9 @@ Under /api/ the answer is JSON in the API's one error shape, so a phone never ha
 page; elsewhere it is a Vietnamese page in the site's shell.
 """
 
+import sys
+
+from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template import loader
@@ -47,7 +50,27 @@ def page_not_found(request, exception=None):
     )
 
 
+def service_busy(request, *, retry_after: int) -> HttpResponse:
+    """The database could not answer within the request's budget (backend/db_budget.py): try again soon."""
+    message = _("Máy chủ đang bận, chưa xử lý được yêu cầu. Vui lòng thử lại sau %(seconds)s giây.") % {
+        "seconds": retry_after
+    }
+    if is_api(request):
+        response = error_response(message, status=503)
+    else:
+        # No request context, as for a 500: the shell's context processors would query the busy database.
+        response = HttpResponse(loader.get_template("503.html").render({"message": message}), status=503)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
 def server_error(request):
+    # A budget spent outside a view (a middleware's own query) reaches Django's handler, not ours.
+    from backend.db_budget import is_budget_exceeded  # noqa: PLC0415 - db_budget imports this module
+
+    error = sys.exc_info()[1]
+    if error is not None and is_budget_exceeded(error):
+        return service_busy(request, retry_after=settings.DB_BUSY_RETRY_AFTER_SECONDS)
     message = _("Máy chủ gặp lỗi. Vui lòng thử lại sau ít phút.")
     if is_api(request):
         return error_response(message, status=500)

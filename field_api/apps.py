@@ -13,3 +13,5 @@ class FieldApiConfig(AppConfig):
         from field_api.audit import register_audited_models
 
         register_audited_models()
+        # `check --deploy`'s look at the database's own settings (backend is not an app of its own).
+        import backend.checks  # noqa: F401

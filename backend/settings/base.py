@@ -46,6 +46,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "backend.middleware.RequestGuardMiddleware",
+    # Each request's lock and statement budget; a wait past it is a 503 (backend/db_budget.py).
+    "backend.db_budget.DatabaseBudgetMiddleware",
     # Read-only pages and APIs read the replica when one is set (backend/replica.py).
     "backend.replica.ReplicaReadsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -64,8 +66,12 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "backend.urls"
 CSRF_FAILURE_VIEW = "backend.errors.csrf_failure"
-# The largest body anything here accepts is a push of 500 items (API.md). Its worst case is 500 visits
-# with 2,000-character notes sent as \uXXXX escapes (~13 KB each): about 6.5 MB. Larger bodies get a 413.
+# Every request body, on every route, is capped at this before anything reads it (backend/middleware.py),
+# except on the views that take an upload, which declare their own larger limit with ``body_limit``
+# (member and village sheets 10 MB, village boundaries 20 MB, each plus 64 KB of form). The largest other
+# body is a push of 500 items (API.md): its worst case, 500 visits with 2,000-character notes sent as
+# \uXXXX escapes (~13 KB each), is about 6.5 MB. Larger bodies get a 413. The reverse proxy's
+# client_max_body_size is the largest upload's limit (README).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=8 * 1024 * 1024)
 WSGI_APPLICATION = "backend.wsgi.application"
 
@@ -86,6 +92,7 @@ TEMPLATES = [
     },
 ]
 
+DB_IDLE_IN_TRANSACTION_TIMEOUT = env.int("DB_IDLE_IN_TRANSACTION_TIMEOUT", default=60)
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
@@ -94,7 +101,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A session idle inside a transaction holds every phone's pull back (services/changes.py): end it.
     DATABASES["default"]["OPTIONS"] = {
         "server_side_binding": True,
-        "options": f"-c idle_in_transaction_session_timeout={env.int('DB_IDLE_IN_TRANSACTION_TIMEOUT', default=60)}s",
+        "options": f"-c idle_in_transaction_session_timeout={DB_IDLE_IN_TRANSACTION_TIMEOUT}s",
     }
     # Connection pooling, two ways (docs/SCALING.md):
     # - DB_POOL_MAX_SIZE > 0: psycopg's pool in each process (web worker, Celery worker), so a burst of
@@ -111,6 +118,29 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         }
     if env("DB_PREPARE_THRESHOLD", default="5").lower() == "none":
         DATABASES["default"]["OPTIONS"]["prepare_threshold"] = None
+
+
+def _timeouts(kind: str, default: str) -> tuple[float, float]:
+    lock, total = env(f"DB_TIMEOUTS_{kind.upper()}", default=default).split("/")
+    return float(lock), float(total)
+
+
+# (lock wait, database time) in seconds per kind of work, on PostgreSQL (backend/db_budget.py). A request's
+# database time is a deadline for all its statements together: each web kind ends under gunicorn's
+# timeout (30 s) with room to answer. For tasks the second number bounds each statement. The table and
+# the reasons: docs/RELIABILITY.md, "Time budgets".
+DB_TIMEOUTS = {
+    "push": _timeouts("push", "5/20"),
+    "pull": _timeouts("pull", "2/15"),
+    "api": _timeouts("api", "3/15"),
+    "page": _timeouts("page", "3/20"),
+    "export": _timeouts("export", "3/25"),
+    "task": _timeouts("task", "60/1200"),
+}
+DB_BUSY_RETRY_AFTER_SECONDS = env.int("DB_BUSY_RETRY_AFTER_SECONDS", default=10)
+# `check --deploy --database default` warns when sessions from outside the application may sit idle in
+# a transaction longer than this (services/changes.py: such a session holds every phone's pull back).
+DB_IDLE_IN_TRANSACTION_LIMIT_SECONDS = 300
 # Reads off the primary (backend/replica.py): maps, tallies and exports from a streaming replica of the
 # same cluster, once it has replayed what had committed when they were asked for.
 if DATABASE_REPLICA_URL := env("DATABASE_REPLICA_URL", default=""):
@@ -319,10 +349,22 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # work and publishes it later, so nothing waits long on Redis and nothing retries for long.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Redis hands an unacknowledged message to another worker after VISIBILITY_TIMEOUT; each worker process
+# renews the messages of the tasks it runs every TASK_HEARTBEAT_SECONDS, so a long task stays
+# with its worker and the task of a worker that died comes back within the timeout plus one restore sweep
+# (backend/worker_guard.py).
+# (Not CELERY_-named settings: Celery reads every such name as one of its own.)
+VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=120)
+TASK_HEARTBEAT_SECONDS = env.int("CELERY_TASK_HEARTBEAT_SECONDS", default=max(1, VISIBILITY_TIMEOUT // 4))
+# A task whose database wait passed the task budget is tried again this much later, this many times
+# (backend/celery.py); the countdown must stay under VISIBILITY_TIMEOUT.
+TASK_BUDGET_RETRY_SECONDS = env.int("TASK_BUDGET_RETRY_SECONDS", default=30)
+TASK_BUDGET_RETRIES = 5
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    # Redis hands an unacknowledged message to another worker after this long: above the longest task
-    # (CELERY_TASK_TIME_LIMIT), or long tasks run twice.
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    "visibility_timeout": VISIBILITY_TIMEOUT,
+    # How often a worker looks for messages whose worker stopped renewing them (every 10 s × 1 here).
+    "unacked_restore_interval": min(10, VISIBILITY_TIMEOUT),
+    "unacked_restore_throttle": 1,
     "socket_connect_timeout": 2,
     "socket_timeout": 5,
     # Establishing the connection for a publish: one quick retry, not kombu's default of seconds.

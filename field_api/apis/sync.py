@@ -19,8 +19,10 @@ from field_api.services import push_spec as spec
 from field_api.services.changes import Cursor
 from field_api.services.integrity import FLAG_DESCRIPTIONS
 from field_api.services.pull import MAX_LIMIT, sync_pull
-from field_api.services.sync import MAX_ITEMS, sync_push
+from field_api.services.sync import MAX_ITEMS, PUSH_STATUSES, sync_push
 
+# backend/db_budget.py: a lock or the request's database time past its budget.
+BUSY_DOC = "Máy chủ bận quá thời gian chờ cho phép; không có gì được lưu: gửi lại sau Retry-After giây"
 FLAGS_DOC = "; ".join(f"`{code}`: {text}" for code, text in FLAG_DESCRIPTIONS.items())
 
 
@@ -142,8 +144,19 @@ class PulledHouseholdSerializer(serializers.Serializer):
 
 class PushResultSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=["household", "visit", "group_session"])
-    id = serializers.CharField()
-    status = serializers.ChoiceField(choices=["created", "duplicate", "updated", "conflict", "rejected"])
+    id = serializers.CharField(
+        help_text=(
+            "Id của mục đã gửi: UUID ghi bằng chữ thường; một id không phải UUID được trả lại như đã gửi "
+            "(trống khi không thể gửi lại)"
+        )
+    )
+    status = serializers.ChoiceField(
+        choices=PUSH_STATUSES,
+        help_text=(
+            "erased: hộ đã bị xóa theo yêu cầu của người dân; trạng thái cuối cùng, "
+            "điện thoại bỏ mục này (và hộ) và không gửi lại"
+        ),
+    )
     version = serializers.IntegerField(required=False, help_text="Hộ: phiên bản đang lưu")
     flags = serializers.ListField(
         child=serializers.CharField(), required=False, help_text=f"Cảnh báo: {FLAGS_DOC}"
@@ -218,6 +231,7 @@ class PushApi(APIView):
                     "413": f"Quá {MAX_ITEMS} mục hoặc thân quá lớn; không có gì được lưu",
                     "415": "Chỉ nhận application/json",
                     "429": "Gửi quá nhiều; thử lại sau",
+                    "503": BUSY_DOC,
                 }
             ),
         },
@@ -259,6 +273,7 @@ class PullApi(APIView):
                     "403": "Chỉ điện thoại của tổ và lãnh đạo xã mới kéo dữ liệu hộ",
                     "410": "Con trỏ thuộc bản dữ liệu khác: bỏ con trỏ, kéo lại từ đầu",
                     "429": "Kéo quá nhiều; thử lại sau",
+                    "503": BUSY_DOC,
                 }
             ),
         },

@@ -107,35 +107,48 @@ def pull_horizon() -> Horizon:
 
 # --- the history a cursor belongs to ---------------------------------------------------------------
 
-_system_ids: dict[tuple, str] = {}
+# Read on every pull, never kept in the process: a restore may happen under a running server (a database
+# dropped and restored under the same name, a replica promoted), and the next pull must see it.
+# - system_identifier: the cluster (a restore into another cluster, initdb included);
+# - pg_database.oid: the database inside the cluster (CREATE DATABASE ... TEMPLATE, pg_restore into a new
+#   database, a drop and restore under the same name: each copy is a new database with a new oid);
+# - the WAL timeline: a point-in-time restore of a base backup, or a promoted replica that may lack the
+#   last commits, both continue on a new timeline with the same cluster and database oid.
+_IDENTITY_SQL = """
+SELECT d.oid::text, s.system_identifier::text, substring(pg_walfile_name(pg_current_wal_lsn()), 1, 8)
+FROM pg_database AS d, pg_control_system() AS s
+WHERE d.datname = current_database()
+"""
+_OID_SQL = "SELECT oid::text FROM pg_database WHERE datname = current_database()"
 
 
-def _system_identifier() -> str:
-    """The PostgreSQL cluster's identity (kept per process: it never changes under a connection)."""
+def database_identity() -> str:
+    """Which physical copy of the data this connection reads ("" on SQLite, whose file has no such name)."""
     if not _is_postgres():
         return ""
-    key = tuple(connection.settings_dict.get(name) for name in ("HOST", "PORT", "NAME"))
-    if key not in _system_ids:
-        try:
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute("SELECT system_identifier::text FROM pg_control_system()")
-                _system_ids[key] = cursor.fetchone()[0]
-        except DatabaseError:  # a managed server may withhold it: the stored random id still counts
-            _system_ids[key] = ""
-    return _system_ids[key]
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(_IDENTITY_SQL)
+            return ":".join(cursor.fetchone())
+    except DatabaseError:
+        # A managed server may withhold the control functions: the database's oid still tells copies apart.
+        with connection.cursor() as cursor:
+            cursor.execute(_OID_SQL)
+            return cursor.fetchone()[0]
 
 
 def sync_epoch() -> str:
     """A short name for this database's change history, written into every cursor.
 
-    Stamps only order changes within one history. A restore into another cluster keeps the rows and
-    their stamps but starts a new transaction counter (and a new system identifier); a random id kept
-    in the database tells copies apart too. A cursor from another history must not be trusted.
+    Stamps only order changes within one history. A copy of the database keeps the rows, their stamps
+    and the random id kept in ``SyncClock``, so the copy's identity (``database_identity``) is folded in
+    too: a restore of any kind, into this cluster or another, gives another epoch, and every cursor
+    issued before it answers 410. A cursor from another history must not be trusted.
     """
     clock = SyncClock.objects.filter(pk=1).values_list("epoch", flat=True).first()
     if clock is None:
         clock = SyncClock.objects.get_or_create(pk=1)[0].epoch
-    raw = f"{clock.hex}:{_system_identifier()}".encode()
+    raw = f"{clock.hex}:{database_identity()}".encode()
     return hashlib.sha256(raw).hexdigest()[:12]
 
 

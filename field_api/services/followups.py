@@ -7,6 +7,9 @@ open a follow-up after the work was already done, forever. Instead the follow-up
 
 - walking them in (visited_at, visit id) order, a ``pending`` opens a follow-up when none is open and
   the next ``done`` closes it (``failed`` changes nothing);
+- a visit flagged as dated in the future (a wrong clock, ``integrity.TIME_IN_FUTURE``) changes no
+  follow-up: its ``done`` would close a real open one, and its ``pending`` would open one dated ahead of
+  every real visit. It counts once someone confirms it (a review, not a push);
 - each refresh derives that list of episodes from the stored help items and makes the stored rows
   equal to it (create, update, delete), so the result is the same whatever order the visits came in.
 
@@ -28,6 +31,7 @@ from django.utils import timezone
 
 from field_api.models import FollowUp, HelpItem, HelpResult
 from field_api.services.bulk import insert_rows, update_rows
+from field_api.services.integrity import TIME_IN_FUTURE
 
 
 @dataclass(frozen=True)
@@ -98,15 +102,17 @@ def followups_refresh(
     services = {service for _household, service in pairs}
     events: dict[tuple, list[HelpEvent]] = defaultdict(list)
     village_codes = {villages[household] for household in households}
-    for household, service, result, at, visit_id in HelpItem.objects.filter(
+    for household, service, result, at, visit_id, flags in HelpItem.objects.filter(
         province_id__in=provinces,
         visit__province_id__in=provinces,
         visit__village_id__in=village_codes,
         visit__household_id__in=households,
         service_id__in=services,
         result__in=(HelpResult.PENDING, HelpResult.DONE),
-    ).values_list("visit__household_id", "service_id", "result", "visit__visited_at", "visit_id"):
-        if (household, service) in pairs:
+    ).values_list(
+        "visit__household_id", "service_id", "result", "visit__visited_at", "visit_id", "visit__flags"
+    ):
+        if (household, service) in pairs and not dated_in_future(flags):
             events[(household, service)].append(HelpEvent(at, visit_id, result))
 
     to_update, to_create = [], []
@@ -141,6 +147,11 @@ def followups_refresh(
     update_rows(FollowUp, to_update, ["closed_at", "closed_by"])
     # Plain rows (services/bulk.py): the rows are locked through their households, nothing races us.
     insert_rows(FollowUp, to_create)
+
+
+def dated_in_future(flags: list[str] | None) -> bool:
+    """Whether a stored visit's flags say its time is ahead of the server's clock when it arrived."""
+    return TIME_IN_FUTURE in (flags or [])
 
 
 def _due(since: dt.datetime, days: int) -> dt.date:
