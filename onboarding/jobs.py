@@ -14,17 +14,24 @@ deleted once the worker has it.
 import base64
 import hashlib
 import hmac
+import logging
 import secrets
+from collections.abc import Callable, Sequence
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from field_api.models import User
+from field_api.services.imports import ImportRejected
 from field_api.services.members import ONE_TIME_LENGTH
 from field_api.services.outbox import outbox_enqueue
 from onboarding.models import ImportJob
 from onboarding.sheets import Sheet
+
+logger = logging.getLogger(__name__)
 
 CHECK_TASK = "onboarding.check_sheet"
 IMPORT_TASK = "onboarding.import_sheet"
@@ -117,15 +124,67 @@ def import_job_progress_of(job: ImportJob) -> int:
 
 
 @transaction.atomic
-def import_job_passwords_taken(*, job: ImportJob) -> list[tuple[str, str]]:
-    """The new members whose passwords the uploader downloads now; only once."""
+def import_job_passwords_file(
+    *, job: ImportJob, build: Callable[[list[tuple[str, str]]], bytes]
+) -> bytes | None:
+    """The new members' one-time passwords as a file, once: ``build`` makes it from their (username,
+    full name) pairs; None when it was downloaded before (or nobody is new). The job is marked downloaded only after the
+    file is built, in the same transaction, so a build that fails spends nothing and the next try
+    gets the passwords."""
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
-    if job.passwords_downloaded_at is not None:
-        return []
-    members = [tuple(member) for member in job.new_members]
+    if job.passwords_downloaded_at is not None or not job.new_members:
+        return None
+    body = build([tuple(member) for member in job.new_members])
     job.new_members, job.passwords_downloaded_at = [], timezone.now()
     job.save(update_fields=["new_members", "passwords_downloaded_at"])
-    return members
+    return body
+
+
+def import_job_run(*, job_id: str, step: Callable[[], str]) -> str:
+    """Run a job's background step (check or store) so that it ends, whatever happens: a step that
+    raises leaves the job failed with its reason, never "checking" or "importing" for the page to wait
+    on, nor a message for the outbox or the worker to retry forever.
+
+    The step runs in its own transaction (a savepoint when eager Celery runs it inside another one), so a
+    database error in it is rolled back, nothing half-stored, and the failure can still be written."""
+    try:
+        with transaction.atomic():
+            return step()
+    except ImportRejected as rejected:  # the sheet changed meaning since its check: the rows say why
+        import_job_fail(job_id=job_id, problems=rejected.problems)
+    except SoftTimeLimitExceeded:
+        import_job_fail(
+            job_id=job_id,
+            error=_("Bảng quá lớn để xử lý trong thời gian cho phép: hãy chia thành nhiều tệp."),
+        )
+    except Exception as error:  # a bug or an outage: the log keeps the trace, the page the reason
+        logger.exception("Import job %s failed", job_id)
+        import_job_fail(
+            job_id=job_id,
+            error=_(
+                "Dừng vì một lỗi không lường trước (%(error)s); không có gì được lưu. Hãy tải tệp lên lại; "
+                "nếu lỗi lặp lại, báo quản trị hệ thống."
+            )
+            % {"error": type(error).__name__},
+        )
+    return ImportJob.Status.FAILED
+
+
+def import_job_fail(*, job_id: str, problems: Sequence[str] = (), error: str = "") -> None:
+    """End a running job as failed, with the rows' problems or the reason; its sheet (names, phones)
+    goes, as the model promises: a failed job is only read, never checked or stored again."""
+    now = timezone.now()
+    ImportJob.objects.filter(
+        pk=job_id, status__in=[ImportJob.Status.CHECKING, ImportJob.Status.IMPORTING]
+    ).update(
+        status=ImportJob.Status.FAILED,
+        problems=list(problems)[:500],
+        error=error,
+        rows=[],
+        new_members=[],
+        finished_at=now,
+        touched_at=now,
+    )
 
 
 def import_jobs_purge(*, now=None) -> int:

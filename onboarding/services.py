@@ -14,9 +14,10 @@ roles it may give: rows outside it are row errors.
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -35,7 +36,16 @@ from field_api.services.members import (
     team_create,
     teams_create,
 )
-from field_api.services.villages import VILLAGE_CODE
+from field_api.services.villages import (
+    HOUSEHOLDS_MAX,
+    VILLAGE_CODE,
+    VILLAGE_NAME_MAX,
+    VillageNumber,
+    report_count,
+    village_numbering,
+    village_store,
+    villages_geo_import,
+)
 from field_api.text import search_key
 from onboarding.sheets import MEMBERS, VILLAGES, Sheet, field_label, phone_number, read_sheet
 
@@ -44,6 +54,8 @@ REQUIRED = {MEMBERS: ("full_name",), VILLAGES: ("name",)}
 COMMUNE_PREFIXES = ("xa ", "phuong ", "dac khu ", "thi tran ", "thi xa ")
 VILLAGE_PREFIXES = ("to dan pho ", "tdp ", "thon ", "xom ", "ap ", "ban ", "khu pho ", "lang ", "khu ")
 USERNAME = re.compile(r"^[\w.@+-]{1,150}$")
+T = TypeVar("T")
+RowT = TypeVar("RowT", "MemberRow", "VillageRow")
 
 
 def _commune_key(name: str) -> str:
@@ -92,7 +104,7 @@ class Preview:
     rows: list[RowCheck]
     notices: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # required fields no column was mapped to
-    plan: list = field(default_factory=list, repr=False)
+    plan: "MembersPlan | VillagesPlan | None" = field(default=None, repr=False)
 
     @property
     def bad_rows(self) -> int:
@@ -224,21 +236,356 @@ class _Areas:
 
 
 # --- members ------------------------------------------------------------------------------------------------
+#
+# A members sheet is checked in two steps: ``_member_row`` checks one row on its own (its cells against
+# the database and the scope), then ``_MembersSheet`` folds the rows in order, for what a row means
+# only beside the rows above it (the team a village was given, a username or person listed twice).
+# Usernames for rows without one come last, once every row is known.
 
 
-@dataclass
-class _MemberPlan:
-    row: RowCheck
-    username: str
-    full_name: str
-    phone: str
-    role: str
-    province: str | None
-    commune: str | None
-    team_key: tuple[str, str] | None
-    team_name: str
-    villages: list[Village]
+@dataclass(frozen=True)
+class _Checked(Generic[T]):
+    """A cell's value, and its errors by field (empty when the cell is fine)."""
+
+    value: T
+    errors: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    """One row of a members sheet, checked: the member it will store, or its errors by field.
+    ``values`` is what the preview shows: the cells as written, with what the check found."""
+
+    number: int
+    values: Mapping[str, str]
+    errors: Mapping[str, str]
+    full_name: str = ""
+    phone: str = ""
+    role: str = Role.VOLUNTEER
+    province: str | None = None
+    commune: str | None = None
+    team_name: str = ""
+    villages: tuple[Village, ...] = ()
+    username: str = ""
     existing: User | None = None
+    action: str = ""  # create | update | unchanged
+    notice: str = ""  # a cell the row leaves out, said in the preview before anything is stored
+
+    @property
+    def team_key(self) -> tuple[str, str] | None:
+        return (self.commune, search_key(self.team_name)) if self.team_name and self.commune else None
+
+    def checked(self) -> RowCheck:
+        return RowCheck(
+            number=self.number, values=dict(self.values), errors=dict(self.errors), action=self.action
+        )
+
+
+@dataclass(frozen=True)
+class MembersPlan:
+    """What ``members_import`` stores: the checked rows, and the commune's teams by (commune, name key)."""
+
+    rows: tuple[MemberRow, ...]
+    teams: Mapping[tuple[str, str], Team]
+
+
+@dataclass(frozen=True)
+class _MembersContext:
+    """What every row of one members sheet is checked against, read once."""
+
+    areas: _Areas
+    allowed_roles: frozenset[str]
+    default_province: Province | None
+    default_commune: Commune | None
+    by_username: Mapping[str, User]  # users the sheet's usernames name, managed by the caller or not
+    managed_ids: frozenset[int]  # of those, the ones the caller may change
+    by_person: Mapping[tuple[str, str, str], User]  # (commune, name key, phone) → member, without usernames
+    teams: Mapping[tuple[str, str], Team]
+    teams_by_id: Mapping[int, Team]
+
+
+@dataclass(frozen=True)
+class _VillageClaim:
+    """A village given to a team by a row above."""
+
+    team_key: str  # the team's name, folded
+    number: int
+    team_name: str
+
+
+def _with_errors(row: RowT, **errors: str) -> RowT:
+    return replace(row, errors={**row.errors, **errors})
+
+
+def _members_context(*, sheet: Sheet, scope: Scope, mapping: dict[int, str]) -> _MembersContext:
+    areas = _Areas(scope)
+    managed = User.objects.filter(scope.members())
+    by_username: dict[str, User] = {}
+    by_person: dict[tuple[str, str, str], User] = {}
+    if "username" in mapping.values():
+        usernames = [values.get("username", "") for _n, values in _values(sheet, mapping)]
+        for start in range(0, len(usernames), 500):
+            for user in User.objects.filter(username__in=usernames[start : start + 500]):
+                by_username[user.username] = user
+    else:
+        members = managed.filter(commune_id__in=list(areas.communes)).only(
+            "id",
+            "username",
+            "full_name",
+            "phone",
+            "role",
+            "province_id",
+            "commune_id",
+            "team_id",
+            "is_active",
+        )
+        for user in members:
+            by_person.setdefault((user.commune_id, search_key(user.full_name), user.phone), user)
+    managed_ids = managed.filter(pk__in=[u.pk for u in by_username.values()]).values_list("pk", flat=True)
+    teams = {
+        (team.commune_id, team.search_name): team
+        for team in Team.objects.filter(commune_id__in=list(areas.communes))
+    }
+    return _MembersContext(
+        areas=areas,
+        allowed_roles=frozenset(scope.manageable_roles),
+        default_province=areas.provinces.get(scope.province) if scope.province else None,
+        default_commune=areas.default_commune(),
+        by_username=by_username,
+        managed_ids=frozenset(managed_ids),
+        by_person=by_person,
+        teams=teams,
+        teams_by_id={team.id: team for team in teams.values()},
+    )
+
+
+def _full_name_errors(full_name: str) -> dict[str, str]:
+    if not full_name:
+        return {"full_name": _("thiếu họ và tên.")}
+    if len(full_name) > 150:
+        return {"full_name": _("dài quá 150 ký tự.")}
+    return {}
+
+
+def _phone_cell(text: str) -> _Checked[str]:
+    if not text:
+        return _Checked("")
+    phone = phone_number(text) or ""
+    if not phone:
+        return _Checked("", {"phone": _("“%(value)s” không phải số điện thoại.") % {"value": text}})
+    return _Checked(phone)
+
+
+def _role_cell(text: str, *, allowed: frozenset[str]) -> _Checked[str]:
+    role = role_from_text(text)
+    if role not in allowed:
+        return _Checked(
+            role, {"role": _("bạn không được giao vai trò “%(role)s”.") % {"role": Role(role).label}}
+        )
+    return _Checked(role)
+
+
+@dataclass(frozen=True)
+class _MemberArea:
+    province: Province | None
+    commune: Commune | None
+    errors: Mapping[str, str]
+
+
+def _member_area(*, values: Mapping[str, str], role: str, context: _MembersContext) -> _MemberArea:
+    """The row's province and commune (the caller's own when the sheet leaves them out); the ones its role
+    needs, or errors."""
+    errors: dict[str, str] = {}
+    province = context.default_province
+    if values.get("province"):
+        province = context.areas.province(values["province"])
+        if province is None:
+            errors["province"] = _("không có tỉnh “%(value)s” trong phạm vi của bạn.") % {
+                "value": values["province"]
+            }
+    commune = context.default_commune
+    if values.get("commune"):
+        commune, why = context.areas.commune(values["commune"], province)
+        if commune is None:
+            errors["commune"] = why
+    if commune is not None:
+        province = context.areas.provinces.get(commune.province_id, province)
+    area = ROLE_AREA[role]
+    if area in ("team", "commune") and commune is None and "commune" not in errors:
+        errors["commune"] = _("cần có xã.")
+    if area == "province" and province is None and "province" not in errors:
+        errors["province"] = _("cần có tỉnh.")
+    return _MemberArea(province=province, commune=commune, errors=errors)
+
+
+def _member_villages(*, text: str, commune: Commune, areas: _Areas) -> _Checked[tuple[Village, ...]]:
+    """The villages a cell names ("Thôn 1, Thôn 2"), all of the row's commune."""
+    villages: list[Village] = []
+    for value in filter(None, (v.strip() for v in re.split(r"[,;\n]", text))):
+        village = areas.village(value, commune)
+        if village is None:
+            why = _("không có thôn “%(value)s” trong %(commune)s (nhập thôn trước).") % {
+                "value": value,
+                "commune": commune.full_name,
+            }
+            return _Checked(tuple(villages), {"villages": why})
+        villages.append(village)
+    return _Checked(tuple(villages))
+
+
+def _villages_ignored(*, number: int, values: Mapping[str, str], role: str) -> str:
+    """Villages go to teams. A row whose role belongs to no team and names no team (a commune leader
+    listed with the village they live in or look after) keeps its member and leaves the cell out, said
+    in the preview: their scope is the whole commune whatever the cell says, and refusing the row would
+    hold back the whole sheet for a cell that changes nothing."""
+    text = values.get("villages", "").strip()
+    if not text or ROLE_AREA[role] == "team" or values.get("team"):
+        return ""
+    return _(
+        "dòng %(row)d: thôn chỉ giao cho tổ; %(role)s không thuộc tổ nào nên ô thôn “%(value)s” được bỏ qua."
+    ) % {"row": number, "role": Role(role).label, "value": text}
+
+
+def _member_row(*, number: int, values: Mapping[str, str], context: _MembersContext) -> MemberRow:
+    """One row checked on its own: its cells against the database and the caller's scope."""
+    full_name = values.get("full_name", "")
+    phone = _phone_cell(values.get("phone", ""))
+    role = _role_cell(values.get("role", ""), allowed=context.allowed_roles)
+    area = _member_area(values=values, role=role.value, context=context)
+    notice = _villages_ignored(number=number, values=values, role=role.value)
+    villages = (
+        _Checked(())
+        if notice or area.commune is None
+        else _member_villages(text=values.get("villages", ""), commune=area.commune, areas=context.areas)
+    )
+    shown = {**values, "role": str(Role(role.value).label)}
+    if values.get("phone"):
+        shown["phone"] = phone.value or values["phone"]
+    if area.commune is not None:
+        shown["commune"] = area.commune.full_name
+    return MemberRow(
+        number=number,
+        values=shown,
+        errors={
+            **_full_name_errors(full_name),
+            **phone.errors,
+            **role.errors,
+            **area.errors,
+            **villages.errors,
+        },
+        full_name=full_name,
+        phone=phone.value,
+        role=role.value,
+        province=area.province.code if area.province else None,
+        commune=area.commune.code if area.commune else None,
+        team_name=values.get("team", ""),
+        villages=villages.value,
+        username=values.get("username", ""),
+        notice=notice,
+    )
+
+
+class _MembersSheet:
+    """The rows of one sheet folded in order, each checked against the rows above it."""
+
+    def __init__(self, context: _MembersContext):
+        self.context = context
+        self.usernames: dict[str, int] = {}  # username → row
+        self.people: dict[tuple[str, str, str], int] = {}  # (commune, name key, phone) → row
+        self.claims: dict[str, _VillageClaim] = {}  # village code → the team a row above gave it
+
+    def add(self, row: MemberRow) -> MemberRow:
+        row = self._with_team(row)
+        row = self._claim_villages(row)
+        row = self._claim_username(row) if row.username else self._claim_person(row)
+        return replace(row, action=self._action(row))
+
+    def _with_team(self, row: MemberRow) -> MemberRow:
+        """A team member without a team joins the team of their first village, else one named after it."""
+        if ROLE_AREA[row.role] != "team" or row.team_name:
+            return row
+        if not row.villages:
+            if {"commune", "villages"} & set(row.errors):  # that error says it already
+                return row
+            return _with_errors(row, team=_("thành viên tổ cần có tổ (hoặc thôn phụ trách)."))
+        first = row.villages[0]
+        if first.code in self.claims:
+            name = self.claims[first.code].team_name
+        elif first.team_id in self.context.teams_by_id:
+            name = self.context.teams_by_id[first.team_id].name
+        else:
+            name = _("Tổ CNSCĐ %(village)s") % {"village": first.name}
+        return replace(row, team_name=name, values={**row.values, "team": name})
+
+    def _claim_villages(self, row: MemberRow) -> MemberRow:
+        team_key = row.team_key
+        if team_key is None:  # no team, no villages (``_villages_ignored``)
+            return row
+        for village in row.villages:
+            claim = self.claims.get(village.code)
+            if claim and claim.team_key != team_key[1]:
+                row = _with_errors(
+                    row,
+                    villages=_("thôn %(village)s (%(code)s) đã giao cho tổ khác ở dòng %(other)d.")
+                    % {"code": village.code, "village": village.name, "other": claim.number},
+                )
+            else:
+                self.claims[village.code] = _VillageClaim(
+                    team_key=team_key[1], number=row.number, team_name=row.team_name
+                )
+        return row
+
+    def _claim_username(self, row: MemberRow) -> MemberRow:
+        username = row.username
+        if not USERNAME.match(username):
+            return _with_errors(row, username=_("chỉ dùng chữ không dấu, số và . @ + - _"))
+        if username in self.usernames:
+            return _with_errors(
+                row, username=_("trùng với dòng %(other)d.") % {"other": self.usernames[username]}
+            )
+        self.usernames[username] = row.number
+        existing = self.context.by_username.get(username)
+        if existing is not None and existing.pk not in self.context.managed_ids:
+            return _with_errors(
+                row, username=_("tên đăng nhập “%(value)s” đã có người dùng.") % {"value": username}
+            )
+        return replace(row, existing=existing)
+
+    def _claim_person(self, row: MemberRow) -> MemberRow:
+        """Without usernames, a member is known by commune, name and phone."""
+        if not row.full_name or row.commune is None:
+            return row
+        person = (row.commune, search_key(row.full_name), row.phone)
+        if person in self.people:
+            row = _with_errors(
+                row,
+                full_name=_("trùng người ở dòng %(other)d (cùng tên, số điện thoại).")
+                % {"other": self.people[person]},
+            )
+        self.people[person] = row.number
+        existing = self.context.by_person.get(person)
+        if existing is None:
+            return row
+        return replace(
+            row,
+            existing=existing,
+            username=existing.username,
+            values={**row.values, "username": existing.username},
+        )
+
+    def _action(self, row: MemberRow) -> str:
+        existing = row.existing
+        if existing is None:
+            return "create"
+        team = self.context.teams.get(row.team_key) if row.team_key else None
+        # The stored fields against the row's (a data comparison, not an access check).
+        stored = (existing.full_name, existing.phone, existing.role, existing.commune_id)
+        same = (
+            stored == (row.full_name, row.phone, row.role, row.commune)
+            and (row.team_key is None or (team is not None and existing.team_id == team.id))
+            and all(v.team_id is not None and team is not None and v.team_id == team.id for v in row.villages)
+        )
+        return "unchanged" if same else "update"
 
 
 def _username_base(full_name: str) -> str:
@@ -250,50 +597,49 @@ def _username_base(full_name: str) -> str:
     return ".".join(filter(None, [words[-1], "".join(word[0] for word in words[:-1])]))[:140]
 
 
-def _assign_usernames(plans: list[_MemberPlan]) -> None:
-    """Usernames for rows without one: unique among members and within the sheet (lan.nt, lan.nt2…)."""
-    wanted = [plan for plan in plans if not plan.username and not plan.row.errors]
-    if not wanted:
-        return
-    taken = {plan.username for plan in plans if plan.username}
-    bases = defaultdict(int)
-    for plan in wanted:
-        bases[_username_base(plan.full_name)] += 1
+def _free_usernames(*, full_names: list[str], taken: set[str]) -> list[str]:
+    """A username per name, unique among members, ``taken`` and each other (lan.nt, lan.nt2…)."""
+    if not full_names:
+        return []
+    taken = set(taken)
+    bases: dict[str, int] = defaultdict(int)
+    for name in full_names:
+        bases[_username_base(name)] += 1
     candidates = [f"{base}{n if n > 1 else ''}" for base, count in bases.items() for n in range(1, count + 4)]
     for start in range(0, len(candidates), 500):
         chunk = candidates[start : start + 500]
         taken.update(User.objects.filter(username__in=chunk).values_list("username", flat=True))
-    for plan in wanted:
-        base = _username_base(plan.full_name)
+    usernames = []
+    for name in full_names:
+        base = _username_base(name)
         number = 1
         while (candidate := f"{base}{number if number > 1 else ''}") in taken:
             number += 1
             if number > bases[base] + 3 and User.objects.filter(username=candidate).exists():
                 taken.add(candidate)
         taken.add(candidate)
-        plan.username = candidate
-        plan.row.values["username"] = candidate
+        usernames.append(candidate)
+    return usernames
+
+
+def _with_usernames(rows: list[MemberRow]) -> list[MemberRow]:
+    """Rows without a username, and without errors, get a free one."""
+    wanted = [index for index, row in enumerate(rows) if not row.username and not row.errors]
+    usernames = _free_usernames(
+        full_names=[rows[index].full_name for index in wanted],
+        taken={row.username for row in rows if row.username},
+    )
+    rows = list(rows)
+    for index, username in zip(wanted, usernames, strict=True):
+        rows[index] = replace(
+            rows[index], username=username, values={**rows[index].values, "username": username}
+        )
+    return rows
 
 
 def usernames_for(*, full_names: list[str]) -> list[str]:
     """Free usernames made from names ("Nguyễn Thị Lan" → "lan.nt", then "lan.nt2"…)."""
-    plans = [
-        _MemberPlan(
-            row=RowCheck(number=0, values={}),
-            username="",
-            full_name=name,
-            phone="",
-            role="",
-            province=None,
-            commune=None,
-            team_key=None,
-            team_name="",
-            villages=[],
-        )
-        for name in full_names
-    ]
-    _assign_usernames(plans)
-    return [plan.username for plan in plans]
+    return _free_usernames(full_names=full_names, taken=set())
 
 
 def members_check(
@@ -305,186 +651,18 @@ def members_check(
     preview.missing = [name for name in REQUIRED[MEMBERS] if name not in mapping.values()]
     if preview.missing:
         return preview
-    areas = _Areas(scope)
-    allowed_roles = scope.manageable_roles
-    default_commune = areas.default_commune()
-    default_province = areas.provinces.get(scope.province) if scope.province else None
-
-    existing_by_name: dict[tuple, User] = {}
-    existing_by_username: dict[str, User] = {}
-    managed = User.objects.filter(scope.members())
-    if "username" in mapping.values():
-        usernames = [values.get("username", "") for _n, values in _values(sheet, mapping)]
-        for start in range(0, len(usernames), 500):
-            for user in User.objects.filter(username__in=usernames[start : start + 500]):
-                existing_by_username[user.username] = user
-    else:
-        for user in managed.filter(commune_id__in=list(areas.communes)).only(
-            "id",
-            "username",
-            "full_name",
-            "phone",
-            "role",
-            "province_id",
-            "commune_id",
-            "team_id",
-            "is_active",
-        ):
-            existing_by_name.setdefault((user.commune_id, search_key(user.full_name), user.phone), user)
-    managed_ids = set(
-        managed.filter(pk__in=[u.pk for u in existing_by_username.values()]).values_list("pk", flat=True)
-    )
-    teams = {
-        (team.commune_id, team.search_name): team
-        for team in Team.objects.filter(commune_id__in=list(areas.communes))
-    }
-
-    teams_by_id = {team.id: team for team in teams.values()}
-    seen_usernames: dict[str, int] = {}
-    seen_people: dict[tuple, int] = {}
-    village_team: dict[str, tuple[str, int, str]] = {}
-    plans: list[_MemberPlan] = []
+    context = _members_context(sheet=sheet, scope=scope, mapping=mapping)
+    fold = _MembersSheet(context)
+    rows: list[MemberRow] = []
     total = len(sheet.rows)
     for index, (number, values) in enumerate(_values(sheet, mapping)):
         if progress and index % 500 == 0:
             progress(index, total)
-        row = RowCheck(number=number, values=dict(values))
-        errors = row.errors
-        preview.rows.append(row)
-        full_name = values.get("full_name", "")
-        if not full_name:
-            errors["full_name"] = _("thiếu họ và tên.")
-        elif len(full_name) > 150:
-            errors["full_name"] = _("dài quá 150 ký tự.")
-        phone = ""
-        if values.get("phone"):
-            phone = phone_number(values["phone"]) or ""
-            if not phone:
-                errors["phone"] = _("“%(value)s” không phải số điện thoại.") % {"value": values["phone"]}
-            row.values["phone"] = phone or values["phone"]
-        role = role_from_text(values.get("role", ""))
-        row.values["role"] = str(Role(role).label)
-        if role not in allowed_roles:
-            errors["role"] = _("bạn không được giao vai trò “%(role)s”.") % {"role": Role(role).label}
-        province = default_province
-        if values.get("province"):
-            province = areas.province(values["province"])
-            if province is None:
-                errors["province"] = _("không có tỉnh “%(value)s” trong phạm vi của bạn.") % {
-                    "value": values["province"]
-                }
-        commune = None
-        if values.get("commune"):
-            commune, why = areas.commune(values["commune"], province)
-            if commune is None:
-                errors["commune"] = why
-        else:
-            commune = default_commune
-        if commune is not None:
-            row.values["commune"] = commune.full_name
-            province = areas.provinces.get(commune.province_id, province)
-        area = ROLE_AREA[role]
-        if area in ("team", "commune") and commune is None and "commune" not in errors:
-            errors["commune"] = _("cần có xã.")
-        if area == "province" and province is None and "province" not in errors:
-            errors["province"] = _("cần có tỉnh.")
-
-        villages: list[Village] = []
-        team_name = values.get("team", "")
-        if commune is not None:
-            for value in filter(None, (v.strip() for v in re.split(r"[,;\n]", values.get("villages", "")))):
-                village = areas.village(value, commune)
-                if village is None:
-                    errors["villages"] = _(
-                        "không có thôn “%(value)s” trong %(commune)s (nhập thôn trước)."
-                    ) % {
-                        "value": value,
-                        "commune": commune.full_name,
-                    }
-                    break
-                villages.append(village)
-        if area == "team" and not team_name:
-            if villages:
-                # The team the village already has (in this sheet, or in the commune), else one named after it.
-                first = villages[0]
-                if first.code in village_team:
-                    team_name = village_team[first.code][2]
-                elif first.team_id in teams_by_id:
-                    team_name = teams_by_id[first.team_id].name
-                else:
-                    team_name = _("Tổ CNSCĐ %(village)s") % {"village": first.name}
-                row.values["team"] = team_name
-            elif not {"commune", "villages"} & set(errors):  # else that error says it already
-                errors["team"] = _("thành viên tổ cần có tổ (hoặc thôn phụ trách).")
-        team_key = (commune.code, search_key(team_name)) if team_name and commune is not None else None
-        for village in villages:
-            previous = village_team.get(village.code)
-            if previous and previous[0] != team_key[1]:
-                errors["villages"] = _(
-                    "thôn %(village)s (%(code)s) đã giao cho tổ khác ở dòng %(other)d."
-                ) % {
-                    "code": village.code,
-                    "village": village.name,
-                    "other": previous[1],
-                }
-            else:
-                village_team[village.code] = (team_key[1], number, team_name)
-
-        username = values.get("username", "")
-        existing = None
-        if username:
-            if not USERNAME.match(username):
-                errors["username"] = _("chỉ dùng chữ không dấu, số và . @ + - _")
-            elif username in seen_usernames:
-                errors["username"] = _("trùng với dòng %(other)d.") % {"other": seen_usernames[username]}
-            else:
-                seen_usernames[username] = number
-                existing = existing_by_username.get(username)
-                if existing is not None and existing.pk not in managed_ids:
-                    errors["username"] = _("tên đăng nhập “%(value)s” đã có người dùng.") % {
-                        "value": username
-                    }
-                    existing = None
-        elif full_name and commune is not None:
-            person = (commune.code, search_key(full_name), phone)
-            if person in seen_people:
-                errors["full_name"] = _("trùng người ở dòng %(other)d (cùng tên, số điện thoại).") % {
-                    "other": seen_people[person]
-                }
-            seen_people[person] = number
-            existing = existing_by_name.get(person)
-            if existing is not None:
-                username = existing.username
-                row.values["username"] = username
-
-        plan = _MemberPlan(
-            row=row,
-            username=username,
-            full_name=full_name,
-            phone=phone,
-            role=role,
-            province=province.code if province else None,
-            commune=commune.code if commune else None,
-            team_key=team_key,
-            team_name=team_name,
-            villages=villages,
-            existing=existing,
-        )
-        if existing is None:
-            row.action = "create"
-        else:
-            team = teams.get(team_key) if team_key else None
-            # The stored fields against the row's (a data comparison, not an access check).
-            stored = (existing.full_name, existing.phone, existing.role, existing.commune_id)
-            same = (
-                stored == (full_name, phone, role, plan.commune)
-                and (team_key is None or (team is not None and existing.team_id == team.id))
-                and all(v.team_id is not None and team is not None and v.team_id == team.id for v in villages)
-            )
-            row.action = "unchanged" if same else "update"
-        plans.append(plan)
-    _assign_usernames(plans)
-    preview.plan = [plans, teams]
+        rows.append(fold.add(_member_row(number=number, values=values, context=context)))
+    rows = _with_usernames(rows)
+    preview.rows = [row.checked() for row in rows]
+    preview.notices.extend(row.notice for row in rows if row.notice)
+    preview.plan = MembersPlan(rows=tuple(rows), teams=context.teams)
     if progress:
         progress(total, total)
     return preview
@@ -506,56 +684,57 @@ class MembersReport(ImportReport):
         }
 
 
+def _teams_for(
+    *, rows: tuple[MemberRow, ...], teams: Mapping[tuple[str, str], Team], actor: User | None
+) -> dict:
+    """The sheet's teams, those it names that the commune does not have yet created."""
+    teams = dict(teams)
+    missing: dict[tuple[str, str], str] = {}
+    for row in rows:
+        if row.team_key and row.team_key not in teams:
+            missing.setdefault(row.team_key, row.team_name)
+    for team in teams_create(teams=[(key[0], name) for key, name in missing.items()], actor=actor):
+        teams[(team.commune_id, team.search_name)] = team
+    return teams
+
+
 def _members_apply(
     *,
-    preview: Preview,
+    plan: MembersPlan,
     actor: User | None,
     password_for: Callable[[str], str],
     reset_passwords: bool,
     keep_passwords: bool,
     progress: Progress | None,
 ) -> MembersReport:
-    plans, teams = preview.plan
-    report = MembersReport()
-    missing: dict[tuple[str, str], str] = {}
-    for plan in plans:
-        if plan.team_key and plan.team_key not in teams:
-            missing.setdefault(plan.team_key, plan.team_name)
-    for team in teams_create(teams=[(key[0], name) for key, name in missing.items()], actor=actor):
-        teams[(team.commune_id, team.search_name)] = team
-    report.teams_created = len(missing)
+    teams = _teams_for(rows=plan.rows, teams=plan.teams, actor=actor)
+    report = MembersReport(teams_created=len(teams) - len(plan.teams))
     assignments: dict[str, Team] = {}
     new_members: list[User] = []
     passwords: dict[str, str] = {}
-    total = len(plans)
-    for index, plan in enumerate(plans):
+    total = len(plan.rows)
+    for index, row in enumerate(plan.rows):
         if progress and index % 500 == 0:
             progress(index, total)
-        team = teams.get(plan.team_key) if plan.team_key else None
-        for village in plan.villages if team is not None else []:
-            if village.team_id != team.id:
-                assignments[village.code] = team
+        team = teams.get(row.team_key) if row.team_key else None
+        assignments.update({v.code: team for v in row.villages if team is not None and v.team_id != team.id})
         fields = {
-            "full_name": plan.full_name,
-            "phone": plan.phone,
-            "role": plan.role,
-            "province_id": plan.province,
-            "commune_id": plan.commune,
+            "full_name": row.full_name,
+            "phone": row.phone,
+            "role": row.role,
+            "province_id": row.province,
+            "commune_id": row.commune,
             "team_id": team.id if team else None,
         }
-        if plan.existing is None:
-            new_members.append(User(username=plan.username, **fields))
-            passwords[plan.username] = password_for(plan.username)
+        if row.existing is None:
+            new_members.append(User(username=row.username, **fields))
+            passwords[row.username] = password_for(row.username)
             report.created += 1
             continue
-        member = plan.existing
-        changed = member_update(member=member, **fields)
+        changed = member_update(member=row.existing, **fields)
         if reset_passwords:
-            password = password_for(member.username)
-            member.password = one_time_password_hash(password)
-            member.save(update_fields=["password"])
-            passwords[member.username] = password
-            report.new_members.append((member.username, member.full_name))
+            passwords[row.existing.username] = _password_reset(member=row.existing, password_for=password_for)
+            report.new_members.append((row.existing.username, row.existing.full_name))
             changed = True
         if changed:
             report.updated += 1
@@ -572,6 +751,13 @@ def _members_apply(
     if progress:
         progress(total, total)
     return report
+
+
+def _password_reset(*, member: User, password_for: Callable[[str], str]) -> str:
+    password = password_for(member.username)
+    member.password = one_time_password_hash(password)
+    member.save(update_fields=["password"])
+    return password
 
 
 def members_import(
@@ -599,7 +785,7 @@ def members_import(
         if not preview.ok:
             raise ImportRejected(preview.problems())
         report = _members_apply(
-            preview=preview,
+            plan=preview.plan,
             actor=actor,
             password_for=password_for or (lambda _username: one_time_password()),
             reset_passwords=reset_passwords,
@@ -607,6 +793,7 @@ def members_import(
             progress=progress,
         )
     report.ignored_columns = list(sheet.dropped)
+    report.notes.extend(row.notice for row in preview.plan.rows if row.notice)
     return report
 
 
@@ -624,100 +811,182 @@ def _sheet_from_path(path: Path) -> Sheet:
 
 
 # --- villages -----------------------------------------------------------------------------------------------
+#
+# As members: ``_village_row`` checks a row on its own, ``_VillagesSheet`` folds the rows in order
+# (numbering new villages, refusing one listed twice).
 
 
-def _households(text: str) -> int | None:
+@dataclass(frozen=True)
+class VillageRow:
+    """One row of a villages sheet, checked: the village it will store (``village`` when it is already
+    stored; ``code`` empty until numbered), or its errors by field."""
+
+    number: int
+    values: Mapping[str, str]
+    errors: Mapping[str, str]
+    commune: str = ""
+    code: str = ""
+    name: str = ""
+    households: int | None = None
+    team_name: str = ""
+    village: Village | None = None
+    action: str = ""  # create | update | unchanged
+
+    @property
+    def team_key(self) -> tuple[str, str] | None:
+        return (self.commune, search_key(self.team_name)) if self.team_name else None
+
+    def checked(self) -> RowCheck:
+        return RowCheck(
+            number=self.number, values=dict(self.values), errors=dict(self.errors), action=self.action
+        )
+
+
+@dataclass(frozen=True)
+class VillagesPlan:
+    """What ``villages_import`` stores: the rows without errors, and the communes' teams."""
+
+    rows: tuple[VillageRow, ...]
+    teams: Mapping[tuple[str, str], Team]
+
+
+@dataclass(frozen=True)
+class _VillagesContext:
+    areas: _Areas
+    default_province: Province | None
+    default_commune: Commune | None
+    teams: Mapping[tuple[str, str], Team]
+
+
+def _households(text: str) -> int:
+    """A household count as sheets write it ("1.200", "1 200")."""
     digits = text.replace(".", "").replace(",", "").replace(" ", "")
-    if not digits.isdigit():
+    if not digits.isascii() or not digits.isdigit() or int(digits) > HOUSEHOLDS_MAX:
         raise ValueError(text)
     return int(digits)
+
+
+def _households_cell(text: str) -> _Checked[int | None]:
+    if not text:
+        return _Checked(None)
+    try:
+        return _Checked(_households(text))
+    except ValueError:
+        return _Checked(None, {"households": _("“%(value)s” không phải số hộ.") % {"value": text}})
+
+
+def _village_name_errors(name: str) -> dict[str, str]:
+    if not name:
+        return {"name": _("thiếu tên thôn.")}
+    if len(name) > VILLAGE_NAME_MAX:
+        return {"name": _("dài quá 150 ký tự.")}
+    return {}
+
+
+def _village_commune(*, values: Mapping[str, str], context: _VillagesContext) -> _Checked[Commune | None]:
+    if not values.get("commune"):
+        if context.default_commune is None:
+            return _Checked(None, {"commune": _("cần có xã.")})
+        return _Checked(context.default_commune)
+    commune, why = context.areas.commune(values["commune"], context.default_province)
+    return _Checked(commune, {"commune": why} if commune is None else {})
+
+
+def _village_row(*, number: int, values: Mapping[str, str], context: _VillagesContext) -> VillageRow:
+    """One row checked on its own: its commune in the caller's scope, its name, household count and code,
+    and the stored village it names (by code, else by name)."""
+    commune = _village_commune(values=values, context=context)
+    name = values.get("name", "")
+    households = _households_cell(values.get("households", ""))
+    row = VillageRow(
+        number=number,
+        values=dict(values),
+        errors={**commune.errors, **_village_name_errors(name), **households.errors},
+        name=name,
+        households=households.value,
+        team_name=values.get("team", ""),
+    )
+    if commune.value is None or row.errors:
+        return row
+    row = replace(row, commune=commune.value.code, values={**row.values, "commune": commune.value.full_name})
+    stored = context.areas.villages_of(commune.value)
+    code = values.get("code", "")
+    if not code:
+        village = next((v for v in stored if v.search_name == search_key(name)), None)
+        return replace(row, code=village.code, village=village) if village else row
+    code = code if "-" in code else f"{row.commune}-{code}"
+    if not VILLAGE_CODE.match(code) or not code.startswith(f"{row.commune}-"):
+        why = _("mã thôn %(code)s phải có dạng %(commune)s-NN.") % {"code": code, "commune": row.commune}
+        return _with_errors(row, code=why)
+    return replace(row, code=code, village=next((v for v in stored if v.code == code), None))
+
+
+class _VillagesSheet:
+    """The rows of one sheet folded in order: new villages numbered after the commune's stored ones, a
+    village listed twice refused."""
+
+    def __init__(self, context: _VillagesContext):
+        self.context = context
+        self.planned: dict[str, int] = {}  # code → row
+        self.taken: set[str] = set()
+        self.numbering: dict[str, Iterator[VillageNumber]] = {}
+
+    def add(self, row: VillageRow) -> VillageRow:
+        if row.errors or not row.commune:
+            return row
+        if row.commune not in self.numbering:
+            commune = self.context.areas.communes[row.commune]
+            self.taken.update(v.code for v in self.context.areas.villages_of(commune))
+            self.numbering[row.commune] = village_numbering(commune=row.commune, taken=self.taken)
+        if not row.code:
+            row = replace(row, code=next(self.numbering[row.commune]).code)
+        if row.code in self.planned:
+            return _with_errors(
+                row, name=_("thôn lặp lại dòng %(other)d.") % {"other": self.planned[row.code]}
+            )
+        self.planned[row.code] = row.number
+        self.taken.add(row.code)
+        return replace(row, values={**row.values, "code": row.code}, action=self._action(row))
+
+    def _action(self, row: VillageRow) -> str:
+        village = row.village
+        if village is None:
+            return "create"
+        team = self.context.teams.get(row.team_key) if row.team_key else None
+        same = (
+            village.name == row.name
+            and (row.households is None or village.declared_households == row.households)
+            and (row.team_key is None or (team is not None and village.team_id == team.id))
+        )
+        return "unchanged" if same else "update"
 
 
 def villages_check(
     *, sheet: Sheet, scope: Scope, mapping: dict[int, str] | None = None, progress: Progress | None = None
 ) -> Preview:
+    """Every row of a villages sheet checked against the database and the caller's scope; nothing written."""
     mapping = sheet.detected_mapping(VILLAGES) if mapping is None else mapping
     preview = Preview(kind=VILLAGES, mapping=mapping, rows=[], notices=sheet_notices(sheet))
     preview.missing = [name for name in REQUIRED[VILLAGES] if name not in mapping.values()]
     if preview.missing:
         return preview
     areas = _Areas(scope)
-    default_commune = areas.default_commune()
-    default_province = areas.provinces.get(scope.province) if scope.province else None
-    teams = {
-        (team.commune_id, team.search_name): team
-        for team in Team.objects.filter(commune_id__in=list(areas.communes))
-    }
-    next_number: dict[str, int] = {}
-    planned: dict[str, int] = {}
-    plans = []
-    for number, values in _values(sheet, mapping):
-        row = RowCheck(number=number, values=dict(values))
-        preview.rows.append(row)
-        errors = row.errors
-        commune = default_commune
-        if values.get("commune"):
-            commune, why = areas.commune(values["commune"], default_province)
-            if commune is None:
-                errors["commune"] = why
-        elif commune is None:
-            errors["commune"] = _("cần có xã.")
-        name = values.get("name", "")
-        if not name:
-            errors["name"] = _("thiếu tên thôn.")
-        households = None
-        if values.get("households"):
-            try:
-                households = _households(values["households"])
-            except ValueError:
-                errors["households"] = _("“%(value)s” không phải số hộ.") % {"value": values["households"]}
-        if commune is None or errors:
-            continue
-        row.values["commune"] = commune.full_name
-        code = values.get("code", "")
-        village = None
-        if code:
-            code = code if "-" in code else f"{commune.code}-{code}"
-            if not VILLAGE_CODE.match(code) or not code.startswith(f"{commune.code}-"):
-                errors["code"] = _("mã thôn %(code)s phải có dạng %(commune)s-NN.") % {
-                    "code": code,
-                    "commune": commune.code,
-                }
-                continue
-            village = next((v for v in areas.villages_of(commune) if v.code == code), None)
-        else:
-            village = next((v for v in areas.villages_of(commune) if v.search_name == search_key(name)), None)
-            if village is None:
-                if commune.code not in next_number:
-                    numbers = [
-                        int(v.code.split("-")[1])
-                        for v in areas.villages_of(commune)
-                        if v.code.split("-")[1].isdigit()
-                    ]
-                    next_number[commune.code] = max(numbers, default=0) + 1
-                code = f"{commune.code}-{next_number[commune.code]:02d}"
-                next_number[commune.code] += 1
-            else:
-                code = village.code
-        if code in planned:
-            errors["name"] = _("thôn lặp lại dòng %(other)d.") % {"other": planned[code]}
-            continue
-        planned[code] = number
-        row.values["code"] = code
-        team_name = values.get("team", "")
-        team_key = (commune.code, search_key(team_name)) if team_name else None
-        if village is None:
-            row.action = "create"
-        else:
-            team = teams.get(team_key) if team_key else None
-            same = (
-                village.name == name
-                and (households is None or village.declared_households == households)
-                and (team_key is None or (team is not None and village.team_id == team.id))
-            )
-            row.action = "unchanged" if same else "update"
-        plans.append((row, commune.code, code, name, households, team_key, team_name, village))
-    preview.plan = [plans, teams]
+    context = _VillagesContext(
+        areas=areas,
+        default_province=areas.provinces.get(scope.province) if scope.province else None,
+        default_commune=areas.default_commune(),
+        teams={
+            (team.commune_id, team.search_name): team
+            for team in Team.objects.filter(commune_id__in=list(areas.communes))
+        },
+    )
+    fold = _VillagesSheet(context)
+    rows = [
+        fold.add(_village_row(number=number, values=values, context=context))
+        for number, values in _values(sheet, mapping)
+    ]
+    preview.rows = [row.checked() for row in rows]
+    preview.plan = VillagesPlan(rows=tuple(row for row in rows if row.action), teams=context.teams)
     return preview
 
 
@@ -731,8 +1000,6 @@ def villages_import(
     progress: Progress | None = None,
 ) -> ImportReport:
     """Store every village of the sheet, or nothing. GeoJSON with boundaries goes the boundary way."""
-    from field_api.services.villages import village_create, village_update, villages_geo_import
-
     if (
         sheet is None
         and path is not None
@@ -747,31 +1014,26 @@ def villages_import(
         preview = villages_check(sheet=sheet, scope=scope, mapping=mapping)
         if not preview.ok:
             raise ImportRejected(preview.problems())
-        plans, teams = preview.plan
-        total = len(plans)
-        for index, (_row, commune, code, name, households, team_key, team_name, village) in enumerate(plans):
+        plan: VillagesPlan = preview.plan
+        teams = dict(plan.teams)
+        total = len(plan.rows)
+        for index, row in enumerate(plan.rows):
             if progress and index % 200 == 0:
                 progress(index, total)
             team = None
-            if team_key:
-                team = teams.get(team_key)
+            if row.team_key:
+                team = teams.get(row.team_key)
                 if team is None:
-                    team = teams[team_key] = team_create(commune=commune, name=team_name)
-            if village is None:
-                village_create(
-                    commune=commune, code=code, name=name, declared_households=households, team=team
-                )
-                report.created += 1
-                continue
-            fields = {"name": name}
-            if households is not None:
-                fields["declared_households"] = households
-            if team is not None:
-                fields["team"] = team
-            if village_update(village=village, **fields):
-                report.updated += 1
-            else:
-                report.unchanged += 1
+                    team = teams[row.team_key] = team_create(commune=row.commune, name=row.team_name)
+            outcome = village_store(
+                village=row.village,
+                commune=row.commune,
+                code=row.code,
+                name=row.name,
+                declared_households=row.households,
+                team=team,
+            )
+            report_count(report=report, outcome=outcome)
     if sheet.dropped:
         report.notes.extend(sheet_notices(sheet))
     return report

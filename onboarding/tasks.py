@@ -4,9 +4,8 @@ from auditlog.context import set_actor
 from celery import shared_task
 from django.utils import timezone
 
-from field_api.services.imports import ImportRejected
 from onboarding import services
-from onboarding.jobs import derived_password, import_job_progress, job_mapping, job_sheet
+from onboarding.jobs import derived_password, import_job_progress, import_job_run, job_mapping, job_sheet
 from onboarding.models import ImportJob
 
 CHECKS = {ImportJob.Kind.MEMBERS: services.members_check, ImportJob.Kind.VILLAGES: services.villages_check}
@@ -14,6 +13,10 @@ CHECKS = {ImportJob.Kind.MEMBERS: services.members_check, ImportJob.Kind.VILLAGE
 
 @shared_task(name="onboarding.check_sheet")
 def check_sheet(job_id: str) -> str:
+    return import_job_run(job_id=job_id, step=lambda: _check(job_id))
+
+
+def _check(job_id: str) -> str:
     job = ImportJob.objects.select_related("created_by").filter(pk=job_id).first()
     if job is None or job.status != ImportJob.Status.CHECKING:
         return job.status if job else ""
@@ -31,47 +34,40 @@ def check_sheet(job_id: str) -> str:
 
 @shared_task(name="onboarding.import_sheet")
 def import_sheet(job_id: str, secret: str) -> str:
+    return import_job_run(job_id=job_id, step=lambda: _import(job_id, secret))
+
+
+def _import(job_id: str, secret: str) -> str:
     # Claimed once: a second delivery of the message finds the job no longer "importing → claimed".
     job = ImportJob.objects.select_related("created_by").filter(pk=job_id).first()
     if job is None or job.status != ImportJob.Status.IMPORTING or job.finished_at is not None:
         return job.status if job else ""
     actor = job.created_by
     progress = lambda done, total: import_job_progress(job_id, done, total)  # noqa: E731
-    try:
-        with set_actor(actor):
-            if job.kind == ImportJob.Kind.MEMBERS:
-                report = services.members_import(
-                    sheet=job_sheet(job),
-                    scope=actor.scope,
-                    mapping=job_mapping(job),
-                    actor=actor,
-                    password_for=lambda username: derived_password(
-                        secret=secret, job_id=str(job_id), username=username
-                    ),
-                    progress=progress,
-                )
-                new_members = [list(member) for member in report.new_members]
-                summary = report.as_dict()
-            else:
-                report = services.villages_import(
-                    sheet=job_sheet(job),
-                    scope=actor.scope,
-                    mapping=job_mapping(job),
-                    actor=actor,
-                    progress=progress,
-                )
-                new_members = []
-                summary = {
-                    "created": report.created,
-                    "updated": report.updated,
-                    "unchanged": report.unchanged,
-                }
-    except ImportRejected as rejected:
-        # Someone changed the commune between the check and the confirmation: nothing stored.
-        ImportJob.objects.filter(pk=job_id).update(
-            status=ImportJob.Status.FAILED, problems=rejected.problems[:500], finished_at=timezone.now()
-        )
-        return ImportJob.Status.FAILED
+    with set_actor(actor):
+        if job.kind == ImportJob.Kind.MEMBERS:
+            report = services.members_import(
+                sheet=job_sheet(job),
+                scope=actor.scope,
+                mapping=job_mapping(job),
+                actor=actor,
+                password_for=lambda username: derived_password(
+                    secret=secret, job_id=str(job_id), username=username
+                ),
+                progress=progress,
+            )
+            new_members = [list(member) for member in report.new_members]
+            summary = report.as_dict()
+        else:
+            report = services.villages_import(
+                sheet=job_sheet(job),
+                scope=actor.scope,
+                mapping=job_mapping(job),
+                actor=actor,
+                progress=progress,
+            )
+            new_members = []
+            summary = {"created": report.created, "updated": report.updated, "unchanged": report.unchanged}
     # Names and phones leave the job once stored: only counts and the usernames awaiting passwords stay.
     ImportJob.objects.filter(pk=job_id).update(
         status=ImportJob.Status.DONE,

@@ -40,6 +40,7 @@ from field_api.models import (
 from field_api.services.boundaries import BOUNDARY_FIELDS, PRECISION, _as_geojson
 from field_api.services.changes import change_stamp
 from field_api.services.imports import ImportRejected
+from field_api.services.villages import village_numbering
 from field_api.signals import announce_field_records_stored
 from field_api.text import search_key
 
@@ -190,6 +191,8 @@ def demo_seed(*, province: str, households: int, seed: int, visit_share: float =
     report = DemoReport()
     _clear_previous_demo(province)
     communes = list(Commune.objects.filter(province_id=province).order_by("code"))
+    # A commune's own villages keep their codes: demo villages are numbered after them.
+    kept_villages = set(Village.objects.filter(commune__province_id=province).values_list("code", flat=True))
     report.approximated_communes = _approximate_communes(communes)
     password_hash = make_password(DEMO_PASSWORD)
 
@@ -211,17 +214,18 @@ def demo_seed(*, province: str, households: int, seed: int, visit_share: float =
         cell_list = [cell.intersection(polygon) for cell in cells.geoms] if len(seeds) > 1 else [polygon]
         cell_list = [cell for cell in cell_list if not cell.is_empty] or [polygon]
         commune_villages = []
-        for number, cell in enumerate(
-            sorted(cell_list, key=lambda c: (-c.centroid.y, c.centroid.x)), start=1
+        numbering = village_numbering(commune=commune.code, taken=kept_villages)
+        for numbered, cell in zip(
+            numbering, sorted(cell_list, key=lambda c: (-c.centroid.y, c.centroid.x)), strict=False
         ):
             cell = shapely.set_precision(cell, PRECISION)
             west, south, east, north = cell.bounds
-            code = f"{commune.code}-{number:02d}"
+            code = numbered.code
             village = Village(
                 code=code,
                 commune=commune,
-                name=f"Thôn {number}",
-                search_name=search_key(f"Thôn {number}"),
+                name=numbered.name,
+                search_name=search_key(numbered.name),
                 geometry=_as_geojson(cell),
                 geometry_simplified=_as_geojson(shapely.simplify(cell, 0.0001, preserve_topology=True)),
                 bbox_west=west,
