@@ -23,12 +23,26 @@ class ApplicationError(Exception):
             self.status_code = status_code
 
 
-def body_too_large_message() -> str:
+def body_too_large_message(limit: int | None = None) -> str:
+    """413: the body is over ``limit`` bytes (by default DATA_UPLOAD_MAX_MEMORY_SIZE, every body's cap)."""
     from django.conf import settings
 
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE if limit is None else limit
     return _("Nội dung gửi lên quá lớn (tối đa %(megabytes)s MB).") % {
-        "megabytes": f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1024 / 1024:g}"
+        "megabytes": f"{limit / 1024 / 1024:.3g}"
     }
+
+
+def not_authenticated_message(scheme: str | None) -> str:
+    """401 without credentials: say which header to send (``scheme`` is the view's, e.g. "Token")."""
+    if not scheme:
+        return _("Chưa đăng nhập.")
+    return _("Chưa đăng nhập: gửi kèm tiêu đề Authorization: %(scheme)s <…>.") % {"scheme": scheme}
+
+
+def token_refused_message() -> str:
+    """401 for a phone token that is unknown, expired or revoked (knox says it only in English)."""
+    return _("Token không hợp lệ hoặc đã hết hạn: hãy đăng nhập lại.")
 
 
 def _as_field_errors(detail) -> dict:
@@ -56,6 +70,9 @@ def api_exception_handler(exc, context):
         return None
     if isinstance(exc, exceptions.ValidationError):
         response.data = {"detail": _("Dữ liệu gửi lên không hợp lệ."), "errors": _as_field_errors(exc.detail)}
+    elif isinstance(exc, exceptions.NotAuthenticated):
+        # DRF's own words are English; the scheme is the one its WWW-Authenticate header names.
+        response.data = {"detail": not_authenticated_message(response.get("WWW-Authenticate")), "errors": {}}
     elif isinstance(response.data, dict) and "detail" in response.data:
         response.data = {"detail": str(response.data["detail"]), "errors": {}}
     else:

@@ -14,11 +14,11 @@ from field_api.models import Role
 from tests import factories
 
 
-def pytest_report_header(config):
-    # faketime (make test's SQLite pass) moves the clock of the whole run: say which day this run lives on.
+def pytest_terminal_summary(terminalreporter):
+    # faketime (make test's SQLite pass) moves the clock of the whole run: say which day this run lived on.
     import datetime as dt
 
-    return f"clock: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
+    terminalreporter.write_line(f"clock: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC")
 
 
 @pytest.fixture(autouse=True)
