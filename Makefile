@@ -42,9 +42,11 @@ run: demo
 	@# come from WhiteNoise (WHITENOISE_USE_FINDERS), not from runserver.
 	DJANGO_DEBUG=false $(RUN) python manage.py runserver 127.0.0.1:$(PORT)
 
+# ruff (with its complexity ceiling, C901), the layers' import contract (pyproject.toml), migrations.
 lint: setup
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+	PYTHONPATH=. $(RUN) lint-imports
 	$(RUN) python manage.py makemigrations --check --dry-run
 
 browser-deps:
@@ -71,7 +73,7 @@ test-postgres:
 # worker, follow-ups, cursors, history partitions, imports on the worker) once more with the clock
 # CLOCK_AHEAD in the future; the workers they start inherit the moved clock. PostgreSQL's own clock is read
 # only for transaction ages. The fuzz, load, replica and timeout harnesses carry no dates: once is enough.
-AHEAD_POSTGRES_TESTS := tests/field_api tests/maps tests/onboarding tests/ioc tests/faults/test_worker_killed.py
+AHEAD_POSTGRES_TESTS := tests/core tests/field_api tests/coverage tests/campaigns tests/maps tests/leaders tests/onboarding tests/ioc tests/demo tests/faults/test_worker_killed.py
 test-postgres-ahead:
 	$(if $(strip $(CLOCK_AHEAD)),DATABASE_URL=$(PG_URL) TEST_CELERY_BROKER_URL=$(REDIS) faketime -f "$(CLOCK_AHEAD)" $(RUN) pytest -q --create-db -m postgres $(AHEAD_POSTGRES_TESTS))
 

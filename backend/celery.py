@@ -36,7 +36,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.set_default()
 app.autodiscover_tasks()
 # Sub-domains with their own tasks module inside an app.
-app.autodiscover_tasks(["maps.campaigns"])
+app.autodiscover_tasks(["campaigns"])
 
 
 # A worker's database budget and its running tasks' heartbeat (backend/worker_guard.py). Imported late:

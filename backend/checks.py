@@ -3,7 +3,7 @@
 The application ends its own sessions idle inside a transaction (settings: ``DB_IDLE_IN_TRANSACTION_TIMEOUT``),
 but a session from outside it (psql, a report tool, a backup script left in ``BEGIN``) gets the
 database's own setting. While such a session holds a transaction id, every phone's pull stops at it
-(field_api/services/changes.py): the operator must set ``idle_in_transaction_session_timeout`` for the
+(core/services/changes.py): the operator must set ``idle_in_transaction_session_timeout`` for the
 whole database (docs/RELIABILITY.md, "Time budgets").
 """
 

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.template import loader
 from django.utils.translation import gettext as _
 
-from field_api.exceptions import error_response
+from backend.exceptions import error_response
 
 
 def is_api(request) -> bool:

@@ -23,7 +23,7 @@ from django.urls import Resolver404, is_valid_path, resolve
 from django.utils.translation import gettext as _
 
 from backend.errors import bad_request, is_api
-from field_api.exceptions import body_too_large_message, error_response
+from backend.exceptions import body_too_large_message, error_response
 
 CHUNK = 64 * 1024
 

@@ -1,6 +1,6 @@
 """What the shell's navigation offers a person, and the breadcrumbs pages put above their content.
 
-Each item is gated by a capability of ``user.scope`` (field_api/scope.py), never by a role, and its URL
+Each item is gated by a capability of ``user.scope`` (core/scope.py), never by a role, and its URL
 comes from ``reverse()``: a wrong URL name fails loudly in every page and every test instead of a link
 quietly disappearing. No item costs a query: scopes carry the codes of their areas.
 

@@ -6,7 +6,7 @@ Whatever a cell holds, the file is built and opens as data:
   a carriage return: OWASP's list; also after leading blanks or invisible characters) is written with a leading apostrophe, and every text cell is typed
   as a string, so a label typed by a volunteer never runs in a leader's or a province officer's Excel.
 - Characters that XML cannot hold, or that make a name display reversed, are removed by
-  ``field_api.text.clean_text`` (the rule every input applies too); line breaks inside a cell are kept.
+  ``backend.text.clean_text`` (the rule every input applies too); line breaks inside a cell are kept.
   Stored text should already be clean: this is the guarantee for rows stored before that rule, and
   for anything a future door forgets.
 - Numbers that are not finite become empty cells, aware datetimes are written in local time (XLSX has
@@ -31,7 +31,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from field_api.text import clean_text, visible_start
+from backend.text import clean_text, visible_start
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"

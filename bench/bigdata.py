@@ -50,7 +50,7 @@ def ensure_database(name: str) -> None:
 def ensure_big_province(
     *, households: int = 500_000, visits: int = 1_000_000, commune_households: int = 5000, seed: int = 1
 ) -> dict:
-    from field_api.models import Commune, Household, User, Village, Visit
+    from core.models import Commune, Household, User, Village, Visit
 
     call_command("migrate", verbosity=0)
     if Visit.objects.count() >= visits:
@@ -180,7 +180,7 @@ def ensure_big_province(
             "WHERE h.id = v.household_id"
         )
         cursor.execute("ANALYZE")
-    from maps.coverage import coverage_refresh
+    from coverage.numbers import coverage_refresh
 
     codes = list(Village.objects.values_list("code", flat=True))
     for start in range(0, len(codes), 200):

@@ -65,8 +65,8 @@ def main() -> None:
     import geopandas as gpd
     from django.core.management import call_command
 
-    from field_api.models import Commune, Province
-    from field_api.services.boundaries import official_boundaries_path
+    from core.models import Commune, Province
+    from core.services.boundaries import official_boundaries_path
 
     call_command("migrate", verbosity=0)
     provinces = options.province or HEAVIEST

@@ -28,10 +28,10 @@ def main():
     from django.test import Client
     from django.utils import timezone
 
-    from field_api.models import Commune, Role, User
-    from maps.campaigns.exports import SHEET_TITLES, write_xlsx
-    from maps.campaigns.models import Campaign, CampaignTarget
-    from maps.campaigns.rollup import campaign_rollup_refresh
+    from campaigns.exports import SHEET_TITLES, write_xlsx
+    from campaigns.models import Campaign, CampaignTarget
+    from campaigns.rollup import campaign_rollup_refresh
+    from core.models import Commune, Role, User
 
     print(f"data: {ensure_big_province()}")
     today = timezone.localdate()

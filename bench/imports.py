@@ -85,7 +85,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import transaction
 
-    from field_api.models import Commune, Role, User, Village
+    from core.models import Commune, Role, User, Village
     from onboarding import jobs, tasks
     from onboarding.models import ImportJob
     from onboarding.sheets import read_sheet

@@ -40,7 +40,7 @@ def build():
     from django.core.management import call_command
     from django.utils import timezone
 
-    from field_api.models import FollowUp, Household, User, Village, Visit, VisitKey
+    from core.models import FollowUp, Household, User, Village, Visit, VisitKey
 
     call_command("migrate", verbosity=0)
     if Household.objects.filter(village__commune_id=COMMUNE).count() >= HOUSEHOLDS:
@@ -120,10 +120,10 @@ def build():
     VisitKey.objects.bulk_create([VisitKey(id=visit.id) for visit in visits], batch_size=2000)
     Visit.objects.bulk_create(visits, batch_size=2000)
     FollowUp.objects.bulk_create(followups, batch_size=2000)
-    from field_api.signals import announce_field_records_stored
+    from core.projections import field_records_batch, field_records_project
 
     # Every village is new to the rollup: all of them are counted from their visits.
-    announce_field_records_stored(village_codes={v.code for v in villages})
+    field_records_project(field_records_batch(village_codes={v.code for v in villages}))
 
 
 def main():
@@ -135,7 +135,7 @@ def main():
     from django.core.cache import cache
     from django.test import Client
 
-    from field_api.models import Household, User, Village
+    from core.models import Household, User, Village
 
     households = Household.objects.filter(village__commune_id=COMMUNE).count()
     print(f"data ready in {time.perf_counter() - began:.0f} s: commune {COMMUNE}, {households} households")

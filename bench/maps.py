@@ -34,7 +34,7 @@ def main():
     from django.core.cache import cache
     from django.test import Client
 
-    from field_api.models import Household, Role, User
+    from core.models import Household, Role, User
 
     began = time.perf_counter()
     sizes = ensure_big_province()

@@ -75,8 +75,8 @@ def load(*, households: int, visits: int, seed: int) -> dict:
     from django.db import connection
     from django.utils import timezone
 
-    from field_api.models import Commune, Role, Team, User, Village, Visit
-    from field_api.services.changes import change_stamp
+    from core.models import Commune, Role, Team, User, Village, Visit
+    from core.services.changes import change_stamp
 
     call_command("migrate", verbosity=0)
     if Visit.objects.count() >= visits:
@@ -272,17 +272,17 @@ def load(*, households: int, visits: int, seed: int) -> dict:
 
 
 def nightly(campaign) -> dict:
-    from field_api.models import Village
-    from maps.campaigns import rollup as campaign_rollup
-    from maps.campaigns import tasks as campaign_tasks
-    from maps.coverage import coverage_refresh
-    from maps.tasks import COVERAGE_VILLAGES_PER_TRANSACTION
+    from campaigns import rollup as campaign_rollup
+    from campaigns import tasks as campaign_tasks
+    from core.models import Village
+    from coverage.numbers import coverage_refresh
+    from coverage.tasks import COVERAGE_VILLAGES_PER_TRANSACTION
 
     longest = {"coverage": 0.0, "campaign": 0.0}
     codes = list(Village.objects.order_by("code").values_list("code", flat=True))
     began = time.perf_counter()
     step = COVERAGE_VILLAGES_PER_TRANSACTION
-    for start in range(0, len(codes), step):  # as maps.tasks.refresh_all_coverage
+    for start in range(0, len(codes), step):  # as coverage.tasks.refresh_all_coverage
         chunk_began = time.perf_counter()
         coverage_refresh(village_codes=codes[start : start + step])
         longest["coverage"] = max(longest["coverage"], time.perf_counter() - chunk_began)
@@ -333,15 +333,15 @@ def main() -> None:
     from django.utils import timezone
     from rest_framework.test import APIClient
 
-    from field_api.models import Commune, Household, User, Village, Visit
-    from field_api.scope import Kind, Scope
-    from field_api.services.sync import sync_push
+    from campaigns.exports import export_xlsx
+    from campaigns.models import Campaign
+    from campaigns.services import campaign_create
+    from campaigns.tally import campaign_tally
+    from campaigns.tasks import recount_asked
+    from core.models import Commune, Household, User, Village, Visit
+    from core.scope import Kind, Scope
+    from field_api.push import sync_push
     from maps import pages
-    from maps.campaigns.exports import export_xlsx
-    from maps.campaigns.models import Campaign
-    from maps.campaigns.services import campaign_create
-    from maps.campaigns.tally import campaign_tally
-    from maps.tasks import after_field_records
 
     began = time.perf_counter()
     figures = load(households=args.households, visits=args.visits, seed=args.seed)
@@ -427,7 +427,7 @@ def main() -> None:
         _row(
             _timed(
                 "worker: a team's villages recounted for the campaign (households moved or recounted)",
-                lambda: after_field_records(villages, coverage=False),
+                lambda: recount_asked(villages),
                 runs=5,
             )
         )
@@ -484,8 +484,8 @@ def main() -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rows.append(("peak memory of this process (web and worker in turn)", f"{peak:,.0f} MB"))
 
-    from maps.coverage import CoverageFilter, compute_village_numbers
-    from maps.leader import LeaderFilter, flagged_visits
+    from coverage.numbers import CoverageFilter, compute_village_numbers
+    from leaders.dashboard import LeaderFilter, flagged_visits
 
     leader = User.objects.get(username=f"xa-{leader_commune}")
     print("\nhistory partitions and the plans of what reads them (EXPLAIN ANALYZE, BUFFERS):")
@@ -495,9 +495,7 @@ def main() -> None:
         "a team's villages recounted from their visits (coverage)",
         lambda: compute_village_numbers(village_codes=villages, filters=CoverageFilter()),
     )
-    _plans(
-        "a team's villages recounted for the campaign", lambda: after_field_records(villages, coverage=False)
-    )
+    _plans("a team's villages recounted for the campaign", lambda: recount_asked(villages))
     _plans(
         "a commune leader's flagged visits",
         lambda: flagged_visits(scope=leader.scope, commune=leader_commune, filters=LeaderFilter()),

@@ -58,7 +58,7 @@ def main() -> None:
     leader.build()
     from django.core.cache import cache
 
-    from maps.campaigns.models import Campaign
+    from campaigns.models import Campaign
 
     campaign = (
         Campaign.objects.filter(province_id="51").order_by("-starts_on").values_list("pk", flat=True).first()

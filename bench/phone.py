@@ -91,10 +91,10 @@ def _seed(households: int) -> dict:
     from django.core.management import call_command
     from django.utils import timezone
 
-    from field_api.models import Commune, Household, Province, Role, Team, User, Village
-    from field_api.services.changes import change_stamp
-    from field_api.services.sync import sync_push
-    from field_api.text import search_key
+    from backend.text import search_key
+    from core.models import Commune, Household, Province, Role, Team, User, Village
+    from core.services.changes import change_stamp
+    from field_api.push import sync_push
 
     call_command("migrate", verbosity=0)
     call_command("loaddata", str(ROOT / "fixtures/services.json"), verbosity=0)
@@ -432,7 +432,7 @@ def main():
                 _verdict("  … and the whole sync done (push + pull of what changed)", whole, "ms", "sync_ms")
             )
             browser.close()
-        from field_api.models import Visit
+        from core.models import Visit
 
         stored = Visit.objects.filter(id__in=queued).count()
         lines.append(f"{'visits stored on the server (each once)':<58} {stored:8d}")

@@ -49,8 +49,8 @@ def _seed(clients: int) -> dict:
     django.setup()
     from django.core.management import call_command
 
-    from field_api.models import Commune, Household, Province, Role, Team, User, Village
-    from field_api.services.changes import change_stamp
+    from core.models import Commune, Household, Province, Role, Team, User, Village
+    from core.services.changes import change_stamp
 
     call_command("migrate", verbosity=0)
     call_command("loaddata", str(ROOT / "fixtures/services.json"), verbosity=0)

@@ -49,7 +49,7 @@ def _measure(label: str, parse_one) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--against", help="a git commit whose field_api/services/sync.py has _visit_in")
+    parser.add_argument("--against", help="a git commit whose field_api/push.py has _visit_in")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings.test")
     import django
@@ -57,12 +57,12 @@ def main() -> None:
     django.setup()
     from django.utils import timezone
 
-    from field_api.services.push_spec import Context, visit_in
+    from core.record_spec import Context, visit_in
 
     services = {"vneid_level2": 7, "public_service_account": 7, "online_safety": 7}
     if args.against:
         source = subprocess.run(
-            ["git", "show", f"{args.against}:field_api/services/sync.py"],
+            ["git", "show", f"{args.against}:field_api/push.py"],
             cwd=ROOT,
             check=True,
             capture_output=True,

@@ -29,7 +29,7 @@ CHILD = textwrap.dedent(
     from types import SimpleNamespace
     import django
     django.setup()
-    from maps.campaigns.sheets import SheetError as TargetsError, targets_from_sheet
+    from campaigns.sheets import SheetError as TargetsError, targets_from_sheet
     from onboarding.boundaries import BoundaryFileError, read_boundaries
     from onboarding.sheets import SheetError, read_sheet
 

@@ -3,15 +3,13 @@ from django.utils.translation import gettext_lazy as _
 
 
 class FieldApiConfig(AppConfig):
+    """The phone's API: sign-in, areas, the catalogue, and the sync protocol (push and pull). It holds no
+    table of its own (the domain core does); ``sync`` is its label because ``field_api`` is the core's."""
+
     name = "field_api"
-    verbose_name = _("Tổ công nghệ số cộng đồng")
-    default_auto_field = "django.db.models.BigAutoField"
+    label = "sync"
+    verbose_name = _("Đồng bộ điện thoại")
 
     def ready(self):
-        # token-cache eviction, OpenAPI extension, a new province's history partitions
-        from field_api import authentication, history_partitions, schema  # noqa: F401
-        from field_api.audit import register_audited_models
-
-        register_audited_models()
-        # `check --deploy`'s look at the database's own settings (backend is not an app of its own).
-        import backend.checks  # noqa: F401
+        # token-cache eviction (a receiver), the OpenAPI extension for the phone's token
+        from field_api import authentication, schema  # noqa: F401

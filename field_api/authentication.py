@@ -31,8 +31,8 @@ from rest_framework import exceptions
 
 
 def _refused() -> exceptions.AuthenticationFailed:
-    # Imported here: field_api.exceptions imports DRF's views, which import this module.
-    from field_api.exceptions import token_refused_message
+    # Imported here: backend.exceptions imports DRF's views, which import this module.
+    from backend.exceptions import token_refused_message
 
     return exceptions.AuthenticationFailed(token_refused_message())
 

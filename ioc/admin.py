@@ -7,7 +7,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from field_api.text_fields import ADMIN_TEXT_OVERRIDES
+from backend.text_fields import ADMIN_TEXT_OVERRIDES
 from ioc.models import FeedKey
 from ioc.services import feed_key_assign, feed_key_revoke
 
@@ -16,7 +16,7 @@ DETAILS = ["name", "province", "prefix", "created_at", "created_by", "last_used_
 
 @admin.register(FeedKey)
 class FeedKeyAdmin(admin.ModelAdmin):
-    formfield_overrides = ADMIN_TEXT_OVERRIDES  # stored text through field_api.text.clean_text
+    formfield_overrides = ADMIN_TEXT_OVERRIDES  # stored text through backend.text.clean_text
     list_display = ["name", "province", "prefix", "created_at", "last_used_at", "revoked_at"]
     list_filter = ["province", ("revoked_at", admin.EmptyFieldListFilter)]
     list_select_related = ["province"]

@@ -8,7 +8,7 @@ an administrator issues it (admin.py), and cannot be recovered, only revoked and
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from field_api.models import Province, User
+from core.models import Province, User
 
 
 class FeedKey(models.Model):

@@ -6,13 +6,13 @@ household, a name or a phone.
 
 from django.db.models import Prefetch, QuerySet
 
-from field_api.models import Commune, Service
-from field_api.scope import Scope
+from campaigns.models import Campaign
+from campaigns.selectors import campaigns_for
+from campaigns.tally import campaign_totals, communes_by_pace, elapsed_share
+from core.models import Commune, Service
+from core.scope import Scope
+from coverage.numbers import CoverageFilter, commune_rows
 from ioc.models import FeedKey
-from maps.campaigns.models import Campaign
-from maps.campaigns.selectors import campaigns_for
-from maps.campaigns.tally import campaign_totals, communes_by_pace, elapsed_share
-from maps.coverage import CoverageFilter, commune_rows
 
 # Only these figures leave through the feed (the tally has more, all aggregates too).
 COMMUNE_FIGURES = (

@@ -8,7 +8,7 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 
-from field_api.models import Province, User
+from core.models import Province, User
 from ioc.models import FeedKey
 
 KEY_START = "ioc_"

@@ -6,5 +6,5 @@ from maps import apis
 
 urlpatterns: list = [
     path("coverage/", apis.CoverageApi.as_view(), name="coverage"),
-    path("", include("maps.campaigns.api_urls")),
+    path("", include("campaigns.api_urls")),
 ]

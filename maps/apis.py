@@ -7,10 +7,10 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers
 from rest_framework.views import APIView
 
-from field_api.selectors import communes_for, provinces_for, services_list
-from maps.campaigns.selectors import campaigns_for
-from maps.campaigns.services import EARLIEST_DAY, LATEST_DAY
-from maps.coverage import CoverageFilter
+from campaigns.selectors import campaign_window, campaigns_for
+from campaigns.services import EARLIEST_DAY, LATEST_DAY
+from core.selectors import communes_for, provinces_for, services_list
+from coverage.numbers import CoverageFilter
 
 
 class CoverageApi(APIView):
@@ -81,7 +81,7 @@ class CoverageApi(APIView):
             if campaign is None:
                 raise Http404
         filters = CoverageFilter(
-            campaign=campaign,
+            campaign=campaign_window(campaign) if campaign else None,
             date_from=data.get("date_from"),
             date_to=data.get("date_to"),
             service=data.get("service"),

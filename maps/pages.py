@@ -13,12 +13,13 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from backend.formats import number, percent
-from field_api.models import Commune, FollowUp, Household, Outcome, Service
-from field_api.scope import Scope
-from field_api.selectors import communes_for, households_for, villages_for
-from maps import coverage, geo, render
-from maps.cache import cached
-from maps.coverage import CoverageFilter
+from core.models import Commune, FollowUp, Household, Outcome, Service
+from core.scope import Scope
+from core.selectors import communes_for, households_for, villages_for
+from coverage import numbers as coverage
+from coverage.cache import cached
+from coverage.numbers import CoverageFilter
+from maps import geo, render
 
 
 def _rows_with_display(rows: list[dict], link_for=None) -> list[dict]:

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from maps import leader_views, views
+from maps import views
 
 app_name = "maps"
 
@@ -12,9 +12,8 @@ urlpatterns = [
     path("maps/province/<str:code>/", views.province_map, name="province"),
     path("maps/commune/<str:code>/", views.commune_map, name="commune"),
     path("maps/national/", views.national_map, name="national"),
-    path("communes/<str:code>/", leader_views.commune_page, name="leader-commune"),
-    path("communes/<str:code>/xlsx/<str:kind>/", leader_views.commune_export, name="leader-export"),
-    path("villages/<str:code>/", leader_views.village_page, name="leader-village"),
-    path("villages/<str:code>/xlsx/", leader_views.village_export, name="leader-village-export"),
-    path("", include("maps.campaigns.urls")),
+    path("campaigns/<int:pk>/map/", views.campaign_map, name="campaign-map"),
+    # One namespace, "maps", for every page of the site, so links stay the same wherever a page lives.
+    path("", include("leaders.urls")),
+    path("", include("campaigns.urls")),
 ]

@@ -4,14 +4,24 @@
 so the URLconf, and with it every worker's first request, does not wait for it.
 """
 
+import hashlib
+import json
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from backend.formats import number, percent
 from backend.navigation import area_breadcrumbs, nav_items
-from field_api.selectors import communes_for, provinces_for
+from campaigns.selectors import campaigns_for
+from campaigns.tally import communes_by_pace
+from core.models import Commune
+from core.selectors import communes_for, provinces_for
+from coverage.cache import cached
+from maps.filters import LeaderFilter, LeaderFilterForm
 
 
 @login_required
@@ -71,8 +81,6 @@ def _map_page(
 def _map_filters(request, scope):
     """The commune leader's filters (campaign, dates, service) on a map page: (form, filters), or
     (form, None) when a value is bad (the caller answers 400 naming the field)."""
-    from maps.leader import LeaderFilter, LeaderFilterForm
-
     form = LeaderFilterForm(request.GET or None, scope=scope)
     if not form.is_bound:
         return form, LeaderFilter()
@@ -145,4 +153,73 @@ def national_map(request):
         title=_("Bản đồ độ phủ toàn quốc"),
         back_url=reverse("maps:home"),
         back_label=_("Trang chính"),
+    )
+
+
+@login_required
+def campaign_map(request, pk: int):
+    """The campaign's communes shaded by progress; tooltips are text, a click opens the village table."""
+    from maps import geo, render
+
+    scope = request.user.scope
+    campaign = get_object_or_404(campaigns_for(scope=scope), pk=pk)
+    rows = []
+    for row in communes_by_pace(campaign=campaign, scope=scope):
+        rows.append(
+            {
+                "code": row["key"],
+                "name": row["name"],
+                "coverage": min(row["progress"], 1.0001),  # the colour scale
+                "reached_text": number(row["households_visited"]),
+                "target_text": number(row["target"]),
+                "progress_pct": percent(row["progress"]),
+                "expected_text": number(row["expected"]),
+                "pace_pct": percent(row["pace"]) if row["pace"] is not None else "–",
+                "link_url": reverse("maps:campaign-commune", args=[campaign.pk, row["key"]]),
+                "link_label": _("Xem theo thôn: %(name)s") % {"name": row["name"]},
+            }
+        )
+    # The page is rebuilt only when a figure, a target or the language changes.
+    digest = hashlib.sha256(json.dumps(rows, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+
+    def build():
+        frame = geo.coverage_frame(
+            areas=Commune.objects.filter(code__in=[r["code"] for r in rows]), rows=rows, level="commune"
+        )
+        return render.choropleth_page(
+            geojson_text=geo.feature_collection(frame),
+            bounds=geo.bounds(frame),
+            layer_name=_("Xã của chiến dịch"),
+            with_links=True,
+            tooltip=(
+                ["name", "reached_text", "target_text", "progress_pct", "expected_text", "pace_pct"],
+                [
+                    _("Xã"),
+                    _("Hộ đã tiếp cận"),
+                    _("Chỉ tiêu"),
+                    _("Tiến độ"),
+                    _("Lẽ ra đã tiếp cận (theo tiến độ)"),
+                    _("So với tiến độ"),
+                ],
+            ),
+            legend_caption=_("Tiến độ (hộ đã tiếp cận so với chỉ tiêu)"),
+        )
+
+    page = cached(
+        level="campaign",
+        code=str(campaign.pk),
+        flavour=f"{scope.cache_key}-{get_language()}-{digest}",
+        build=build,
+    )
+    return _map_page(
+        request,
+        page,
+        title=_("Bản đồ chiến dịch %(name)s") % {"name": campaign.name},
+        back_url=reverse("maps:campaign-dashboard", args=[campaign.pk]),
+        back_label=campaign.name,
+        breadcrumbs=[
+            (_("Chiến dịch"), reverse("maps:campaign-list")),
+            (campaign.name, reverse("maps:campaign-dashboard", args=[campaign.pk])),
+            (_("Bản đồ"), None),
+        ],
     )

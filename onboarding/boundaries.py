@@ -1,10 +1,10 @@
 """Village boundaries a commune uploads: GeoJSON, KML or a zipped Shapefile, read with geopandas
 (pyogrio), matched to the commune's villages by name or code, checked, then stored all or nothing
-through ``field_api.services.boundaries``.
+through ``core.services.boundaries``.
 
 Hostile or broken files get a ``BoundaryFileError`` with a message, never a crash: archives that inflate
 beyond reason, hold too many members or are broken (bad CRC, a size that lies, a password, an unknown
-compression method, a corrupt or truncated stream: ``field_api.uploads``), paths that climb out of the
+compression method, a corrupt or truncated stream: ``backend.uploads``), paths that climb out of the
 folder, coordinates that are not degrees (a projected file without its .prj), not a geometry at all. A .prj is honoured (reprojected to
 WGS 84). Each feature is checked and every failure is named: no village with that name or code, two
 features for one village, not an area, unrepairable, outside the commune (beyond a small tolerance).
@@ -20,10 +20,10 @@ import shapely
 from django.utils.translation import gettext as _
 from shapely.geometry import shape
 
-from field_api.models import Commune, Village
-from field_api.services.boundaries import boundary_read_problem, boundary_repair
-from field_api.text import search_key
-from field_api.uploads import UploadRejected, zip_chunks, zip_open
+from backend.text import search_key
+from backend.uploads import UploadRejected, zip_chunks, zip_open
+from core.models import Commune, Village
+from core.services.boundaries import boundary_read_problem, boundary_repair
 from onboarding.limits import MAX_BYTES
 
 MAX_UNZIPPED_BYTES = 100 * 1024 * 1024

@@ -124,7 +124,7 @@ def boundaries_store(request, code, pk):
     checks, geometries = _run_checks(upload)
     if not checks or any(check.errors for check in checks):
         return _preview(request, upload, status=400, refused=_("Còn đối tượng lỗi: không có gì được lưu."))
-    from field_api.services.boundaries import village_boundaries_store
+    from core.services.boundaries import village_boundaries_store
 
     upload.stored = village_boundaries_store(
         commune=upload.commune.code, geometries=geometries, source=upload.file_name

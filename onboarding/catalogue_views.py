@@ -1,7 +1,7 @@
 """The service catalogue in the browser. National administrators add services and edit the national
 catalogue (``scope.edits_national_catalogue``); a province officer shapes only their own province's
 view of it, a service in use or not and its own guide (``scope.shapes_catalogue_of``). Anything else is
-404. Phones get the change on their next pull (field_api/services/catalogue.py)."""
+404. Phones get the change on their next pull (core/services/catalogue.py)."""
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -10,9 +10,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from field_api.models import Province, ProvinceService, Service
-from field_api.services.catalogue import province_service_save, service_save
-from field_api.text_fields import CleanCharField
+from backend.text_fields import CleanCharField
+from core.models import Province, ProvinceService, Service
+from core.services.catalogue import province_service_save, service_save
 
 
 class ServiceForm(forms.Form):

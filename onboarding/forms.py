@@ -3,10 +3,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from field_api.models import Role, Team
-from field_api.services.members import ROLE_AREA
-from field_api.text import search_key
-from field_api.text_fields import CleanCharField
+from backend.text import search_key
+from backend.text_fields import CleanCharField
+from core.models import Role, Team
+from core.services.members import ROLE_AREA
 from onboarding.sheets import phone_number
 
 

@@ -24,10 +24,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from field_api.models import User
-from field_api.services.imports import ImportRejected
-from field_api.services.members import ONE_TIME_LENGTH
-from field_api.services.outbox import outbox_enqueue
+from backend.outbox import outbox_enqueue
+from core.models import User
+from core.services.imports import ImportRejected
+from core.services.members import ONE_TIME_LENGTH
 from onboarding.models import ImportJob
 from onboarding.sheets import Sheet
 

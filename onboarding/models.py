@@ -13,7 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from field_api.models import User
+from core.models import User
 
 
 class ImportJob(models.Model):

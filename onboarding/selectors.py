@@ -3,8 +3,8 @@
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from field_api.models import Commune, Province, Role, Team, User, Village
-from field_api.scope import Scope
+from core.models import Commune, Province, Role, Team, User, Village
+from core.scope import Scope
 
 
 def _count(queryset: QuerySet, column: str = "commune_id") -> Subquery:

@@ -2,8 +2,8 @@
 
 One path for every way in: the browser (an ``ImportJob`` checked and stored by a Celery task) and the
 command line (``import_members``, ``import_villages``) both call ``members_check`` / ``members_import``
-and ``villages_check`` / ``villages_import``; the writes go through ``field_api.services.members`` and
-``field_api.services.villages``, so every change lands in the audit trail.
+and ``villages_check`` / ``villages_import``; the writes go through ``core.services.members`` and
+``core.services.villages``, so every change lands in the audit trail.
 
 A check never writes. It returns a ``Preview``: each row with what it will do and its errors, named by
 field, in Vietnamese. An import checks again inside its transaction and stores nothing when any row is
@@ -22,11 +22,12 @@ from typing import Generic, TypeVar
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from field_api.models import Commune, Province, Role, Team, User, Village
-from field_api.scope import Kind, Scope
-from field_api.services.assignments import villages_assign_teams
-from field_api.services.imports import ImportRejected, ImportReport, pad_code
-from field_api.services.members import (
+from backend.text import search_key
+from core.models import Commune, Province, Role, Team, User, Village
+from core.scope import Kind, Scope
+from core.services.assignments import villages_assign_teams
+from core.services.imports import ImportRejected, ImportReport, pad_code
+from core.services.members import (
     ROLE_AREA,
     member_update,
     members_create,
@@ -36,7 +37,7 @@ from field_api.services.members import (
     team_create,
     teams_create,
 )
-from field_api.services.villages import (
+from core.services.villages import (
     HOUSEHOLDS_MAX,
     VILLAGE_CODE,
     VILLAGE_NAME_MAX,
@@ -46,7 +47,6 @@ from field_api.services.villages import (
     village_store,
     villages_geo_import,
 )
-from field_api.text import search_key
 from onboarding.sheets import MEMBERS, VILLAGES, Sheet, field_label, phone_number, read_sheet
 
 Progress = Callable[[int, int], None]

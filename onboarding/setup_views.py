@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from field_api.models import Team, User, Village
-from field_api.services import members as member_services
-from field_api.services.villages import village_create, village_update
+from core.models import Team, User, Village
+from core.services import members as member_services
+from core.services.villages import village_create, village_update
 from onboarding import selectors
 from onboarding.forms import MemberForm, MoveForm, TeamForm, VillageForm
 from onboarding.services import usernames_for

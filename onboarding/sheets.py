@@ -9,7 +9,7 @@ before anything else sees them: they are never stored (Decree 13/2023).
 
 Hostile or broken files are refused with a ``SheetError`` naming the problem: not a sheet, too large,
 too many columns or rows, a zip that inflates beyond reason or is broken. The bytes are read by
-``field_api.uploads.sheet_rows``, the one bounded reader every upload goes through.
+``backend.uploads.sheet_rows``, the one bounded reader every upload goes through.
 """
 
 import re
@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from backend.spreadsheets import safe_text
-from field_api.text import clean_text, search_key
-from field_api.uploads import HEADER_ROWS, UploadRejected, sheet_rows
+from backend.text import clean_text, search_key
+from backend.uploads import HEADER_ROWS, UploadRejected, sheet_rows
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_COLUMNS = 60
@@ -221,7 +221,7 @@ def _trim(cells: list[str]) -> list[str]:
 
 
 def _read_rows(data: bytes, filename: str) -> list[tuple[int, list[str]]]:
-    """The file's rows as text, through the product's one bounded reader (``field_api.uploads``)."""
+    """The file's rows as text, through the product's one bounded reader (``backend.uploads``)."""
     try:
         raw = sheet_rows(
             data=data,

@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.core.management import call_command
 from django.utils import translation
 from rest_framework.test import APIClient
 
-from field_api.models import Role
+from core.models import Role
 from tests import factories
 
 
@@ -161,3 +162,15 @@ def real_worker(settings):
             yield worker
         finally:
             stop(worker)
+
+
+@pytest.fixture
+def catalogue(db):
+    """The service catalogue. Migrations load it, but transactional tests flush every table after them."""
+    call_command("loaddata", "fixtures/services.json", verbosity=0)
+
+
+@pytest.fixture
+def volunteer(world, client_for):
+    """An API client signed in as side A's volunteer."""
+    return client_for(world.a.users[Role.VOLUNTEER])

@@ -4,8 +4,8 @@ import uuid
 import factory
 from django.utils import timezone
 
-from field_api import models
-from field_api.text import search_key
+from backend.text import search_key
+from core import models
 
 
 class ProvinceFactory(factory.django.DjangoModelFactory):

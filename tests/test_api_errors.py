@@ -8,7 +8,7 @@ import pytest
 import yaml
 from django.core.management import call_command
 
-from field_api.models import Role
+from core.models import Role
 from field_api.parsers import MAX_DEPTH
 from tests.clock import TEST_NOW
 from tests.conftest import token_client

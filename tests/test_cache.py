@@ -10,7 +10,7 @@ import pytest
 import redis
 
 from backend.cache import DegradingRedisCache
-from field_api.models import Household, Role
+from core.models import Household, Role
 from tests.field_api.sync_helpers import household, visit
 from tests.real_services import redis_base, wait_for
 

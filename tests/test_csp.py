@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from field_api.models import Role
+from core.models import Role
 from tests import factories
 from tests.clock import TEST_NOW
 
@@ -46,7 +46,7 @@ def test_swagger_ui_has_no_inline_script(client, db):
 
 
 def test_campaign_dashboard_has_no_inline_script(client, world):
-    from maps.campaigns.models import Campaign
+    from campaigns.models import Campaign
 
     campaign = Campaign.objects.create(
         name=MARKUP, province=world.a.province, starts_on="2026-11-01", ends_on="2026-11-30"

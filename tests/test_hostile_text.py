@@ -24,11 +24,11 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from backend.spreadsheets import FORMULA_START
-from field_api.models import Household, Role, Team, Village
-from field_api.text import clean_text, has_unsafe_characters
-from maps.campaigns.jobs import export_job_request
-from maps.campaigns.models import Campaign, ExportJob
-from maps.campaigns.tasks import run_export
+from backend.text import clean_text, has_unsafe_characters
+from campaigns.jobs import export_job_request
+from campaigns.models import Campaign, ExportJob
+from campaigns.tasks import run_export
+from core.models import Household, Role, Team, Village
 from tests import factories
 from tests.conftest import token_client
 

@@ -22,12 +22,12 @@ APPS = ["backend", "field_api", "maps", "onboarding", "ioc", "phoneapp"]
 TEMPLATING = {"folium", "branca", "jinja2"}
 # Where text is marked safe, and why it is ours.
 SAFE_MARKS = {
-    ("maps/campaigns/views.py", "mark_safe"): "the progress chart: SVG built from numbers and escaped labels",
+    ("campaigns/views.py", "mark_safe"): "the progress chart: SVG built from numbers and escaped labels",
 }
 SAFE_FILTERS = {
     # the map's parts as maps/render.py wrote them: our markup, stored text only in escaped JSON
     "maps/templates/maps/map_page.html": 3,
-    "maps/templates/maps/leader_commune.html": 3,
+    "leaders/templates/leaders/commune.html": 3,
 }
 
 

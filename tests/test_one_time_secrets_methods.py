@@ -13,7 +13,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from field_api.models import Role, User
+from core.models import Role, User
 from ioc.models import FeedKey
 from onboarding.models import ImportJob
 from tests import factories

@@ -7,7 +7,7 @@ Later endpoints add rows here so the matrix stays whole.
 
 import pytest
 
-from field_api.models import Role
+from core.models import Role
 
 ROLES = [Role.VOLUNTEER, Role.TEAM_LEADER, Role.COMMUNE_LEADER, Role.PROVINCE_OFFICER, Role.ADMIN]
 
@@ -173,7 +173,7 @@ def test_map_pages_in_and_out_of_scope(world, client, role):
 def campaigns(world):
     import datetime as dt
 
-    from maps.campaigns.models import Campaign
+    from campaigns.models import Campaign
 
     today = dt.date.today()
     return {

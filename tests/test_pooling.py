@@ -13,8 +13,8 @@ import requests
 from django.core.management import call_command
 from django.db import connection
 
-from field_api.models import Role, Visit
-from maps.models import VillageCoverage
+from core.models import Role, Visit
+from coverage.models import VillageCoverage
 from tests.field_api.sync_helpers import household, visit
 from tests.real_services import free_port, start_gunicorn, stop
 

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from rest_framework.test import APIClient
 
-from field_api.models import Role, User
+from core.models import Role, User
 from onboarding.models import ImportJob
 from tests import factories
 from tests.onboarding.sheets import GOOD_MEMBERS, area, members_workbook

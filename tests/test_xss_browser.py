@@ -16,8 +16,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from field_api.models import Household, Role, Visit
-from maps.campaigns.models import Campaign, CampaignTarget
+from campaigns.models import Campaign, CampaignTarget
+from core.models import Household, Role, Visit
 from tests import factories
 from tests.conftest import token_client
 

@@ -19,7 +19,7 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-demo-key-only-for-local-
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 
 INSTALLED_APPS = [
-    "field_api.admin_site.NationalAdminConfig",
+    "backend.admin_site.NationalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -27,19 +27,35 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "knox",
-    "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "auditlog",
     "csp",
     "axes",
-    "field_api",
+    # Bottom to top (docs/ARCHITECTURE.md): the platform (the outbox's table), the domain core, the rollups, campaigns, the maps, then the
+    # faces: the phone's API, the leaders' pages, onboarding, the IOC feed, the phone app, the demo.
+    "backend",
+    "core",
+    "coverage",
+    "campaigns",
     "maps",
-    "maps.campaigns",
+    "field_api",
+    "leaders",
+    "onboarding",
     "ioc",
     "phoneapp",
-    "onboarding",
+    "demo",
 ]
+
+# What follows every write of households, visits or group sessions, in this order, inside the writer's
+# transaction, after the villages' rollup locks are taken (core.projections.field_records_project).
+FIELD_RECORD_PROJECTIONS = [
+    "coverage.projections.coverage_project",  # the coverage rollup
+    "campaigns.projections.campaigns_project",  # running campaigns' rollups, and recounts asked
+    "coverage.projections.pages_forget",  # after the commit: cached pages of those areas
+]
+# What follows a village handed to another team, after the commit (core.projections).
+AREA_PROJECTIONS = ["coverage.projections.pages_forget_reassigned"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -56,10 +72,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    # Records who made each change to audited models (field_api/audit.py).
+    # Records who made each change to audited models (core/audit.py).
     "auditlog.middleware.AuditlogMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "field_api.logins.BrowserLoginThrottleMiddleware",
+    "backend.logins.BrowserLoginThrottleMiddleware",
     # Last, as django-axes asks: it turns a lockout flagged during authentication into its answer.
     "axes.middleware.AxesMiddleware",
 ]
@@ -177,7 +193,7 @@ AUTHENTICATION_BACKENDS = [
 
 # How many reverse proxies in front of the app append to X-Forwarded-For (docker-compose: set it to 1
 # behind one nginx or load balancer). 0 = use REMOTE_ADDR and ignore X-Forwarded-For, which a client
-# can write itself. See field_api/logins.py.
+# can write itself. See backend/logins.py.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # Logins: lock out an (account, address) pair after repeated failures (django-axes, database handler,
@@ -187,8 +203,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "field_api.logins.client_ip"
-AXES_LOCKOUT_CALLABLE = "field_api.logins.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "backend.logins.client_ip"
+AXES_LOCKOUT_CALLABLE = "backend.logins.lockout_response"
 # Failures are what the lockout needs; a row per successful login would only pile up addresses.
 AXES_DISABLE_ACCESS_LOG = True
 AXES_VERBOSE = False  # no banner on every command
@@ -275,8 +291,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "field_api.schema.ApiSchema",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "EXCEPTION_HANDLER": "field_api.exceptions.api_exception_handler",
+    "EXCEPTION_HANDLER": "backend.exceptions.api_exception_handler",
     # JSON only, as API.md says: the schema then declares JSON only, and generated clients send it.
     "DEFAULT_PARSER_CLASSES": ["field_api.parsers.JSONParser"],
     # Per address, against floods; generous, as a whole training session may sign in behind one router.
@@ -308,9 +323,9 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Swagger UI from the sidecar package: no CDN, works on offline machines.
     "ENUM_NAME_OVERRIDES": {
-        "OutcomeEnum": "field_api.models.Outcome",
-        "HelpResultEnum": "field_api.models.HelpResult",
-        "RoleEnum": "field_api.models.Role",
+        "OutcomeEnum": "core.models.Outcome",
+        "HelpResultEnum": "core.models.HelpResult",
+        "RoleEnum": "core.models.Role",
         # GeoJSON's fixed "type" members (ioc/apis.py).
         "GeoJsonFeatureTypeEnum": ["Feature"],
         "GeoJsonFeatureCollectionTypeEnum": ["FeatureCollection"],
@@ -322,7 +337,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-# Audit trail (field_api/audit.py): changes as JSON; the request's address is not personal data we need.
+# Audit trail (core/audit.py): changes as JSON; the request's address is not personal data we need.
 AUDITLOG_STORE_JSON_CHANGES = True
 AUDITLOG_DISABLE_REMOTE_ADDR = True
 
@@ -345,7 +360,7 @@ CELERY_TASK_ACKS_LATE = True
 # recomputations, safe to run again (export jobs check their own state first).
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# A broker that is away fails a publish within seconds; the outbox (field_api/services/outbox.py) keeps the
+# A broker that is away fails a publish within seconds; the outbox (backend/outbox.py) keeps the
 # work and publishes it later, so nothing waits long on Redis and nothing retries for long.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -379,7 +394,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.5,
     "interval_max": 0.5,
 }
-CELERY_TASK_ROUTES = {"maps.*": {"queue": "maps"}}
+CELERY_TASK_ROUTES = {pattern: {"queue": "maps"} for pattern in ("maps.*", "coverage.*", "campaigns.*")}
 # The outbox: how often beat publishes what web processes could not, and how long a claimed row is left
 # to the drainer that claimed it before another may publish it again.
 OUTBOX_DRAIN_SECONDS = env.int("OUTBOX_DRAIN_SECONDS", default=30)
@@ -392,19 +407,19 @@ EXPORT_JOB_MAX_AGE_SECONDS = env.int("EXPORT_JOB_MAX_AGE_SECONDS", default=3600)
 MAP_PRERENDER_SECONDS = env.int("MAP_PRERENDER_SECONDS", default=300)
 CELERY_BEAT_SCHEDULE = {
     "outbox-drain": {
-        "task": "field_api.outbox_drain",
+        "task": "platform.outbox_drain",
         "schedule": OUTBOX_DRAIN_SECONDS,
         "options": {"queue": "celery", "expires": OUTBOX_DRAIN_SECONDS},
     },
     "export-jobs-recover": {
-        "task": "maps.campaigns.export_jobs_recover",
+        "task": "campaigns.export_jobs_recover",
         "schedule": 60,
         # On the light queue: long exports on the maps queue must not delay their own rescue.
         "options": {"queue": "celery", "expires": 60},
     },
     # Dashboards read precomputed figures: recompute running campaigns every night (Vietnam time).
     "campaigns-nightly-rollup": {
-        "task": "maps.campaigns.nightly_rollup",
+        "task": "campaigns.nightly_rollup",
         "schedule": crontab(hour=1, minute=30),
         "options": {"queue": "maps"},
     },
@@ -415,7 +430,7 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"queue": "maps", "expires": MAP_PRERENDER_SECONDS},
     },
     "coverage-nightly-refresh": {
-        "task": "maps.tasks.refresh_all_coverage",
+        "task": "coverage.tasks.refresh_all_coverage",
         "schedule": crontab(hour=1, minute=0),
         "options": {"queue": "maps"},
     },

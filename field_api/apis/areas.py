@@ -5,9 +5,9 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from field_api.models import Commune, Village
-from field_api.selectors import communes_for, villages_for
-from field_api.services.catalogue import catalogue_for_phone
+from core.models import Commune, Village
+from core.selectors import communes_for, villages_for
+from core.services.catalogue import catalogue_for_phone
 
 SEARCH_PARAM = OpenApiParameter(
     "search", str, description='Tìm theo tên, không phân biệt dấu ("Cam Thanh" tìm được "Cẩm Thành")'

@@ -12,9 +12,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from field_api.logins import LoginRateThrottle
-from field_api.models import User
-from field_api.selectors import member_villages
+from backend.logins import LoginRateThrottle
+from core.models import User
+from core.selectors import member_villages
 
 
 class MeSerializer(serializers.ModelSerializer):
@@ -54,7 +54,7 @@ class LoginApi(APIView):
         data = self.LoginInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         # The Django request, not DRF's wrapper: django-axes flags a lockout on it, and its middleware
-        # answers 429 instead of this view's 400 (field_api.logins).
+        # answers 429 instead of this view's 400 (backend.logins).
         user = authenticate(
             request._request,
             username=data.validated_data["username"],

@@ -12,14 +12,14 @@ from rest_framework.parsers import JSONParser, get_encoding
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from field_api.exceptions import ApplicationError
-from field_api.models import Outcome
+from backend.exceptions import ApplicationError
+from core import record_spec as spec
+from core.models import Outcome
+from core.services.changes import Cursor
+from core.services.integrity import FLAG_DESCRIPTIONS
+from field_api.pull import MAX_LIMIT, sync_pull
+from field_api.push import MAX_ITEMS, PUSH_STATUSES, sync_push
 from field_api.schema import ErrorSerializer
-from field_api.services import push_spec as spec
-from field_api.services.changes import Cursor
-from field_api.services.integrity import FLAG_DESCRIPTIONS
-from field_api.services.pull import MAX_LIMIT, sync_pull
-from field_api.services.sync import MAX_ITEMS, PUSH_STATUSES, sync_push
 
 # backend/db_budget.py: a lock or the request's database time past its budget.
 BUSY_DOC = "Máy chủ bận quá thời gian chờ cho phép; không có gì được lưu: gửi lại sau Retry-After giây"
@@ -123,7 +123,7 @@ class PushSerializer(serializers.Serializer):
 
 
 class PulledHouseholdSerializer(serializers.Serializer):
-    """A household as pull and ``current`` send it (field_api.services.households.household_as_record)."""
+    """A household as pull and ``current`` send it (core.services.households.household_as_record)."""
 
     id = serializers.UUIDField()
     village = serializers.CharField()

@@ -1,4 +1,4 @@
-// Vietnamese folding for search, the same as the server's field_api/text.py: "nguyen thi huong" finds
+// Vietnamese folding for search, the same as the server's backend/text.py: "nguyen thi huong" finds
 // "Nguyễn Thị Hường". đ is a letter of its own (no combining mark), so it is mapped first.
 export function fold(text) {
   return String(text || '')

@@ -19,7 +19,7 @@ import yaml
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from backend.middleware import CHUNK
-from field_api.models import Role
+from core.models import Role
 from tests import factories
 
 ROOT = Path(__file__).resolve().parents[2]

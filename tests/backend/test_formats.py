@@ -43,7 +43,7 @@ def test_templates_print_the_same_as_python():
 
 
 def test_campaign_chart_uses_the_same_numbers():
-    from maps.campaigns.chart import progress_svg
+    from campaigns.chart import progress_svg
 
     days = [{"name": "01/11", "households_reached_cumulative": 3578}]
     with translation.override("vi"):

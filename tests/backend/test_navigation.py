@@ -3,7 +3,7 @@
 import pytest
 
 from backend.navigation import active_key, area_breadcrumbs, nav_items
-from field_api.models import Role
+from core.models import Role
 from tests import factories
 
 

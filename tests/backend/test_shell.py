@@ -7,7 +7,7 @@ import pytest
 from django.db import connections
 from django.test import RequestFactory
 
-from field_api.models import Role
+from core.models import Role
 
 
 def _html(response) -> str:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from field_api.models import Role
+from core.models import Role
 from tests import factories
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from backend.spreadsheets import FORMULA_START, Column, Sheet, csv_bytes, safe_text, xlsx_bytes
-from field_api.text import has_unsafe_characters
+from backend.text import has_unsafe_characters
 
 CONTROLS = "".join(map(chr, [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)]))
 BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"

@@ -16,7 +16,7 @@ from django.db import connection
 from knox.models import AuthToken
 
 from backend.db_budget import KINDS, Budget, _Deadline, budget_for, is_budget_exceeded, reset_budget
-from field_api.models import Household, Role
+from core.models import Household, Role
 from tests.field_api.sync_helpers import household, visit
 from tests.real_services import TableLock, database_url, free_port, start_gunicorn, stop
 

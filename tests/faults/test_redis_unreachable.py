@@ -10,10 +10,11 @@ import requests
 from django.core.management import call_command
 from django.utils import timezone
 
-from field_api.models import Household, OutboxMessage, Role
-from field_api.tasks import outbox_drain_task
-from maps.campaigns.models import Campaign, CampaignVillageDay, ExportJob
-from maps.models import VillageCoverage
+from backend.models import OutboxMessage
+from backend.tasks import outbox_drain_task
+from campaigns.models import Campaign, CampaignVillageDay, ExportJob
+from core.models import Household, Role
+from coverage.models import VillageCoverage
 from tests.field_api.sync_helpers import household, visit
 from tests.real_services import (
     UNREACHABLE_REDIS,
@@ -107,7 +108,7 @@ def test_redis_away_then_back(field, tmp_path):
 
         # Stored in PostgreSQL; the work for the worker waits in the outbox, none of it lost.
         assert Household.objects.filter(pk__in=[h["id"] for h in homes]).count() == 3
-        assert list(OutboxMessage.objects.values_list("task", flat=True)) == ["maps.campaigns.run_export"]
+        assert list(OutboxMessage.objects.values_list("task", flat=True)) == ["campaigns.run_export"]
         # Coverage and the running campaign took the pushed rows in the push itself.
         assert VillageCoverage.objects.filter(village=village, households=3, households_visited=2).exists()
         assert _reached(village) == 2

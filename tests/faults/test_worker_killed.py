@@ -16,9 +16,10 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from field_api.models import OutboxMessage, Role, Visit
-from maps.campaigns.models import Campaign, CampaignVillageDay, ExportJob, VillageRecountAsk
-from maps.models import VillageCoverage
+from backend.models import OutboxMessage
+from campaigns.models import Campaign, CampaignVillageDay, ExportJob, VillageRecountAsk
+from core.models import Role, Visit
+from coverage.models import VillageCoverage
 from tests.field_api.sync_helpers import household, visit
 from tests.real_services import (
     TableLock,

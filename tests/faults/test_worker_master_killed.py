@@ -17,9 +17,10 @@ import redis
 from django.core.management import call_command
 from django.utils import timezone
 
+from backend.models import OutboxMessage
 from backend.worker_guard import renew
-from field_api.models import OutboxMessage, Role, Visit
-from maps.campaigns.models import Campaign, CampaignVillageDay, VillageRecountAsk
+from campaigns.models import Campaign, CampaignVillageDay, VillageRecountAsk
+from core.models import Role, Visit
 from tests.field_api.sync_helpers import household, visit
 from tests.real_services import (
     TableLock,

@@ -1,4 +1,4 @@
-from field_api.models import Role
+from core.models import Role
 
 
 def test_communes_filtered_by_province_for_admin(world, client_for):

@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 from knox.models import AuthToken
 
-from field_api.models import Role
+from core.models import Role
 from tests import factories
 
 LOGIN = "/api/v1/auth/login/"
@@ -58,7 +58,7 @@ def test_missing_fields_are_named(api_client, db):
 
 
 def test_login_is_throttled(world, api_client, monkeypatch):
-    from field_api.logins import LoginRateThrottle
+    from backend.logins import LoginRateThrottle
 
     # DRF reads the rates into a class attribute at import; patch it where it is read.
     monkeypatch.setattr(LoginRateThrottle, "THROTTLE_RATES", {"login": "3/min"})

@@ -17,7 +17,7 @@ import pytest
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from field_api.models import Household, Role
+from core.models import Household, Role
 from tests.field_api.sync_helpers import by_id, household, visit
 
 PUSH, PULL, ME = "/api/v1/sync/push/", "/api/v1/sync/pull/", "/api/v1/me/"

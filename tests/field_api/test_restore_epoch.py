@@ -3,7 +3,7 @@
 A backup restored inside the same PostgreSQL cluster (pg_dump, then a restore into a new database, as a
 drop-and-restore under the same name or CREATE DATABASE ... TEMPLATE also give) keeps the rows, their
 change stamps, the random epoch in SyncClock and the cluster's transaction counter: only the database's
-own identity tells it apart (field_api/services/changes.py ``database_identity``).
+own identity tells it apart (core/services/changes.py ``database_identity``).
 """
 
 import subprocess
@@ -12,8 +12,8 @@ import psycopg
 import pytest
 from django.db import connection
 
-from field_api.models import Role
-from field_api.services.changes import Cursor, database_identity, sync_epoch
+from core.models import Role
+from core.services.changes import Cursor, database_identity, sync_epoch
 from tests.field_api.sync_helpers import household
 from tests.real_services import database_url
 

@@ -7,8 +7,8 @@ Each test first makes a request so the lookup is cached, changes something the w
 from django.core.cache import cache
 from knox.models import AuthToken
 
+from core.models import Role
 from field_api.authentication import _token_cache_key
-from field_api.models import Role
 from tests import factories
 
 ME = "/api/v1/me/"

@@ -10,8 +10,8 @@ from django.db import connection, transaction
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from field_api.models import HelpItem, Household, Role, Visit
-from field_api.services.changes import change_stamp
+from core.models import HelpItem, Household, Role, Visit
+from core.services.changes import change_stamp
 from tests.field_api.sync_helpers import household, visit
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -8,8 +8,8 @@ import uuid
 import pytest
 from django.db import connection
 
-from field_api.models import Role, SyncClock
-from field_api.services.changes import Cursor, database_identity, sync_epoch
+from core.models import Role, SyncClock
+from core.services.changes import Cursor, database_identity, sync_epoch
 from tests.field_api.sync_helpers import household
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("catalogue")]

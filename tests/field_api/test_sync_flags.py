@@ -4,8 +4,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from field_api.models import Role, Visit
-from field_api.services import integrity
+from core.models import Role, Visit
+from core.services import integrity
 from tests.field_api.sync_helpers import by_id, household, visit
 
 PUSH = "/api/v1/sync/push/"

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from field_api.models import GroupSession, HelpItem, Household, Role, Visit
-from field_api.services import push_spec as spec
+from core import record_spec as spec
+from core.models import GroupSession, HelpItem, Household, Role, Visit
 from tests.field_api.sync_helpers import household, visit
 
 pytestmark = pytest.mark.usefixtures("catalogue")

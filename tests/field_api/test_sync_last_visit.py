@@ -7,8 +7,8 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from field_api.models import Household, Role, Visit
-from field_api.services.last_visit import household_last_visit_refresh
+from core.models import Household, Role, Visit
+from core.services.last_visit import household_last_visit_refresh
 from tests import factories
 
 

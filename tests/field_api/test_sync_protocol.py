@@ -11,7 +11,7 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from field_api.models import FollowUp, GroupSession, HelpItem, Household, Role, Visit
+from core.models import FollowUp, GroupSession, HelpItem, Household, Role, Visit
 from tests.field_api.sync_helpers import by_id, household, visit
 
 pytestmark = pytest.mark.usefixtures("catalogue")

@@ -1,8 +1,8 @@
 import pytest
 
-from field_api.models import Household, Role
-from field_api.services.assignments import village_assign_team
-from field_api.services.households import household_erase
+from core.models import Household, Role
+from core.services.assignments import village_assign_team
+from core.services.households import household_erase
 from tests import factories
 from tests.field_api.sync_helpers import household, visit
 

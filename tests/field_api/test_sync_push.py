@@ -4,7 +4,7 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from field_api.models import FollowUp, GroupSession, HelpItem, Household, Role, Visit
+from core.models import FollowUp, GroupSession, HelpItem, Household, Role, Visit
 from tests import factories
 from tests.clock import TEST_NOW
 from tests.field_api.sync_helpers import by_id, household, visit

@@ -12,7 +12,7 @@ from drf_spectacular.generators import SchemaGenerator
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from field_api.services import push_spec as spec
+from core import record_spec as spec
 from tests.field_api.sync_helpers import household, visit
 
 SERVICES = {"vneid_level2": 7, "public_service_account": 7, "online_safety": 7}

@@ -11,10 +11,10 @@ from django.test import override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from field_api.models import HelpItem, Role
+from campaigns.models import Campaign, CampaignTarget
+from core.models import HelpItem, Role
 from ioc.models import FeedKey
 from ioc.services import feed_key_issue, feed_key_revoke
-from maps.campaigns.models import Campaign, CampaignTarget
 from tests import factories
 from tests.conftest import token_client
 

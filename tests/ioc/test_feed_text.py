@@ -5,9 +5,9 @@ literally in every feed answer, never evaluated, never a 5xx."""
 import pytest
 from hypothesis import given
 
-from field_api.models import Role
-from field_api.text import clean_text
-from maps.campaigns.models import Campaign
+from backend.text import clean_text
+from campaigns.models import Campaign
+from core.models import Role
 from tests.conftest import token_client
 from tests.ioc.test_feed import feed_client, running  # noqa: F401 - the campaign the feed shows
 from tests.test_hostile_text import CHECK, HOSTILE

@@ -20,10 +20,10 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from field_api.models import Role
+from campaigns.models import Campaign
+from core.models import Role
 from ioc.services import feed_key_issue
-from maps.campaigns.models import Campaign
-from maps.leader_views import EXPORTS
+from leaders.views import EXPORTS
 from maps.pages import MIN_HOUSEHOLDS_FOR_POSITION
 from tests import factories
 
@@ -292,8 +292,8 @@ def test_the_commune_leader_still_sees_where_households_are(world, places):
 
 
 def test_a_province_officer_sees_a_village_placed_only_from_enough_households(world, places):
-    from field_api.scope import Scope
-    from field_api.selectors import villages_for
+    from core.scope import Scope
+    from core.selectors import villages_for
     from maps.pages import _estimated_village_shapes
 
     scope = Scope.province_officer(province=world.a.province.code)
@@ -323,8 +323,8 @@ def test_a_drawn_boundary_is_served_to_a_province_officer_only_when_it_pins_no_h
     # Enough households make a tiny boundary an aggregate again.
     for index in range(MIN_HOUSEHOLDS_FOR_POSITION - 1):
         factories.HouseholdFactory(village=tiny, lat=TINY[0], lon=TINY[1] + index * 1e-6)
-    from field_api.scope import Scope
-    from field_api.selectors import villages_for
+    from core.scope import Scope
+    from core.selectors import villages_for
     from maps.pages import village_frame
 
     scope = Scope.province_officer(province=world.a.province.code)

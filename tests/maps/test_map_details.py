@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone, translation
 
-from field_api.models import Role
+from core.models import Role
 from maps import pages
 from tests import factories
 from tests.clock import TEST_NOW

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from field_api.models import Role
+from core.models import Role
 from tests import factories
 
 
@@ -95,7 +95,7 @@ def test_coverage_api_validates_and_scopes(world, client_for):
 def test_a_village_handed_to_another_team_leaves_the_old_teams_map_at_once(
     world, browser_client, django_capture_on_commit_callbacks
 ):
-    from field_api.services.assignments import village_assign_team
+    from core.services.assignments import village_assign_team
 
     factories.HouseholdFactory(village=world.a.village, label="Nhà bà Tư", lat=15.12, lon=108.8)
     volunteer = world.a.users[Role.VOLUNTEER]

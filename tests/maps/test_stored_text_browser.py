@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from field_api.models import Commune, Household, Role, Service, Village
-from field_api.text import clean_text
+from backend.text import clean_text
+from core.models import Commune, Household, Role, Service, Village
 from tests import factories
 from tests.conftest import token_client
 

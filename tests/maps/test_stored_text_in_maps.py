@@ -31,12 +31,12 @@ from django.utils.html import escape
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from field_api.models import Commune, Household, Role, Service, Team, Village
-from field_api.scope import Scope
-from field_api.text import clean_text
+from backend.text import clean_text
+from campaigns.models import Campaign, CampaignTarget
+from core.models import Commune, Household, Role, Service, Team, Village
+from core.scope import Scope
+from coverage.cache import is_cached
 from maps import pages
-from maps.cache import is_cached
-from maps.campaigns.models import Campaign, CampaignTarget
 from maps.tasks import prerender_maps
 from tests.conftest import token_client
 from tests.field_api.sync_helpers import household

@@ -12,11 +12,12 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.utils import timezone
 
-from field_api.models import Role
-from maps.cache import is_cached
-from maps.campaigns.models import Campaign, CampaignVillageDay
-from maps.models import VillageCoverage
-from maps.tasks import prerender_maps, refresh_all_coverage
+from campaigns.models import Campaign, CampaignVillageDay
+from core.models import Role
+from coverage.cache import is_cached
+from coverage.models import VillageCoverage
+from coverage.tasks import refresh_all_coverage
+from maps.tasks import prerender_maps
 from tests import factories
 from tests.field_api.sync_helpers import household, visit
 from tests.real_services import (
@@ -48,7 +49,7 @@ def test_push_takes_its_rollups_at_once_and_the_worker_prerenders(real_worker, w
         village=world.a.village, households_visited=3, households=5
     ).exists()
     assert cache.get("maps:version:province:51") >= 2
-    # The running campaign took them in the push too (maps.campaigns.deltas) …
+    # The running campaign took them in the push too (campaigns.deltas) …
     assert (
         sum(
             CampaignVillageDay.objects.filter(village=world.a.village).values_list(

@@ -9,7 +9,7 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Polygon, box, mapping
 
-from field_api.models import Role, Village
+from core.models import Role, Village
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,7 @@
 """A boundary file GDAL cannot read is answered in Vietnamese, naming the problem, and never shows the
 server's internals (issue 19, tester's follow-up §6): no temporary path, no GDAL English. Both doors: the
 commune's upload page (onboarding/boundaries.py) and the import service the commands and the village
-sheet use (field_api/services/boundaries.py); both go through ``boundary_read_problem``."""
+sheet use (core/services/boundaries.py); both go through ``boundary_read_problem``."""
 
 import io
 import tempfile
@@ -10,9 +10,9 @@ import zipfile
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from field_api.models import Role, Village
-from field_api.services.boundaries import boundaries_import
-from field_api.services.imports import ImportRejected
+from core.models import Role, Village
+from core.services.boundaries import boundaries_import
+from core.services.imports import ImportRejected
 
 pytestmark = pytest.mark.django_db
 

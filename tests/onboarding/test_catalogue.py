@@ -4,7 +4,7 @@ pull. (A province's own view of it: tests/onboarding/test_province_catalogue.py.
 import pytest
 from auditlog.models import LogEntry
 
-from field_api.models import Role, Service
+from core.models import Role, Service
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,9 @@ from django.core.exceptions import ValidationError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from field_api.text import clean_text, has_unsafe_characters
-from field_api.text_fields import CleanCharField
-from maps.campaigns.forms import CampaignForm
+from backend.text import clean_text, has_unsafe_characters
+from backend.text_fields import CleanCharField
+from campaigns.forms import CampaignForm
 from onboarding.catalogue_views import ProvinceServiceForm, ServiceForm
 from onboarding.forms import MemberForm, TeamForm, VillageForm
 

@@ -10,8 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from shapely.geometry import box, mapping
 
-from field_api.models import Role, Village
-from maps.campaigns.models import Campaign, CampaignTarget
+from campaigns.models import Campaign, CampaignTarget
+from core.models import Role, Village
 from onboarding.models import BoundaryUpload, ImportJob
 from tests import hostile_files as hostile
 

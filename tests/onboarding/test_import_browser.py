@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from field_api.models import Role, User
+from core.models import Role, User
 from onboarding.models import ImportJob
 from tests import factories
 from tests.onboarding.sheets import BAD_MEMBERS, GOOD_MEMBERS, area, members_workbook

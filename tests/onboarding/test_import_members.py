@@ -5,8 +5,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 
-from field_api.models import Role, Team, User, Village
-from field_api.services.imports import ImportRejected
+from core.models import Role, Team, User, Village
+from core.services.imports import ImportRejected
 from onboarding.services import members_import
 from tests import factories
 

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from field_api.models import Village
-from field_api.text import clean_text, has_unsafe_characters
+from backend.text import clean_text, has_unsafe_characters
+from core.models import Village
 from onboarding.services import villages_import
 from tests import factories
 

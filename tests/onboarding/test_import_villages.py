@@ -3,8 +3,8 @@ import json
 import pytest
 from openpyxl import Workbook
 
-from field_api.models import Village
-from field_api.services.imports import ImportRejected
+from core.models import Village
+from core.services.imports import ImportRejected
 from onboarding.services import villages_import
 from tests import factories
 

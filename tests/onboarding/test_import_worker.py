@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
-from field_api.models import Role, User
+from core.models import Role, User
 from onboarding.models import ImportJob
 from tests import factories
 from tests.onboarding.sheets import GOOD_MEMBERS, area, members_workbook

@@ -3,7 +3,7 @@
 
 import pytest
 
-from field_api.models import Role
+from core.models import Role
 from onboarding import jobs
 from onboarding.models import ImportJob
 from onboarding.sheets import MEMBERS, read_sheet

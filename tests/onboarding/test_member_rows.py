@@ -10,11 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from field_api.models import OutboxMessage, Role, User, Village
-from field_api.scope import Scope
-from field_api.services.imports import ImportRejected
-from field_api.services.villages import village_create, village_numbering, villages_geo_import
-from field_api.signals import field_records_stored
+from backend.models import OutboxMessage
+from core.models import Role, User, Village
+from core.scope import Scope
+from core.services.imports import ImportRejected
+from core.services.villages import village_create, village_numbering, villages_geo_import
 from onboarding import jobs
 from onboarding.models import ImportJob
 from onboarding.services import members_check, members_import, villages_check, villages_import
@@ -215,11 +215,17 @@ def test_a_form_a_sheet_and_a_geojson_number_the_same_way(commune, tmp_path):
     }
 
 
-def test_a_geojson_goes_through_the_village_services_and_maps_are_told(commune, tmp_path):
-    told: list[str] = []
+TOLD: list[str] = []
 
-    def listen(sender, village_codes, **kwargs):
-        told.extend(village_codes)
+
+def listen(batch) -> None:
+    """A projection that notes the villages it is told of."""
+    TOLD.extend(batch.village_codes)
+
+
+def test_a_geojson_goes_through_the_village_services_and_maps_are_told(commune, tmp_path, settings):
+    TOLD.clear()
+    settings.FIELD_RECORD_PROJECTIONS = [*settings.FIELD_RECORD_PROJECTIONS, f"{__name__}.listen"]
 
     square = [[[108.8, 15.1], [108.81, 15.1], [108.81, 15.11], [108.8, 15.11], [108.8, 15.1]]]
     path = tmp_path / "thon.geojson"
@@ -228,13 +234,9 @@ def test_a_geojson_goes_through_the_village_services_and_maps_are_told(commune, 
         {"code": "21025-05", "commune": "21025", "name": "Thôn Năm", "households": 12},
     ]
     path.write_text(json.dumps(_features(features, square)))
-    field_records_stored.connect(listen, dispatch_uid="test-geo-import")
-    try:
-        report = villages_import(path=path)
-    finally:
-        field_records_stored.disconnect(dispatch_uid="test-geo-import")
+    report = villages_import(path=path)
     assert (report.created, report.updated) == (1, 1)
-    assert {"21025-02", "21025-05"} <= set(told)
+    assert {"21025-02", "21025-05"} <= set(TOLD)
     assert Village.objects.get(code="21025-02").name == "Thôn Hai"
 
 

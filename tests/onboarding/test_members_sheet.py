@@ -5,8 +5,8 @@ import pytest
 from auditlog.models import LogEntry
 from django.core.management import CommandError, call_command
 
-from field_api.models import Role, Team, User, Village
-from field_api.scope import Scope
+from core.models import Role, Team, User, Village
+from core.scope import Scope
 from onboarding import jobs
 from onboarding.models import ImportJob
 from onboarding.services import members_check

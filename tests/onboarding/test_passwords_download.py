@@ -14,8 +14,8 @@ from openpyxl import load_workbook
 
 import onboarding.views
 from backend.spreadsheets import FORMULA_START
-from field_api.models import Role, User
-from field_api.text import has_unsafe_characters
+from backend.text import has_unsafe_characters
+from core.models import Role, User
 from onboarding.models import ImportJob
 from tests import factories
 from tests.onboarding.sheets import GOOD_MEMBERS, MEMBER_HEADER, area, members_workbook

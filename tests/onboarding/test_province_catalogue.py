@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from field_api.models import ProvinceService, Role, Service
+from core.models import ProvinceService, Role, Service
 from tests import factories
 from tests.field_api.sync_helpers import by_id, household, visit
 

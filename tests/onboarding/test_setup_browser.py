@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from field_api.models import Role, Village
+from core.models import Role, Village
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from field_api.models import Role, Team, User, Village
+from core.models import Role, Team, User, Village
 from tests import factories
 
 pytestmark = pytest.mark.django_db

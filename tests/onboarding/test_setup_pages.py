@@ -8,7 +8,7 @@ import pytest
 from auditlog.models import LogEntry
 from knox.models import AuthToken
 
-from field_api.models import Role, Team, User, Village
+from core.models import Role, Team, User, Village
 from tests import factories
 
 pytestmark = pytest.mark.django_db

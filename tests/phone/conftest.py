@@ -4,7 +4,7 @@ on a phone's screen, against the live product. Service workers and IndexedDB nee
 import pytest
 from django.core.management import call_command
 
-from field_api.models import Role
+from core.models import Role
 from tests import factories
 from tests.phone.screens import ARTIFACTS
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from field_api.services.catalogue import service_save
+from core.services.catalogue import service_save
 from tests.phone.screens import shot, sign_in, sync_now
 
 pytestmark = [pytest.mark.browser]
@@ -26,7 +26,7 @@ def test_edited_guide_reaches_the_phone(team, phone):
     sign_in(phone, team.volunteer.username)
     before = phone.evaluate(SERVICE_GUIDE, "vneid_level2")
     assert before and "Gửi ảnh màn hình cho tổ trưởng." not in before
-    from field_api.models import Service
+    from core.models import Service
 
     service = Service.objects.get(pk="vneid_level2")
     service_save(

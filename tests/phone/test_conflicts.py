@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from field_api.models import HelpItem, Household, Service, Visit
+from core.models import HelpItem, Household, Service, Visit
 from tests.conftest import token_client
 from tests.phone.screens import (
     idb_counts,

@@ -4,8 +4,8 @@ server and it asks for the new one, its queue kept."""
 
 import pytest
 
-from field_api.models import ErasedHousehold, Household, User, Visit
-from field_api.services.households import household_erase
+from core.models import ErasedHousehold, Household, User, Visit
+from core.services.households import household_erase
 from tests.phone.screens import idb_counts, log_visit, shot, sign_in, sync_now, wait_synced, waiting
 
 pytestmark = [pytest.mark.browser]

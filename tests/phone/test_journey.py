@@ -6,8 +6,8 @@ network, comes back into coverage: the server holds exactly those records, once 
 
 import pytest
 
-from field_api.models import FollowUp, GroupSession, HelpItem, Household, Visit
-from field_api.services.households import household_erase
+from core.models import FollowUp, GroupSession, HelpItem, Household, Visit
+from core.services.households import household_erase
 from tests.phone.screens import (
     idb_counts,
     log_visit,

@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
-from field_api.models import HelpResult, Outcome, Role
+from core.models import HelpResult, Outcome, Role
 from phoneapp.catalogue import STRINGS
 from phoneapp.views import CONTENT_SECURITY_POLICY
 

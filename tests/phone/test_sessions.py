@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 from knox.models import AuthToken
 
+from core.models import Visit
 from field_api.authentication import token_cache_forget
-from field_api.models import Visit
 from tests.phone.screens import PASSWORD, idb_counts, log_visit, shot, sign_in, wait_synced, waiting
 
 pytestmark = [pytest.mark.browser]

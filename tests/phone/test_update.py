@@ -5,7 +5,7 @@ import shutil
 import pytest
 from django.conf import settings as django_settings
 
-from field_api.models import Visit
+from core.models import Visit
 from tests.phone.screens import idb_counts, log_visit, shot, sign_in, wait_synced, waiting
 
 pytestmark = [pytest.mark.browser]

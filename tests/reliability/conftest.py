@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.db import connection
 from knox.models import AuthToken
 
-from field_api.models import Role
+from core.models import Role
 from tests import factories
 from tests.reliability.server import Gunicorn, database_url
 

@@ -30,7 +30,7 @@ def _fresh_twin_token() -> str:
     django.setup()
     from knox.models import AuthToken
 
-    from field_api.models import User
+    from core.models import User
 
     _instance, token = AuthToken.objects.create(User.objects.get(username=LOGOUT_USER))
     return token

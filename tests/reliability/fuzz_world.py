@@ -10,9 +10,9 @@ from django.core.management import call_command
 from django.utils import timezone
 from knox.models import AuthToken
 
-from field_api.models import Role
-from field_api.services.sync import sync_push
-from maps.campaigns.models import Campaign, CampaignTarget, ExportJob
+from campaigns.models import Campaign, CampaignTarget, ExportJob
+from core.models import Role
+from field_api.push import sync_push
 from tests import factories
 
 ROLES = [Role.VOLUNTEER, Role.TEAM_LEADER, Role.COMMUNE_LEADER, Role.PROVINCE_OFFICER, Role.ADMIN]

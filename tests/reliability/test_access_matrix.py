@@ -17,8 +17,8 @@ from django.utils import timezone
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from field_api.models import Role
-from maps.campaigns.models import Campaign, CampaignTarget, ExportJob
+from campaigns.models import Campaign, CampaignTarget, ExportJob
+from core.models import Role
 from tests import factories
 
 ROLES = [Role.VOLUNTEER, Role.TEAM_LEADER, Role.COMMUNE_LEADER, Role.PROVINCE_OFFICER, Role.ADMIN]

@@ -19,7 +19,7 @@ from collections import Counter
 import pytest
 from django.db import connection
 
-from field_api.models import FollowUp, GroupSession, HelpItem, Household, Visit
+from core.models import FollowUp, GroupSession, HelpItem, Household, Visit
 from tests.reliability import wire
 from tests.reliability.conftest import field_teams
 from tests.reliability.phones import Ledger, Phone, reordered, teams_truth

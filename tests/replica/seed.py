@@ -13,7 +13,7 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
-    from field_api.models import Commune, Province, Role, Team, User, Village
+    from core.models import Commune, Province, Role, Team, User, Village
 
     call_command("migrate", verbosity=0)
     call_command("loaddata", "fixtures/services.json", verbosity=0)

@@ -2,7 +2,7 @@ import os
 from pathlib import Path
 
 from backend.spreadsheets import csv_write
-from field_api.management.commands._base import ImportCommand
+from core.management.commands._base import ImportCommand
 from onboarding.services import members_import
 
 

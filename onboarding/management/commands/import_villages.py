@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from field_api.management.commands._base import ImportCommand
+from core.management.commands._base import ImportCommand
 from onboarding.services import villages_import
 
 

@@ -1,0 +1,280 @@
+"""What a commune leader asks every day, read for a scope (selectors: no query per row).
+
+- which villages lag (ranked by coverage, lowest first), each with its team, open follow-ups and
+  households never visited;
+- each village's households: last visit, outcome, services done and still missing;
+- follow-ups overdue and due in the next 7 days, by team;
+- households never visited (or not in the chosen period);
+- visits with integrity flags, by volunteer, with the reason.
+
+Filters (campaign, date range, service) are shared by the map and every list. Household names and
+phones only reach scopes that see identity (``scope.sees_identity``): a province officer reads the same
+pages as aggregates and anonymous rows.
+"""
+
+import datetime as dt
+from collections import Counter, defaultdict
+
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.models import FollowUp, Outcome, Village, team_display_name
+from core.scope import Scope
+from core.selectors import households_for, services_list, villages_for, visits_for
+from core.services.integrity import FLAG_DESCRIPTIONS
+from coverage import numbers as coverage
+from maps.filters import LeaderFilter, LeaderFilterForm  # noqa: F401  (the leaders' pages name them here)
+
+DUE_SOON_DAYS = 7
+SHOWN_ROWS = 100  # longer lists are cut on the page (the count says so) and whole in the XLSX
+
+
+def _local_date(moment: dt.datetime | None) -> dt.date | None:
+    return timezone.localtime(moment).date() if moment else None
+
+
+# --- villages --------------------------------------------------------------------------------------
+
+
+def village_ranking(*, scope: Scope, commune: str, filters: LeaderFilter) -> list[dict]:
+    """Villages of the commune in the scope, lowest coverage first (those without a boundary too), with
+    their team, households never visited and open follow-ups. A fixed number of queries."""
+    villages = villages_for(scope=scope, commune=commune)
+    rows = coverage.village_rows(villages=villages, filters=filters.coverage())
+    teams = {
+        code: team_display_name(team, commune_name) if team else ""
+        for code, team, commune_name in villages.values_list("code", "team__name", "team__commune__name")
+    }
+    never = Counter(
+        dict(
+            households_for(scope=scope)
+            .filter(village__in=villages, moved=False, last_visited_at__isnull=True)
+            .values("village_id")
+            .annotate(n=Count("id"))
+            .values_list("village_id", "n")
+        )
+    )
+    open_followups = Counter(
+        dict(
+            FollowUp.objects.filter(household__village__in=villages, closed_at__isnull=True)
+            .values("household__village_id")
+            .annotate(n=Count("id"))
+            .values_list("household__village_id", "n")
+        )
+    )
+    for row in rows:
+        row["team"] = teams.get(row["code"], "")
+        row["never_visited"] = never.get(row["code"], 0)
+        row["open_followups"] = open_followups.get(row["code"], 0)
+    rows.sort(key=lambda row: (row["coverage"], row["name"]))
+    for rank, row in enumerate(rows, start=1):
+        row["rank"] = rank
+    return rows
+
+
+def village_households(*, scope: Scope, village: Village, filters: LeaderFilter) -> list[dict]:
+    """The village's households (not moved): last visit, outcome, services done and still missing,
+    open follow-ups. Names and phones only for scopes that see identity."""
+    catalogue = list(services_list().values_list("code", "name"))
+    names = dict(catalogue)
+    wanted = filters.services(catalogue)
+    outcomes = dict(Outcome.choices)
+    households = households_for(scope=scope).filter(village=village, moved=False)
+    visited_in_period = None
+    if filters.has_period:
+        visited_in_period = set(
+            visits_for(scope=scope)
+            .filter(filters.visit_window(), village=village)
+            .values_list("household_id", flat=True)
+        )
+    followups = defaultdict(list)
+    for household_id, service, due in (
+        FollowUp.objects.filter(household__in=households, closed_at__isnull=True)
+        .order_by("due")
+        .values_list("household_id", "service__name", "due")
+    ):
+        followups[household_id].append((service, due))
+    identity = scope.sees_identity
+    rows = []
+    for number, household in enumerate(
+        households.order_by("label", "id").values(
+            "id", "label", "head_name", "phone", "members", "last_visited_at", "last_outcome", "services_done"
+        ),
+        start=1,
+    ):
+        done = set(household["services_done"] or [])
+        rows.append(
+            {
+                "id": household["id"],
+                "label": household["label"] if identity else _("Hộ %(number)d") % {"number": number},
+                "head_name": household["head_name"] if identity else "",
+                "phone": household["phone"] if identity else "",
+                "members": household["members"],
+                "last_visit": _local_date(household["last_visited_at"]),
+                "outcome": str(outcomes.get(household["last_outcome"], "")),
+                "visited_in_period": None
+                if visited_in_period is None
+                else household["id"] in visited_in_period,
+                "services_done": [names.get(code, code) for code in sorted(done)],
+                "services_missing": [name for code, name in wanted if code not in done],
+                "followups": followups.get(household["id"], []),
+            }
+        )
+    return rows
+
+
+# --- follow-ups, never visited, flags --------------------------------------------------------------
+
+
+def followups_due(
+    *, scope: Scope, commune: str, filters: LeaderFilter, today: dt.date | None = None
+) -> list[dict]:
+    """Open follow-ups overdue or due within 7 days, grouped by team (teams with overdue ones first)."""
+    today = today or timezone.localdate()
+    rows = FollowUp.objects.filter(
+        closed_at__isnull=True,
+        household__village__in=villages_for(scope=scope, commune=commune),
+        household__moved=False,
+        due__lte=today + dt.timedelta(days=DUE_SOON_DAYS),
+    )
+    if filters.service:
+        rows = rows.filter(service_id=filters.service)
+    identity = scope.sees_identity
+    teams: dict[str, dict] = {}
+    for row in rows.order_by("due", "household__label").values(
+        "id",
+        "due",
+        "since",
+        "service__name",
+        "team__name",
+        "team__commune__name",
+        "household_id",
+        "household__label",
+        "household__phone",
+        "household__village_id",
+        "household__village__name",
+    ):
+        team = (
+            team_display_name(row["team__name"], row["team__commune__name"])
+            if row["team__name"]
+            else _("Chưa có tổ phụ trách")
+        )
+        group = teams.setdefault(team, {"team": team, "overdue": [], "upcoming": []})
+        days = (row["due"] - today).days
+        item = {
+            "due": row["due"],
+            "days": days,
+            "days_overdue": -days,
+            "since": _local_date(row["since"]),
+            "service": row["service__name"],
+            "household": row["household__label"] if identity else "",
+            "phone": row["household__phone"] if identity else "",
+            "village": row["household__village__name"],
+            "village_code": row["household__village_id"],
+        }
+        group["overdue" if days < 0 else "upcoming"].append(item)
+    return sorted(teams.values(), key=lambda group: (-len(group["overdue"]), group["team"]))
+
+
+def never_visited_count(*, scope: Scope, commune: str, filters: LeaderFilter) -> int:
+    return _never_visited(scope=scope, commune=commune, filters=filters).count()
+
+
+def _never_visited(*, scope: Scope, commune: str, filters: LeaderFilter):
+    villages = villages_for(scope=scope, commune=commune)
+    households = households_for(scope=scope).filter(village__in=villages, moved=False)
+    if filters.has_period:
+        visited = visits_for(scope=scope).filter(filters.visit_window(), village__in=villages)
+        return households.exclude(id__in=visited.values("household_id"))
+    return households.filter(last_visited_at__isnull=True)
+
+
+def never_visited(
+    *, scope: Scope, commune: str, filters: LeaderFilter, limit: int | None = None
+) -> list[dict]:
+    """Households never visited; with a period, those not visited in it (the first ``limit`` of them)."""
+    households = (
+        _never_visited(scope=scope, commune=commune, filters=filters)
+        .order_by("village__name", "label", "id")
+        .values(
+            "id",
+            "label",
+            "phone",
+            "members",
+            "created_at",
+            "village_id",
+            "village__name",
+            "village__team__name",
+            "village__team__commune__name",
+            "last_visited_at",
+        )
+    )
+    if limit is not None:
+        households = households[:limit]
+    identity = scope.sees_identity
+    rows = []
+    for number, row in enumerate(
+        households,
+        start=1,
+    ):
+        team = row["village__team__name"]
+        rows.append(
+            {
+                "household": row["label"] if identity else _("Hộ %(number)d") % {"number": number},
+                "phone": row["phone"] if identity else "",
+                "members": row["members"],
+                "village": row["village__name"],
+                "village_code": row["village_id"],
+                "team": team_display_name(team, row["village__team__commune__name"]) if team else "",
+                "registered": _local_date(row["created_at"]),
+                "last_visit": _local_date(row["last_visited_at"]),
+            }
+        )
+    return rows
+
+
+def flagged_visits(*, scope: Scope, commune: str, filters: LeaderFilter) -> list[dict]:
+    """Visits with integrity flags, grouped by volunteer (most flagged first), each with its reasons."""
+    visits = visits_for(scope=scope).filter(
+        filters.visit_window(), village__commune_id=commune, is_flagged=True
+    )
+    identity = scope.sees_identity
+    volunteers: dict[int, dict] = {}
+    for row in visits.order_by("-visited_at").values(
+        "id",
+        "visited_at",
+        "outcome",
+        "flags",
+        "distance_m",
+        "volunteer_id",
+        "volunteer__full_name",
+        "volunteer__username",
+        "team__name",
+        "team__commune__name",
+        "household__label",
+        "village__name",
+    ):
+        group = volunteers.setdefault(
+            row["volunteer_id"],
+            {
+                "volunteer": row["volunteer__full_name"] or row["volunteer__username"],
+                "team": team_display_name(row["team__name"], row["team__commune__name"])
+                if row["team__name"]
+                else "",
+                "visits": [],
+            },
+        )
+        group["visits"].append(
+            {
+                "visited_at": timezone.localtime(row["visited_at"]),
+                "village": row["village__name"],
+                "household": row["household__label"] if identity else "",
+                "reasons": [
+                    _(FLAG_DESCRIPTIONS[flag]) if flag in FLAG_DESCRIPTIONS else flag
+                    for flag in row["flags"] or []
+                ],
+                "distance_m": row["distance_m"],
+            }
+        )
+    return sorted(volunteers.values(), key=lambda group: (-len(group["visits"]), group["volunteer"]))

@@ -1,0 +1,206 @@
+"""The commune leader's pages: /communes/<code>/ (villages ranked beside the map, follow-ups, never
+visited, flagged visits) and /villages/<code>/ (its households), each list also as XLSX.
+
+Commune leaders open their commune; province officers and admins any commune in their scope, with no
+household name or phone (the selectors in leaders/dashboard.py decide). Others get a 404, as out of scope.
+Bad filters answer a 400 page naming the field, never a 500.
+"""
+
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from backend.navigation import area_breadcrumbs
+from core.selectors import communes_for, villages_for
+from leaders import dashboard as leader
+from leaders import exports as leader_exports
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+EXPORTS = ("villages", "followups", "never-visited", "flagged")
+SHOWN_PER_GROUP = 20  # follow-up rows per team and kind on the page; the XLSX has them all
+SHOWN_FLAGGED = 5  # most recent flagged visits per volunteer on the page
+
+
+class BadFilters(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _filters(request, scope) -> tuple[leader.LeaderFilterForm, leader.LeaderFilter]:
+    form = leader.LeaderFilterForm(request.GET or None, scope=scope)
+    if form.is_bound and not form.is_valid():
+        raise BadFilters(form.error_text())
+    if not form.is_bound:
+        return leader.LeaderFilterForm(scope=scope), leader.LeaderFilter()
+    return form, leader.LeaderFilter.from_form(form)
+
+
+def _bad_request(request, message: str) -> HttpResponse:
+    return render(request, "400.html", {"message": message}, status=400)
+
+
+def _query(request) -> str:
+    keys = ("campaign", "date_from", "date_to", "service")
+    params = {key: request.GET[key] for key in keys if request.GET.get(key)}
+    return f"?{urlencode(params)}" if params else ""
+
+
+def _commune(request, code: str):
+    scope = request.user.scope
+    if not scope.opens_leader_pages:
+        raise Http404
+    return scope, get_object_or_404(communes_for(scope=scope).select_related("province"), code=code)
+
+
+def _xlsx(body: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+def commune_page(request, code: str):
+    scope, commune = _commune(request, code)
+    try:
+        form, filters = _filters(request, scope)
+    except BadFilters as bad:
+        return _bad_request(request, bad.message)
+    from maps import pages  # folium and geopandas: kept out of the URLconf's imports
+    from maps.render import split_page, with_csp_nonce
+
+    nonce = str(request.csp_nonce)
+    parts = split_page(pages.commune_page(scope=scope, commune=code, filters=filters.coverage()))
+    never = leader.never_visited(scope=scope, commune=code, filters=filters, limit=leader.SHOWN_ROWS)
+    followups = leader.followups_due(scope=scope, commune=code, filters=filters)
+    flagged = leader.flagged_visits(scope=scope, commune=code, filters=filters)
+    villages = leader.village_ranking(scope=scope, commune=code, filters=filters)
+    query = _query(request)
+    # One reverse() per village, not one {% url %} per row.
+    village_url = {
+        row["code"]: reverse("maps:leader-village", args=[row["code"]]) + query for row in villages
+    }
+    for row in villages:
+        row["url"] = village_url[row["code"]]
+    for row in never:
+        row["village_url"] = village_url.get(row["village_code"])
+    for group in followups:
+        for item in (*group["overdue"], *group["upcoming"]):
+            item["village_url"] = village_url.get(item["village_code"])
+    context = {
+        "commune": commune,
+        "title": _("Trang của %(name)s") % {"name": commune.full_name},
+        "breadcrumbs": area_breadcrumbs(scope=scope, province=commune.province, commune=commune),
+        "filter_form": form,
+        "filters": filters,
+        "query": query,
+        "sees_identity": scope.sees_identity,
+        "villages": villages,
+        "followups": followups,
+        "overdue_count": sum(len(group["overdue"]) for group in followups),
+        "upcoming_count": sum(len(group["upcoming"]) for group in followups),
+        "never_visited": never,
+        "never_visited_count": leader.never_visited_count(scope=scope, commune=code, filters=filters),
+        "flagged": flagged,
+        "flagged_count": sum(len(group["visits"]) for group in flagged),
+        "shown_rows": leader.SHOWN_ROWS,
+        "shown_per_group": SHOWN_PER_GROUP,
+        "shown_flagged": SHOWN_FLAGGED,
+        "today": timezone.localdate(),
+        "exports": {
+            kind.replace("-", "_"): reverse("maps:leader-export", args=[code, kind]) + query
+            for kind in EXPORTS
+        },
+        "map": {
+            "head": with_csp_nonce(parts.head, nonce),
+            "body": parts.body,
+            "script": with_csp_nonce(parts.script, nonce),
+        },
+    }
+    return render(request, "leaders/commune.html", context)
+
+
+@login_required
+def commune_export(request, code: str, kind: str):
+    scope, commune = _commune(request, code)
+    if kind not in EXPORTS:
+        raise Http404
+    try:
+        _form, filters = _filters(request, scope)
+    except BadFilters as bad:
+        return _bad_request(request, bad.message)
+    if kind == "villages":
+        body = leader_exports.villages_xlsx(
+            leader.village_ranking(scope=scope, commune=code, filters=filters)
+        )
+    elif kind == "followups":
+        body = leader_exports.followups_xlsx(
+            leader.followups_due(scope=scope, commune=code, filters=filters), scope=scope
+        )
+    elif kind == "never-visited":
+        body = leader_exports.never_visited_xlsx(
+            leader.never_visited(scope=scope, commune=code, filters=filters), scope=scope
+        )
+    else:
+        body = leader_exports.flagged_xlsx(
+            leader.flagged_visits(scope=scope, commune=code, filters=filters), scope=scope
+        )
+    return _xlsx(body, f"{code}-{kind}.xlsx")
+
+
+def _village(request, code: str):
+    scope = request.user.scope
+    if not scope.opens_leader_pages:
+        raise Http404
+    village = get_object_or_404(
+        villages_for(scope=scope).select_related("commune__province", "team__commune"), code=code
+    )
+    return scope, village
+
+
+@login_required
+def village_page(request, code: str):
+    scope, village = _village(request, code)
+    try:
+        form, filters = _filters(request, scope)
+    except BadFilters as bad:
+        return _bad_request(request, bad.message)
+    query = _query(request)
+    households = leader.village_households(scope=scope, village=village, filters=filters)
+    commune = village.commune
+    return render(
+        request,
+        "leaders/village.html",
+        {
+            "village": village,
+            "team": village.team.display_name if village.team_id else "",
+            "title": _("%(village)s, %(commune)s") % {"village": village.name, "commune": commune.full_name},
+            "breadcrumbs": area_breadcrumbs(
+                scope=scope, province=commune.province, commune=commune, village=village
+            ),
+            "back_url": reverse("maps:leader-commune", args=[commune.code]) + query,
+            "filter_form": form,
+            "filters": filters,
+            "query": query,
+            "sees_identity": scope.sees_identity,
+            "households": households,
+            "visited": sum(1 for row in households if row["last_visit"]),
+            "export_url": reverse("maps:leader-village-export", args=[village.code]) + query,
+        },
+    )
+
+
+@login_required
+def village_export(request, code: str):
+    scope, village = _village(request, code)
+    try:
+        _form, filters = _filters(request, scope)
+    except BadFilters as bad:
+        return _bad_request(request, bad.message)
+    rows = leader.village_households(scope=scope, village=village, filters=filters)
+    return _xlsx(leader_exports.households_xlsx(rows, scope=scope), f"{village.code}-ho.xlsx")

@@ -1,0 +1,120 @@
+"""The filters a leader sets on a map page and on the leader's pages (campaign, dates, service): one
+form, one reading of it, and coverage's one rule for the period they cover."""
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cached_property
+
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from campaigns.models import CAMPAIGN_EARLIEST_DAY, CAMPAIGN_LATEST_DAY
+from campaigns.selectors import campaign_window, campaigns_for
+from core.scope import Scope
+from core.selectors import services_list
+from coverage.numbers import CoverageFilter
+
+
+class LeaderFilterForm(forms.Form):
+    """GET filters shared by the map and the tables. Dates read dd/mm/yyyy or ISO (the date picker)."""
+
+    campaign = forms.ModelChoiceField(queryset=None, required=False, label=gettext_lazy("Chiến dịch"))
+    date_from = forms.DateField(
+        required=False,
+        label=gettext_lazy("Từ ngày"),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    date_to = forms.DateField(
+        required=False,
+        label=gettext_lazy("Đến ngày"),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    service = forms.ChoiceField(required=False, label=gettext_lazy("Dịch vụ"))
+
+    def __init__(self, *args, scope: Scope, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Without the province's boundary (select_related in campaigns_for): the choice needs names only.
+        self.fields["campaign"].queryset = (
+            campaigns_for(scope=scope).select_related(None).defer("province").order_by("-starts_on")
+        )
+        self.fields["campaign"].empty_label = _("Tất cả")
+        self.fields["service"].choices = [("", _("Tất cả")), *services_list().values_list("code", "name")]
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("date_from", "date_to"):
+            day = cleaned.get(name)
+            if day and not CAMPAIGN_EARLIEST_DAY <= day <= CAMPAIGN_LATEST_DAY:
+                self.add_error(
+                    name,
+                    _("Phải trong khoảng %(first)s đến %(last)s.")
+                    % {
+                        "first": CAMPAIGN_EARLIEST_DAY.strftime("%d/%m/%Y"),
+                        "last": CAMPAIGN_LATEST_DAY.strftime("%d/%m/%Y"),
+                    },
+                )
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", _("Ngày kết thúc phải sau ngày bắt đầu."))
+        return cleaned
+
+    def error_text(self) -> str:
+        """Every error naming its field, for the 400 page."""
+        parts = []
+        for name, errors in self.errors.items():
+            label = self.fields[name].label if name in self.fields else _("Bộ lọc")
+            parts.append(f"{label}: {' '.join(str(error) for error in errors)}")
+        return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class LeaderFilter:
+    campaign: object | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    service: str | None = None
+
+    @classmethod
+    def from_form(cls, form: LeaderFilterForm) -> "LeaderFilter":
+        data = form.cleaned_data
+        return cls(
+            data.get("campaign"), data.get("date_from"), data.get("date_to"), data.get("service") or None
+        )
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.campaign or self.date_from or self.date_to or self.service)
+
+    @property
+    def has_period(self) -> bool:
+        return bool(self.campaign or self.date_from or self.date_to)
+
+    def coverage(self) -> CoverageFilter:
+        return self._coverage
+
+    @cached_property
+    def _coverage(self) -> CoverageFilter:
+        return CoverageFilter(
+            campaign=campaign_window(self.campaign) if self.campaign else None,
+            date_from=self.date_from,
+            date_to=self.date_to,
+            service=self.service,
+        )
+
+    def visit_window(self) -> Q:
+        """Visits inside the period (campaign dates cut by the date range), as a filter on Visit."""
+        return self.coverage().visit_window()
+
+    def services(self, catalogue: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """The services a household may still be missing: the one chosen, the campaign's, or all."""
+        if self.service:
+            return [(code, name) for code, name in catalogue if code == self.service]
+        if self.campaign:
+            chosen = set(self.campaign.services.values_list("code", flat=True))
+            if chosen:
+                return [(code, name) for code, name in catalogue if code in chosen]
+        return catalogue
