@@ -9,7 +9,7 @@ at all.
 Who publishes (``outbox_drain``):
 
 - after commit, a daemon thread of the same process, woken by the commit: never the request's thread;
-- beat's ``field_api.outbox_drain`` every OUTBOX_DRAIN_SECONDS, and every later commit, pick up what an
+- beat's ``platform.outbox_drain`` every OUTBOX_DRAIN_SECONDS, and every later commit, pick up what an
   earlier drain could not publish (broker away, process gone);
 - on the embedded default (eager Celery, no broker) the drain runs inline after commit, so the task runs
   in the request as it always did there; its failure is logged and its row kept, never a 500 for data

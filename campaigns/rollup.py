@@ -18,7 +18,7 @@ from django.utils import timezone
 from campaigns.figures import figures_changed
 from campaigns.models import Campaign, CampaignRollupState, CampaignServiceTally, CampaignVillageDay
 from core.models import HelpItem, Household, Village, Visit
-from coverage.numbers import village_rollups_lock
+from core.projections import village_rollups_lock
 
 SUMMED = (
     "visits",

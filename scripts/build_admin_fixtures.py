@@ -1,8 +1,8 @@
 """Rebuild fixtures/vn_communes_2025.geojson.zip and fixtures/vn_provinces_2025.geojson.zip.
 
-Run by hand when the shared admin-units data changes; nothing at run time or in tests calls it:
+Run by hand when the source admin-units data set changes; nothing at run time or in tests calls it:
 
-    uv run python scripts/build_admin_fixtures.py [../shared/data/admin-units]
+    uv run python scripts/build_admin_fixtures.py <admin-units folder>
 
 Input: the per-province files of that folder (`provinces/<code>_<slug>_communes.geojson` and
 `..._province.geojson`, ~50 m topology-preserving simplification, 5 decimals, all valid). Output: one
@@ -72,7 +72,9 @@ def _write_zip(frame: gpd.GeoDataFrame, name: str) -> Path:
 
 
 def main() -> None:
-    source = Path(sys.argv[1] if len(sys.argv) > 1 else ROOT.parent / "shared" / "data" / "admin-units")
+    if len(sys.argv) != 2:
+        sys.exit("usage: build_admin_fixtures.py <admin-units folder>")
+    source = Path(sys.argv[1])
     communes = _national(source, "*_communes.geojson", COMMUNE_COLUMNS)
     _check(communes, expected=COMMUNES, what="communes")
     provinces = _national(source, "*_province.geojson", PROVINCE_COLUMNS)

@@ -59,7 +59,7 @@ def test_worker_listens_on_every_queue_beat_sends_to():
 
     worker = _compose()["services"]["worker"]["command"]
     queues = set(worker[worker.index("-Q") + 1].split(","))
-    assert {"field_api.outbox_drain", "campaigns.export_jobs_recover"} <= {
+    assert {"platform.outbox_drain", "campaigns.export_jobs_recover"} <= {
         entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
     }
     assert {entry["options"]["queue"] for entry in settings.CELERY_BEAT_SCHEDULE.values()} <= queues

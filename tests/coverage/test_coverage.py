@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from campaigns.models import Campaign
+from campaigns.selectors import campaign_window
 from core.models import HelpItem, Household, Role, Visit
 from core.scope import Kind, Scope
 from coverage.numbers import CoverageFilter, commune_rows, village_rows
@@ -138,7 +139,7 @@ def test_filters_by_dates_service_and_campaign(field_data, world):
     rows = {
         r["code"]: r
         for r in village_rows(
-            villages=world.a.commune.villages.all(), filters=CoverageFilter(campaign=campaign)
+            villages=world.a.commune.villages.all(), filters=CoverageFilter(campaign=campaign_window(campaign))
         )
     }
     for village in field_data:

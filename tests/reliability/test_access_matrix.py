@@ -123,24 +123,33 @@ def _content(response) -> str:
 
 @pytest.mark.parametrize("role", ROLES)
 def test_api_matrix(matrix, role):
-    world, campaigns, found = matrix["world"], matrix["campaigns"], Findings()
-    user = _user(world, role)
+    found = Findings()
+    user = _user(matrix["world"], role)
     client = _token_client(user)
-    admin = role == Role.ADMIN
+    _check_pull(found, matrix, role, client)
+    _check_coverage(found, role, client, matrix["campaigns"])
+    _check_campaigns(found, matrix, role, client)
+    _check_export_jobs(found, matrix, role, client, user)
+    assert not found, f"{role}: {len(found)} wrong answers:\n" + "\n".join(found)
 
-    # Pull is for phones: their scope only; province officers and admins are refused.
+
+def _check_pull(found, matrix, role, client) -> None:
+    """Pull is for phones: their scope only; province officers and admins are refused."""
     pull = client.get("/api/v1/sync/pull/")
     if role in WIDE:
         found.expect("pull", pull, 403)
-    else:
-        found.expect("pull", pull, 200)
-        if pull.status_code == 200:
-            ids = {h["id"] for h in pull.json()["households"]}
-            wanted = {str(matrix["households"][k].id) for k in _visible_households(role)}
-            if ids != wanted:
-                found.append(f"pull: households {sorted(ids)} ≠ scope {sorted(wanted)}")
+        return
+    found.expect("pull", pull, 200)
+    if pull.status_code == 200:
+        ids = {h["id"] for h in pull.json()["households"]}
+        wanted = {str(matrix["households"][k].id) for k in _visible_households(role)}
+        if ids != wanted:
+            found.append(f"pull: households {sorted(ids)} ≠ scope {sorted(wanted)}")
 
-    # Coverage: in scope 200, out of scope 404; aggregates only, never a household.
+
+def _check_coverage(found, role, client, campaigns) -> None:
+    """Coverage: in scope 200, out of scope 404; aggregates only, never a household."""
+    admin = role == Role.ADMIN
     coverage = {
         ("commune", "province", "51"): 200,
         ("commune", "province", "52"): 200 if admin else 404,
@@ -163,8 +172,16 @@ def test_api_matrix(matrix, role):
         found.append(
             f"coverage level=commune: areas {sorted(own_communes)} ≠ scope {sorted(expected_communes)}"
         )
+    # Coverage filtered by a campaign outside the scope is as unknown as the campaign itself.
+    response = client.get(
+        "/api/v1/coverage/", {"level": "commune", "province": "51", "campaign": campaigns["b"].pk}
+    )
+    found.expect("coverage filtered by campaign b", response, 200 if admin else 404)
 
-    # Campaigns: the list shows exactly the campaigns in scope; each one's pages answer 200, others 404.
+
+def _check_campaigns(found, matrix, role, client) -> None:
+    """The list shows exactly the campaigns in scope; each one's pages answer 200, others 404."""
+    world, campaigns, admin = matrix["world"], matrix["campaigns"], role == Role.ADMIN
     in_scope = {"a"} | ({"a_other_commune"} if role in WIDE else set()) | ({"b"} if admin else set())
     listed = {c["name"] for c in client.get("/api/v1/campaigns/").json()}
     if listed != {campaigns[k].name for k in in_scope}:
@@ -183,11 +200,12 @@ def test_api_matrix(matrix, role):
             client.post(f"/api/v1/campaigns/{campaign.pk}/exports/", {"format": "csv"}, format="json"),
             202 if key in in_scope else 404,
         )
+    _check_campaign_rows(found, world, role, client, campaigns["a"])
 
-    # Tally rows never name an area outside the caller's villages.
-    rows = (
-        client.get(f"/api/v1/campaigns/{campaigns['a'].pk}/tally/", {"by": "village"}).json().get("rows", [])
-    )
+
+def _check_campaign_rows(found, world, role, client, campaign) -> None:
+    """Tally rows and exports are the caller's share of the campaign: no area outside their villages."""
+    rows = client.get(f"/api/v1/campaigns/{campaign.pk}/tally/", {"by": "village"}).json().get("rows", [])
     allowed_villages = {
         Role.VOLUNTEER: {world.a.village.code},
         Role.TEAM_LEADER: {world.a.village.code},
@@ -197,26 +215,22 @@ def test_api_matrix(matrix, role):
         found.append(
             f"tally by village: rows {sorted(r['key'] for r in rows)} outside {sorted(allowed_villages)}"
         )
+    if role in WIDE:
+        return
+    for kind in ("csv", "geojson"):
+        text = _content(client.get(f"/api/v1/campaigns/{campaign.pk}/export/", {"format": kind}))
+        if world.a.other_commune.code in text:
+            found.append(f"export {kind}: names commune {world.a.other_commune.code}, outside the scope")
+    communes = {
+        r["key"] for r in client.get(f"/api/v1/campaigns/{campaign.pk}/tally/").json().get("rows", [])
+    }
+    if not communes <= {world.a.commune.code}:
+        found.append(f"tally by commune: rows {sorted(communes)} outside {world.a.commune.code}")
 
-    # Exports of the campaign are the caller's share of it: no commune outside their scope.
-    if role not in WIDE:
-        for kind in ("csv", "geojson"):
-            text = _content(client.get(f"/api/v1/campaigns/{campaigns['a'].pk}/export/", {"format": kind}))
-            if world.a.other_commune.code in text:
-                found.append(f"export {kind}: names commune {world.a.other_commune.code}, outside the scope")
-        communes = {
-            r["key"]
-            for r in client.get(f"/api/v1/campaigns/{campaigns['a'].pk}/tally/").json().get("rows", [])
-        }
-        if not communes <= {world.a.commune.code}:
-            found.append(f"tally by commune: rows {sorted(communes)} outside {world.a.commune.code}")
-    # Coverage filtered by a campaign outside the scope is as unknown as the campaign itself.
-    response = client.get(
-        "/api/v1/coverage/", {"level": "commune", "province": "51", "campaign": campaigns["b"].pk}
-    )
-    found.expect("coverage filtered by campaign b", response, 200 if admin else 404)
 
-    # Export jobs: only whoever asked sees and downloads them.
+def _check_export_jobs(found, matrix, role, client, user) -> None:
+    """Export jobs: only whoever asked sees and downloads them."""
+    world, campaigns = matrix["world"], matrix["campaigns"]
     own = _done_job(campaigns["a"], user)
     someone_else = world.a.users[Role.COMMUNE_LEADER if role != Role.COMMUNE_LEADER else Role.VOLUNTEER]
     other_users = _done_job(campaigns["a"], someone_else)
@@ -228,8 +242,6 @@ def test_api_matrix(matrix, role):
     ):
         found.expect(f"{name} export job status", client.get(f"/api/v1/exports/{job.pk}/"), status)
         found.expect(f"{name} export job download", client.get(f"/api/v1/exports/{job.pk}/download/"), status)
-
-    assert not found, f"{role}: {len(found)} wrong answers:\n" + "\n".join(found)
 
 
 def test_api_anonymous_is_401_everywhere(matrix):
