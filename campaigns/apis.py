@@ -15,9 +15,17 @@ from backend.text_fields import CleanSerializerCharField
 from campaigns import tally
 from campaigns.exports import FORMATS
 from campaigns.jobs import export_job_request
-from campaigns.models import MAX_TARGET_HOUSEHOLDS, MAX_TARGET_PEOPLE, Campaign, ExportJob
+from campaigns.models import (
+    CAMPAIGN_EARLIEST_DAY,
+    CAMPAIGN_LATEST_DAY,
+    CAMPAIGN_LONGEST_DAYS,
+    MAX_TARGET_HOUSEHOLDS,
+    MAX_TARGET_PEOPLE,
+    Campaign,
+    ExportJob,
+)
 from campaigns.selectors import campaigns_for
-from campaigns.services import EARLIEST_DAY, LATEST_DAY, LONGEST_DAYS, MAX_TARGETS, campaign_create
+from campaigns.services import MAX_TARGETS, campaign_create
 from core.models import Commune, Service
 
 
@@ -37,8 +45,12 @@ class CampaignInputSerializer(serializers.Serializer):
     services = serializers.ListField(
         child=serializers.CharField(max_length=50), required=False, default=list, max_length=200
     )
-    starts_on = serializers.DateField(help_text=f"YYYY-MM-DD, từ {EARLIEST_DAY} đến {LATEST_DAY}")
-    ends_on = serializers.DateField(help_text=f"YYYY-MM-DD; chiến dịch dài tối đa {LONGEST_DAYS} ngày")
+    starts_on = serializers.DateField(
+        help_text=f"YYYY-MM-DD, từ {CAMPAIGN_EARLIEST_DAY} đến {CAMPAIGN_LATEST_DAY}"
+    )
+    ends_on = serializers.DateField(
+        help_text=f"YYYY-MM-DD; chiến dịch dài tối đa {CAMPAIGN_LONGEST_DAYS} ngày"
+    )
     targets = CampaignTargetSerializer(many=True, required=False, default=list, max_length=MAX_TARGETS)
 
 

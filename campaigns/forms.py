@@ -14,8 +14,13 @@ from django.utils.translation import gettext_lazy
 
 from backend.formats import number
 from backend.text_fields import CleanCharField
-from campaigns.models import MAX_TARGET_HOUSEHOLDS, MAX_TARGET_PEOPLE, Campaign
-from campaigns.services import EARLIEST_DAY, LATEST_DAY
+from campaigns.models import (
+    CAMPAIGN_EARLIEST_DAY,
+    CAMPAIGN_LATEST_DAY,
+    MAX_TARGET_HOUSEHOLDS,
+    MAX_TARGET_PEOPLE,
+    Campaign,
+)
 from campaigns.sheets import SheetError, targets_from_sheet
 from core.models import Commune, Service
 
@@ -45,8 +50,8 @@ class DayInput(forms.DateInput):
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
-        context["widget"]["min_day"] = EARLIEST_DAY.isoformat()
-        context["widget"]["max_day"] = LATEST_DAY.isoformat()
+        context["widget"]["min_day"] = CAMPAIGN_EARLIEST_DAY.isoformat()
+        context["widget"]["max_day"] = CAMPAIGN_LATEST_DAY.isoformat()
         return context
 
 

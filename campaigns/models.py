@@ -16,13 +16,35 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import Commune, Province, Service, Team, User, Village
 
-# Limits that keep every figure a campaign produces finite (services.py checks them for the API and the
-# officer's form; the admin's forms check them through these models).
+# Limits that keep every figure a campaign produces finite. ``campaign_date_errors`` is the one check of
+# the dates: the model's clean (the admin) and the service (which the API and the officer's form hand
+# their input to, so that every reason is reported at once) both call it.
 CAMPAIGN_EARLIEST_DAY = dt.date(2020, 1, 1)
 CAMPAIGN_LATEST_DAY = dt.date(2100, 12, 31)
 CAMPAIGN_LONGEST_DAYS = 366
 MAX_TARGET_HOUSEHOLDS = 1_000_000  # the largest commune has a few tens of thousands
 MAX_TARGET_PEOPLE = 10_000_000
+
+
+def campaign_date_errors(*, starts_on: dt.date | None, ends_on: dt.date | None) -> dict[str, str]:
+    """Why a campaign cannot run from ``starts_on`` to ``ends_on``, by field (empty when it can): each
+    day inside the window people plan in; then, both days being in it, the end not before the start and
+    at most a year of days (the daily tally and exports are one row per day). A missing day is its
+    field's own error, not this one's."""
+    errors: dict[str, str] = {}
+    for name, day in (("starts_on", starts_on), ("ends_on", ends_on)):
+        if day is not None and not CAMPAIGN_EARLIEST_DAY <= day <= CAMPAIGN_LATEST_DAY:
+            errors[name] = _("Phải trong khoảng %(first)s đến %(last)s.") % {
+                "first": CAMPAIGN_EARLIEST_DAY.strftime("%d/%m/%Y"),
+                "last": CAMPAIGN_LATEST_DAY.strftime("%d/%m/%Y"),
+            }
+    if errors or starts_on is None or ends_on is None:
+        return errors
+    if ends_on < starts_on:
+        errors["ends_on"] = _("Ngày kết thúc phải sau ngày bắt đầu.")
+    elif (ends_on - starts_on).days + 1 > CAMPAIGN_LONGEST_DAYS:
+        errors["ends_on"] = _("Một chiến dịch dài tối đa %(days)d ngày.") % {"days": CAMPAIGN_LONGEST_DAYS}
+    return errors
 
 
 class Campaign(models.Model):
@@ -59,21 +81,7 @@ class Campaign(models.Model):
         return self.name
 
     def clean(self):
-        errors = {}
-        for name in ("starts_on", "ends_on"):
-            day = getattr(self, name)
-            if day and not CAMPAIGN_EARLIEST_DAY <= day <= CAMPAIGN_LATEST_DAY:
-                errors[name] = _("Phải trong khoảng %(first)s đến %(last)s.") % {
-                    "first": CAMPAIGN_EARLIEST_DAY.strftime("%d/%m/%Y"),
-                    "last": CAMPAIGN_LATEST_DAY.strftime("%d/%m/%Y"),
-                }
-        if not errors and self.starts_on and self.ends_on:
-            if self.ends_on < self.starts_on:
-                errors["ends_on"] = _("Ngày kết thúc phải sau ngày bắt đầu.")
-            elif (self.ends_on - self.starts_on).days + 1 > CAMPAIGN_LONGEST_DAYS:
-                errors["ends_on"] = _("Một chiến dịch dài tối đa %(days)d ngày.") % {
-                    "days": CAMPAIGN_LONGEST_DAYS
-                }
+        errors = campaign_date_errors(starts_on=self.starts_on, ends_on=self.ends_on)
         if errors:
             raise ValidationError(errors)
 

@@ -1,8 +1,9 @@
 """Writing campaigns: checked whole before anything is stored, so a bad campaign never reaches a tally.
 
-Limits keep every figure a campaign produces finite: dates inside a window people actually plan in,
-a campaign no longer than a year (its daily tally and exports are one row per day), and targets the
-database can hold without wrapping.
+Limits keep every figure a campaign produces finite: the dates ``campaign_date_errors`` allows (the
+one rule, in models.py, that the admin's model checks share), and targets the database can hold
+without wrapping. Every reason is reported at once, so the API and the officer's form hand their
+input here rather than checking parts of it first.
 """
 
 from collections import defaultdict
@@ -14,36 +15,16 @@ from rest_framework import status
 
 from backend.exceptions import ApplicationError
 from campaigns.figures import figures_changed
-from campaigns.models import (
-    CAMPAIGN_EARLIEST_DAY,
-    CAMPAIGN_LATEST_DAY,
-    CAMPAIGN_LONGEST_DAYS,
-    Campaign,
-    CampaignRollupState,
-    CampaignTarget,
-)
+from campaigns.models import Campaign, CampaignRollupState, CampaignTarget, campaign_date_errors
 from core.models import Commune, Province, Service, User, Village
 
-EARLIEST_DAY = CAMPAIGN_EARLIEST_DAY
-LATEST_DAY = CAMPAIGN_LATEST_DAY
-LONGEST_DAYS = CAMPAIGN_LONGEST_DAYS
 MAX_TARGETS = 20_000  # one per village of the largest province, with room
 
 
 def campaign_errors(*, data: dict) -> dict[str, list[str]]:
     """Every reason the campaign cannot be stored, keyed by field (``targets[3].village``, …)."""
-    errors: dict[str, list[str]] = {}
-    starts_on, ends_on = data["starts_on"], data["ends_on"]
-    for name, day in (("starts_on", starts_on), ("ends_on", ends_on)):
-        if not EARLIEST_DAY <= day <= LATEST_DAY:
-            errors[name] = [
-                _("Phải trong khoảng %(first)s đến %(last)s.")
-                % {"first": EARLIEST_DAY.strftime("%d/%m/%Y"), "last": LATEST_DAY.strftime("%d/%m/%Y")}
-            ]
-    if "ends_on" not in errors and ends_on < starts_on:
-        errors["ends_on"] = [_("Ngày kết thúc phải sau ngày bắt đầu.")]
-    elif not errors and (ends_on - starts_on).days + 1 > LONGEST_DAYS:
-        errors["ends_on"] = [_("Một chiến dịch dài tối đa %(days)d ngày.") % {"days": LONGEST_DAYS}]
+    dates = campaign_date_errors(starts_on=data["starts_on"], ends_on=data["ends_on"])
+    errors: dict[str, list[str]] = {name: [message] for name, message in dates.items()}
 
     province = data["province"]
     if not Province.objects.filter(code=province).exists():

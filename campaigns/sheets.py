@@ -1,11 +1,12 @@
 """Targets per commune from a sheet a province officer uploads (XLSX or CSV).
 
-One row per commune: the commune by code ("21025") or by name, with or without diacritics and the
-"Xã"/"Phường" word ("Cam Thanh", "Phường Cẩm Thành"); then the households to reach and, optionally,
-the people to guide. A first row of headers is recognised by its words (mã xã, tên xã, số hộ, số
-người…); without one the columns are read in that order. Every problem is reported with its row
-number, and nothing is taken from a sheet that has any. The file is read by ``backend.uploads``,
-the bounded reader of every upload: a sheet declaring a huge range is refused before it is read.
+One row per commune: the commune by code ("21025") or by name ("Cẩm Thành", "Phường Cẩm Thành", or
+"cam thanh" typed without diacritics), matched by ``core.services.area_names``, the rule every sheet
+naming communes follows; then the households to reach and, optionally, the people to guide. A first
+row of headers is recognised by its words (mã xã, tên xã, số hộ, số người…); without one the columns
+are read in that order. Every problem is reported with its row number, and nothing is taken from a
+sheet that has any. The file is read by ``backend.sheets``, the one sheet reader of every upload
+(bounded: a sheet declaring a huge range is refused before it is read; any encoding offices save).
 """
 
 import re
@@ -13,20 +14,24 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from backend.text import clean_text, search_key
-from backend.uploads import UploadRejected, sheet_rows
+from backend import sheets
+from backend.sheets import SheetRow, header_key, sheet_text_rows
+from core.services.area_names import AreaMatch, AreaNames
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
 # Code, name, households, people, and room for the notes and figures people keep beside them.
 MAX_COLUMNS = 60
-# Words of the headers, diacritics folded (backend/text.py): which column is which.
+MAX_ERRORS_SHOWN = 20
+# Words of the headers, diacritics folded (backend.sheets.header_key): which column is which.
 HEADERS = {
     "code": ("ma xa", "ma", "code", "commune code"),
-    "name": ("xa", "ten xa", "ten", "xa, phuong", "xa phuong", "commune", "name"),
+    "name": ("xa", "ten xa", "ten", "xa, phuong", "xa phuong", "xa/phuong", "commune", "name"),
     "households": ("so ho", "ho", "chi tieu ho", "chi tieu so ho", "households", "target"),
     "people": ("so nguoi", "nguoi", "luot nguoi", "chi tieu nguoi", "people"),
 }
+# Without a header: the commune (code or name), the households, the people.
+ORDERED = {"area": 0, "households": 1, "people": 2}
 GROUPED = re.compile(r"^\d{1,3}([.,\s]\d{3})+$")
 
 
@@ -43,38 +48,42 @@ class SheetTarget:
     people: int
 
 
-def _rows(upload) -> list[tuple[int, list]]:
-    """(row number, values) of the rows holding anything, read by the product's one bounded reader."""
+@dataclass(frozen=True)
+class TargetRow:
+    """One row of a targets sheet, checked: the commune's target it gives, or its problem."""
+
+    line: int
+    target: SheetTarget | None = None
+    problem: str = ""
+
+
+def _rows(upload) -> list[SheetRow]:
+    """The rows holding anything, read by the product's one sheet reader."""
     name = (upload.name or "").lower()
     if not name.endswith((".xlsx", ".csv")):
         raise SheetError([_("Chỉ nhận tệp .xlsx hoặc .csv.")])
     if upload.size > MAX_BYTES:
         raise SheetError([_("Tệp lớn quá 2 MB.")])
     try:
-        return sheet_rows(
+        return sheet_text_rows(
             data=upload.read(), filename=name, max_bytes=MAX_BYTES, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS
         )
-    except UploadRejected as error:
+    except sheets.SheetError as error:
         raise SheetError([str(error)]) from error
 
 
-def _number(value) -> int | None:
-    """A whole number ≥ 0 from a cell (12, 12.0, "1.200", "1 200"), else None; blank is 0."""
-    if value is None or (isinstance(value, str) and not value.strip()):
+def _number(text: str) -> int | None:
+    """A whole number ≥ 0 from a cell ("12", "1.200", "1 200"), else None; blank is 0."""
+    if not text:
         return 0
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return int(value) if value >= 0 and float(value).is_integer() else None
-    text = str(value).strip()
     if GROUPED.match(text):
         text = re.sub(r"[.,\s]", "", text)
-    return int(text) if text.isdigit() else None
+    return int(text) if text.isascii() and text.isdigit() else None
 
 
-def _columns(first_row: list) -> tuple[dict[str, int], bool]:
+def _columns(first_row: list[str]) -> tuple[dict[str, int], bool]:
     """Column index per meaning, and whether the first row is a header."""
-    folded = [search_key(str(cell)) if cell is not None else "" for cell in first_row]
+    folded = [header_key(cell) for cell in first_row]
     found: dict[str, int] = {}
     for meaning, words in HEADERS.items():
         for index, text in enumerate(folded):
@@ -82,73 +91,89 @@ def _columns(first_row: list) -> tuple[dict[str, int], bool]:
                 found.setdefault(meaning, index)
     if "households" in found and ("code" in found or "name" in found):
         return found, True
-    return {"area": 0, "households": 1, "people": 2}, False
+    return ORDERED, False
+
+
+def _cell(cells: list[str], columns: dict[str, int], meaning: str) -> str:
+    index = columns.get(meaning)
+    return cells[index] if index is not None and index < len(cells) else ""
+
+
+def _commune(*, line: int, labels: list[str], names: AreaNames) -> AreaMatch | str:
+    """The commune the row names (its code cell, else its name cell), or the problem with it."""
+    matches = [names.match(label) for label in labels]
+    for match in matches:
+        if match.area is not None:
+            return match
+        if match.ambiguous:
+            return _("Dòng %(line)d: có nhiều xã tên “%(name)s”, hãy ghi mã xã.") % {
+                "line": line,
+                "name": match.text,
+            }
+    problem = _("Dòng %(line)d: không tìm thấy xã “%(name)s” trong tỉnh.") % {
+        "line": line,
+        "name": labels[0] if labels else "",
+    }
+    similar = next((match.similar for match in matches if match.similar), ())
+    if similar:
+        problem += " " + _("Có phải: %(communes)s?") % {
+            "communes": ", ".join(f"{c.full_name} ({c.code})" for c in similar[:5])
+        }
+    return problem
+
+
+def _target_row(*, row: SheetRow, columns: dict[str, int], names: AreaNames) -> TargetRow:
+    """One row checked on its own: the commune it names and its numbers."""
+    labels = [text for meaning in ("code", "name", "area") if (text := _cell(row.cells, columns, meaning))]
+    commune = _commune(line=row.number, labels=labels, names=names)
+    if isinstance(commune, str):
+        return TargetRow(line=row.number, problem=commune)
+    households = _number(_cell(row.cells, columns, "households"))
+    people = _number(_cell(row.cells, columns, "people"))
+    if households is None or people is None:
+        return TargetRow(
+            line=row.number,
+            problem=_("Dòng %(line)d: số hộ và số người phải là số nguyên không âm.") % {"line": row.number},
+        )
+    return TargetRow(
+        line=row.number, target=SheetTarget(commune=commune.area.code, households=households, people=people)
+    )
+
+
+def _fold(rows: list[TargetRow]) -> tuple[list[SheetTarget], list[str]]:
+    """The rows in order: a commune given twice is a problem of the later row."""
+    targets: list[SheetTarget] = []
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    for row in rows:
+        if row.target is None:
+            problems.append(row.problem)
+        elif row.target.commune in seen:
+            problems.append(
+                _("Dòng %(line)d: xã %(code)s đã có ở dòng %(first)d.")
+                % {"line": row.line, "code": row.target.commune, "first": seen[row.target.commune]}
+            )
+        else:
+            seen[row.target.commune] = row.line
+            targets.append(row.target)
+    return targets, problems
 
 
 def targets_from_sheet(*, upload, communes: list) -> list[SheetTarget]:
     """The targets a sheet gives for ``communes`` (the province's, with code/name/full_name)."""
-    rows = [(line, row) for line, row in _rows(upload) if any(cell not in (None, "") for cell in row)]
+    rows = _rows(upload)
     if not rows:
         raise SheetError([_("Tệp không có dòng nào.")])
-    columns, has_header = _columns(rows[0][1])
+    columns, has_header = _columns(rows[0].cells)
     body = rows[1:] if has_header else rows
     if len(body) > MAX_ROWS:
         raise SheetError([_("Tệp có quá %(count)d dòng.") % {"count": MAX_ROWS}])
-    by_code = {c.code: c.code for c in communes}
-    by_name: dict[str, set[str]] = {}
-    for commune in communes:
-        for label in {commune.name, commune.full_name}:
-            by_name.setdefault(search_key(label), set()).add(commune.code)
-
-    def cell(row, meaning):
-        index = columns.get(meaning)
-        return row[index] if index is not None and index < len(row) else None
-
-    errors, targets, seen = [], [], {}
-    for line, row in body:
-        raw = [cell(row, meaning) for meaning in ("code", "name", "area")]
-        labels = [clean_text(str(value)) for value in raw if value not in (None, "")]
-        code = None
-        for label in labels:
-            if isinstance(label, str) and label.endswith(".0") and label[:-2].isdigit():
-                label = label[:-2]
-            if label in by_code:
-                code = label
-                break
-            matches = by_name.get(search_key(label), set())
-            if len(matches) == 1:
-                code = next(iter(matches))
-                break
-            if len(matches) > 1:
-                errors.append(
-                    _("Dòng %(line)d: có nhiều xã tên “%(name)s”, hãy ghi mã xã.")
-                    % {"line": line, "name": label}
-                )
-                code = ""
-                break
-        if code == "":
-            continue
-        if code is None:
-            errors.append(
-                _("Dòng %(line)d: không tìm thấy xã “%(name)s” trong tỉnh.")
-                % {"line": line, "name": labels[0] if labels else ""}
-            )
-            continue
-        households, people = _number(cell(row, "households")), _number(cell(row, "people"))
-        if households is None or people is None:
-            errors.append(_("Dòng %(line)d: số hộ và số người phải là số nguyên không âm.") % {"line": line})
-            continue
-        if code in seen:
-            errors.append(
-                _("Dòng %(line)d: xã %(code)s đã có ở dòng %(first)d.")
-                % {"line": line, "code": code, "first": seen[code]}
-            )
-            continue
-        seen[code] = line
-        targets.append(SheetTarget(commune=code, households=households, people=people))
-    if errors:
+    names = AreaNames(communes)
+    targets, problems = _fold([_target_row(row=row, columns=columns, names=names) for row in body])
+    if problems:
+        more = len(problems) - MAX_ERRORS_SHOWN
         raise SheetError(
-            errors[:20]
-            + ([_("… và %(count)d lỗi khác.") % {"count": len(errors) - 20}] if len(errors) > 20 else [])
+            problems[:MAX_ERRORS_SHOWN]
+            + ([_("… và %(count)d lỗi khác.") % {"count": more}] if more > 0 else [])
         )
     return targets

@@ -7,8 +7,9 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers
 from rest_framework.views import APIView
 
+from campaigns.models import CAMPAIGN_EARLIEST_DAY as EARLIEST_DAY
+from campaigns.models import CAMPAIGN_LATEST_DAY as LATEST_DAY
 from campaigns.selectors import campaign_window, campaigns_for
-from campaigns.services import EARLIEST_DAY, LATEST_DAY
 from core.selectors import communes_for, provinces_for, services_list
 from coverage.numbers import CoverageFilter
 

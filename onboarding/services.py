@@ -12,7 +12,6 @@ roles it may give: rows outside it are row errors.
 """
 
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -25,8 +24,9 @@ from django.utils.translation import gettext as _
 from backend.text import search_key
 from core.models import Commune, Province, Role, Team, User, Village
 from core.scope import Kind, Scope
+from core.services.area_names import PROVINCE_UNITS, AreaMatch, AreaNames
 from core.services.assignments import villages_assign_teams
-from core.services.imports import ImportRejected, ImportReport, pad_code
+from core.services.imports import ImportRejected, ImportReport
 from core.services.members import (
     ROLE_AREA,
     member_update,
@@ -51,30 +51,10 @@ from onboarding.sheets import MEMBERS, VILLAGES, Sheet, field_label, phone_numbe
 
 Progress = Callable[[int, int], None]
 REQUIRED = {MEMBERS: ("full_name",), VILLAGES: ("name",)}
-COMMUNE_PREFIXES = ("xa ", "phuong ", "dac khu ", "thi tran ", "thi xa ")
 VILLAGE_PREFIXES = ("to dan pho ", "tdp ", "thon ", "xom ", "ap ", "ban ", "khu pho ", "lang ", "khu ")
 USERNAME = re.compile(r"^[\w.@+-]{1,150}$")
 T = TypeVar("T")
 RowT = TypeVar("RowT", "MemberRow", "VillageRow")
-
-
-def _commune_key(name: str) -> str:
-    key = search_key(name)
-    for prefix in COMMUNE_PREFIXES:
-        if key.startswith(prefix):
-            return key[len(prefix) :]
-    return key
-
-
-EXACT_PREFIXES = ("xã ", "phường ", "đặc khu ", "thị trấn ", "thị xã ")
-
-
-def _exact_key(name: str) -> str:
-    key = " ".join(unicodedata.normalize("NFC", name).lower().split())
-    for prefix in EXACT_PREFIXES:
-        if key.startswith(prefix):
-            return key[len(prefix) :]
-    return key
 
 
 def _village_key(name: str) -> str:
@@ -162,53 +142,39 @@ def _values(sheet: Sheet, mapping: dict[int, str]):
 
 
 class _Areas:
-    """Communes, provinces and villages a scope may touch, fetched once and matched by code or name."""
+    """Communes, provinces and villages a scope may touch, fetched once and matched by code or name
+    (``core.services.area_names``: the rule every sheet naming areas follows)."""
 
     def __init__(self, scope: Scope):
         self.scope = scope
         self.provinces = {p.code: p for p in Province.objects.filter(scope.provinces())}
-        self.province_names = {}
-        for province in self.provinces.values():
-            for name in (province.name, province.full_name):
-                self.province_names[search_key(name)] = province
-                self.province_names[_commune_key(name.replace("Tỉnh ", "").replace("Thành phố ", ""))] = (
-                    province
-                )
+        self.province_names = AreaNames(self.provinces.values(), units=PROVINCE_UNITS, code_width=2)
         communes = Commune.objects.filter(scope.whole_communes()).only(
             "code", "name", "full_name", "province_id"
         )
         self.communes = {c.code: c for c in communes}
-        self.by_name: dict[str, list[Commune]] = defaultdict(list)
-        for commune in self.communes.values():
-            self.by_name[_commune_key(commune.name)].append(commune)
+        self.commune_names = AreaNames(self.communes.values())
         self._villages: dict[str, list[Village]] = {}
         self._village_index: dict[str, dict] = {}
 
     def province(self, value: str) -> Province | None:
-        return self.provinces.get(pad_code(value, 2)) or self.province_names.get(search_key(value))
+        return self.province_names.match(value).area
 
     def commune(self, value: str, province: Province | None) -> tuple[Commune | None, str]:
         """The commune a cell names, or None and why."""
-        code = pad_code(value, 5)
-        if code.isdigit():
-            if code in self.communes:
-                return self.communes[code], ""
-            return None, _("không có xã mã %(code)s trong phạm vi của bạn.") % {"code": code}
-        found = self.by_name.get(_commune_key(value), [])
-        if province is not None:
-            found = [c for c in found if c.province_id == province.code]
-        if len(found) > 1:
-            # "Sơn Hà" and "Sơn Hạ" fold to one key: the name as written, diacritics kept, tells them apart.
-            exact = [c for c in found if _exact_key(c.name) == _exact_key(value)]
-            found = exact or found
-        if len(found) == 1:
-            return found[0], ""
-        if not found:
-            return None, _("không có xã “%(name)s” trong phạm vi của bạn.") % {"name": value}
-        return None, _("tên “%(name)s” trùng nhiều xã (%(codes)s): hãy ghi mã xã.") % {
-            "name": value,
-            "codes": ", ".join(f"{c.full_name} {c.code}" for c in found[:5]),
-        }
+        match = self.commune_names.match(
+            value, where=None if province is None else lambda c: c.province_id == province.code
+        )
+        if match.area is not None:
+            return match.area, ""
+        if match.by_code:
+            return None, _("không có xã mã %(code)s trong phạm vi của bạn.") % {"code": match.text}
+        if match.ambiguous:
+            return None, _("tên “%(name)s” trùng nhiều xã (%(codes)s): hãy ghi mã xã.") % {
+                "name": value,
+                "codes": ", ".join(f"{c.full_name} {c.code}" for c in match.candidates[:5]),
+            }
+        return None, _("không có xã “%(name)s” trong phạm vi của bạn.") % {"name": value} + _similar(match)
 
     def default_commune(self) -> Commune | None:
         return self.communes.get(self.scope.commune) if self.scope.commune else None
@@ -233,6 +199,15 @@ class _Areas:
             or index.get(("code", f"{commune.code}-{value}"))
             or index.get(("name", _village_key(value)))
         )
+
+
+def _similar(match: AreaMatch[Commune]) -> str:
+    """The communes a name not found is near (same letters, other marks), for the person to choose."""
+    if not match.similar:
+        return ""
+    return " " + _("Có phải: %(communes)s?") % {
+        "communes": ", ".join(f"{c.full_name} ({c.code})" for c in match.similar[:5])
+    }
 
 
 # --- members ------------------------------------------------------------------------------------------------

@@ -8,8 +8,9 @@ one of our fields when its header is one people write. Citizen ID columns (CCCD,
 before anything else sees them: they are never stored (Decree 13/2023).
 
 Hostile or broken files are refused with a ``SheetError`` naming the problem: not a sheet, too large,
-too many columns or rows, a zip that inflates beyond reason or is broken. The bytes are read by
-``backend.uploads.sheet_rows``, the one bounded reader every upload goes through.
+too many columns or rows, a zip that inflates beyond reason or is broken. The file is read by
+``backend.sheets``, the one sheet reader every upload goes through; what is here is what members and
+villages sheets mean.
 """
 
 import re
@@ -18,9 +19,9 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from backend.sheets import SheetError, header_key, sheet_text_rows
 from backend.spreadsheets import safe_text
-from backend.text import clean_text, search_key
-from backend.uploads import HEADER_ROWS, UploadRejected, sheet_rows
+from backend.uploads import HEADER_ROWS
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_COLUMNS = 60
@@ -135,10 +136,6 @@ def field_label(name: str) -> str:
     return str(FIELD_LABELS.get(name, name))
 
 
-class SheetError(Exception):
-    """The file cannot be read as a sheet; the message says why, in words the person understands."""
-
-
 @dataclass
 class Sheet:
     headers: list[str]  # as written, ID columns removed
@@ -156,21 +153,13 @@ class Sheet:
         return mapping
 
 
-def _header_key(header: str) -> str:
-    key = search_key(header).replace("_", " ")
-    key = re.sub(r"\(.*?\)", " ", key)
-    key = re.sub(r"[.:*#]", " ", key)
-    key = re.sub(r"\s*/\s*", "/", key)
-    return " ".join(key.split())
-
-
 def is_id_header(header: str) -> bool:
-    key = _header_key(header)
+    key = header_key(header)
     return any(part in key for part in ID_HEADER_PARTS)
 
 
 def header_field(header: str, kind: str) -> str | None:
-    key = _header_key(header)
+    key = header_key(header)
     if not key or key in IGNORED_HEADERS:
         return None
     for name, aliases in FIELDS[kind].items():
@@ -189,56 +178,18 @@ def _header_score(cells: list[str]) -> int:
     for cell in cells:
         if not cell:
             continue
-        if is_id_header(cell) or _header_key(cell) in IGNORED_HEADERS:
+        if is_id_header(cell) or header_key(cell) in IGNORED_HEADERS:
             score += 1
         elif any(header_field(cell, kind) for kind in FIELDS):
             score += 1
     return score
 
 
-def cell_text(value) -> str:
-    """Any cell as trimmed one-line text (``clean_text``: no control or bidi-override characters, NFC),
-    runs of spaces made one: 905111222.0 → "905111222", a date → "2025-07-01"."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, float):
-        if value.is_integer():
-            return str(int(value))
-        return repr(value)
-    if isinstance(value, int):
-        return str(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()[:10]
-    return " ".join(clean_text(str(value)).split())
-
-
-def _trim(cells: list[str]) -> list[str]:
-    while cells and not cells[-1]:
-        cells.pop()
-    return cells
-
-
-def _read_rows(data: bytes, filename: str) -> list[tuple[int, list[str]]]:
-    """The file's rows as text, through the product's one bounded reader (``backend.uploads``)."""
-    try:
-        raw = sheet_rows(
-            data=data,
-            filename=filename,
-            max_bytes=MAX_UPLOAD_BYTES,
-            max_rows=MAX_ROWS,
-            max_columns=MAX_COLUMNS,
-        )
-    except UploadRejected as error:
-        raise SheetError(str(error)) from error
-    return [(number, _trim([cell_text(value) for value in values])) for number, values in raw]
-
-
 def read_sheet(*, data: bytes, filename: str) -> Sheet:
     """The first worksheet (XLSX) or the file (CSV) as a ``Sheet``; ``SheetError`` when it is not one."""
-    raw = _read_rows(data, filename)
-    rows = [(number, cells) for number, cells in raw if any(cells)]
+    rows = sheet_text_rows(
+        data=data, filename=filename, max_bytes=MAX_UPLOAD_BYTES, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS
+    )
     if not rows:
         raise SheetError(_("Tệp không có dữ liệu."))
     if any(len(cells) > MAX_COLUMNS for _number, cells in rows):

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
-from backend.text import clean_text, search_key
+from backend.text import search_key
 
 if TYPE_CHECKING:  # pandas is imported when a table is read, not by every module that imports this one
     import pandas as pd
@@ -45,10 +45,10 @@ TABLE_MAX_COLUMNS = 60
 def read_table(path: Path) -> "pd.DataFrame":
     """CSV or XLSX, every cell as text, blanks as ''; the first row holding anything is the header.
 
-    Read by ``backend.uploads.sheet_rows``, the bounded reader of every upload."""
+    Read by ``backend.sheets``, the one sheet reader of every upload."""
     import pandas as pd
 
-    from backend.uploads import UploadRejected, sheet_rows
+    from backend.sheets import SheetError, sheet_text_rows
 
     if path.suffix.lower() not in (".xlsx", ".xlsm", ".csv", ".txt"):
         raise ImportRejected(
@@ -66,32 +66,21 @@ def read_table(path: Path) -> "pd.DataFrame":
     except OSError as error:
         raise ImportRejected([_("Không tìm thấy tệp %(name)s.") % {"name": path}]) from error
     try:
-        rows = sheet_rows(
+        rows = sheet_text_rows(
             data=data,
             filename=path.name,
             max_bytes=TABLE_MAX_BYTES,
             max_rows=TABLE_MAX_ROWS,
             max_columns=TABLE_MAX_COLUMNS,
         )
-    except UploadRejected as error:
+    except SheetError as error:
         raise ImportRejected([f"{path.name}: {error}"]) from error
-    cells = [[_cell(value) for value in values] for _number, values in rows]
-    cells = [row for row in cells if any(row)]
+    cells = [row.cells for row in rows]
     if not cells:
         return pd.DataFrame()
     header, body = cells[0], cells[1:]
     width = max(len(row) for row in cells)
     return pd.DataFrame([row + [""] * (width - len(row)) for row in body], columns=_headers(header, width))
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if hasattr(value, "isoformat"):
-        return value.isoformat()[:10]
-    return clean_text(str(value))  # the one rule for stored text (backend/text.py)
 
 
 def _headers(header: list[str], width: int) -> list[str]:

@@ -88,6 +88,7 @@ def test_csv_encodings_and_delimiters():
     for data in (
         text.encode("utf-8"),
         text.encode("utf-8-sig"),
+        text.encode("utf-16"),  # Excel's "Unicode Text"
         text.encode("cp1258", errors="strict") if _encodable(text, "cp1258") else text.encode("utf-8"),
     ):
         sheet = read_sheet(data=data, filename="a.csv")
