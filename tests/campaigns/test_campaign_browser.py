@@ -14,7 +14,7 @@ from core.models import HelpItem, Role
 from tests import factories
 from tests.clock import TEST_NOW
 
-ARTIFACTS = Path(__file__).resolve().parent.parent.parent / "artifacts"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 # Fixed dates below are read against this clock (tests/clock.py).
 pytestmark = [
     pytest.mark.time_machine(TEST_NOW),
