@@ -11,8 +11,9 @@ Two limits guard every login form (the phone API, /accounts/login/, /admin/login
 
 The client's address is ``REMOTE_ADDR`` unless ``TRUSTED_PROXY_COUNT`` says how many reverse proxies
 in front of us append to X-Forwarded-For; then it is the entry that many places from the right, the
-one our outermost proxy saw, whatever the client wrote in the header itself. DRF's throttles use the
-same rule (``NUM_PROXIES``), and axes uses ``client_ip`` below, so every limit sees the same address.
+one our outermost proxy saw, whatever the client wrote in the header itself (read by django-ipware).
+DRF's throttles use the same rule (``NUM_PROXIES``), and axes uses ``client_ip`` below, so every limit
+sees the same address.
 """
 
 import logging
@@ -22,6 +23,7 @@ from django.conf import settings
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from ipware import get_client_ip
 from rest_framework.throttling import SimpleRateThrottle
 
 from backend.exceptions import error_response
@@ -30,15 +32,19 @@ logger = logging.getLogger(__name__)
 
 
 def client_ip(request) -> str:
-    remote = request.META.get("REMOTE_ADDR", "")
     count = settings.TRUSTED_PROXY_COUNT
     if count <= 0:
-        return remote
+        return request.META.get("REMOTE_ADDR", "")
+    # ipware counts the proxies named inside the header: our last proxy is REMOTE_ADDR, not in it.
+    address, _routable = get_client_ip(
+        request, proxy_count=count - 1, request_header_order=["HTTP_X_FORWARDED_FOR"], strict=False
+    )
+    if address:
+        return address
+    # No header, or one shorter than our chain of proxies (a request that skipped the outer ones): ipware
+    # finds no trusted entry. DRF's throttles then take the header's first entry, so we do too.
     forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-    forwarded = [part for part in forwarded if part]
-    if not forwarded:
-        return remote
-    return forwarded[-min(count, len(forwarded))]
+    return next((part for part in forwarded if part), request.META.get("REMOTE_ADDR", ""))
 
 
 class LoginRateThrottle(SimpleRateThrottle):

@@ -1,5 +1,6 @@
-// The phone app is served by Django at /app/ (phoneapp/views.py). Everything it loads comes from the
-// product's own origin: the service worker precaches the build so the app opens with no network.
+// The phone app is served by Django at /app/ (WhiteNoise, phoneapp/middleware.py). Everything it loads
+// comes from the product's own origin: the service worker precaches the build so the app opens with no
+// network.
 import { defineConfig } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
 

@@ -1,4 +1,4 @@
-from django.urls import path, re_path
+from django.urls import path
 
 from phoneapp import views
 
@@ -6,6 +6,5 @@ app_name = "phoneapp"
 
 urlpatterns = [
     path("i18n/<str:lang>.json", views.catalogue, name="catalogue"),
-    path("", views.app_file, name="index"),
-    re_path(r"^(?P<path>[A-Za-z0-9._/-]+)$", views.app_file, name="file"),
+    path("", views.app_missing, name="index"),
 ]

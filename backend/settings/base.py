@@ -60,6 +60,8 @@ AREA_PROJECTIONS = ["coverage.projections.pages_forget_reassigned"]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The phone app's built files at /app/: a second WhiteNoise with the app's headers (phoneapp/middleware.py).
+    "phoneapp.middleware.PhoneAppFilesMiddleware",
     "csp.middleware.CSPMiddleware",
     "backend.middleware.RequestGuardMiddleware",
     # Each request's lock and statement budget; a wait past it is a 503 (backend/db_budget.py).
@@ -253,7 +255,7 @@ STATICFILES_DIRS = [
     ("vendor/leaflet.markercluster", MAP_VENDOR_DIR / "leaflet.markercluster" / "dist"),
     ("vendor/d3", MAP_VENDOR_DIR / "d3"),
 ]
-# The volunteer's phone app, built from phone/ by `make setup` and served at /app/ (phoneapp/views.py).
+# The volunteer's phone app, built from phone/ by `make setup` and served at /app/ (phoneapp/middleware.py).
 PHONE_APP_DIR = env.path("PHONE_APP_DIR", default=BASE_DIR / "phone" / "dist")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -44,7 +44,12 @@ def _form_login(client, url, username, password, *, ip="10.0.0.1"):
         (1, "203.0.113.7", "203.0.113.7"),  # one proxy appended the real address
         (1, "1.1.1.1, 203.0.113.7", "203.0.113.7"),  # a client-written entry before it is ignored
         (2, "1.1.1.1, 203.0.113.7, 10.0.0.2", "203.0.113.7"),
-        (3, "203.0.113.7", "203.0.113.7"),
+        (3, "203.0.113.7", "203.0.113.7"),  # a header shorter than the chain: its first entry
+        (2, "", "10.9.9.9"),
+        (2, "198.51.100.4, 203.0.113.7", "198.51.100.4"),
+        (1, "1.1.1.1, 198.51.100.4, 203.0.113.7", "203.0.113.7"),
+        (2, "1.1.1.1, 198.51.100.4, 203.0.113.7, 10.0.0.2", "203.0.113.7"),
+        (1, "1.1.1.1, 2001:db8::7", "2001:db8::7"),
     ],
 )
 def test_client_address_trusts_only_the_configured_proxies(settings, count, forwarded, expected):

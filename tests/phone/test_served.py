@@ -27,6 +27,7 @@ def test_index_is_served_under_the_products_policy(client):
     assert response.status_code == 200
     assert response["Content-Type"] == "text/html; charset=utf-8"
     assert response["Cache-Control"] == "no-cache"
+    assert response["X-Frame-Options"] == "DENY" and response["X-Content-Type-Options"] == "nosniff"
     policy = response["Content-Security-Policy"]
     assert policy == CONTENT_SECURITY_POLICY
     for directive in (
@@ -60,7 +61,7 @@ def test_hashed_assets_are_cached_for_good_and_sent_compressed(client):
     assert assets
     url = f"/app/assets/{assets[0]}"
     plain = client.get(url)
-    assert plain["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert plain["Cache-Control"] == "max-age=315360000, public, immutable"  # WhiteNoise's "for good"
     assert "Content-Encoding" not in plain
     packed = client.get(url, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
     assert packed["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed["Vary"]
