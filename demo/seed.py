@@ -1,31 +1,38 @@
 """Synthetic demo data for one province: villages, teams, members, households and a few visits.
 
-No public list of villages or households exists, so the demo makes them up — always marked
-``is_demo`` and deterministic for a given seed. Villages are Voronoi cells of random points inside each
-commune polygon. Where no real boundary was imported, communes get approximate cells first: the
-Voronoi diagram of the province's commune centres, each clipped to a disc of the commune's real area.
-Running it again replaces the province's previous demo rows, so the result is the same.
+No public list of villages or households exists, so the demo makes them up — always marked ``is_demo``
+and deterministic for a given seed — and stores them the way real data arrives: teams, villages and
+members through the core services a sheet uses (``teams_create``, ``members_create``), households and
+visits pushed from a phone (``field_api.push.sync_push``), so coverage, follow-ups, the households' last
+visits and the audit trail are what that writer makes of them; the running campaign is created by the
+province officer through ``campaigns.services.campaign_create``. Villages are written at once with their
+drawn cells (see ``_create_villages``).
+
+Villages are Voronoi cells of random points inside each commune polygon. Where no real boundary was
+imported, communes get approximate cells first: the Voronoi diagram of the province's commune centres,
+each clipped to a disc of the commune's real area. Running it again replaces the province's previous
+demo rows (and only those), so the result is the same.
 """
 
 import datetime as dt
 import math
 import random
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import shapely
-from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 from shapely.geometry import MultiPoint, Point, shape
 from shapely.geometry.base import BaseGeometry
 
 from backend.text import search_key
+from campaigns.models import Campaign
+from campaigns.services import campaign_create
 from core.models import (
     Commune,
-    FollowUp,
-    HelpItem,
     HelpResult,
     Household,
     Outcome,
@@ -40,9 +47,10 @@ from core.models import (
 )
 from core.projections import field_records_batch, field_records_project
 from core.services.boundaries import BOUNDARY_FIELDS, PRECISION, _as_geojson
-from core.services.changes import change_stamp
 from core.services.imports import ImportRejected
+from core.services.members import members_create, teams_create
 from core.services.villages import village_numbering
+from field_api.push import MAX_ITEMS, sync_push
 
 DEMO_PASSWORD = "demo12345"  # noqa: S105 - demo accounts only, printed on purpose
 DEMO_NAMESPACE = uuid.UUID("6f1c1d1e-51de-4d0a-9c1a-0c0ffee00051")
@@ -92,6 +100,12 @@ GIVEN_NAMES = [
 ]
 
 
+class DemoLogin(NamedTuple):
+    username: str
+    role: str  # as people read it
+    scope: str
+
+
 @dataclass
 class DemoReport:
     villages: int = 0
@@ -100,12 +114,51 @@ class DemoReport:
     households: int = 0
     visits: int = 0
     approximated_communes: int = 0
-    campaign: object | None = None  # the running demo campaign (maps' dashboard is alive on `make run`)
-    logins: list[tuple[str, str, str]] = field(default_factory=list)  # username, role label, scope
+    campaign: Campaign | None = None  # the running demo campaign (maps' dashboard is alive on `make run`)
+    logins: list[DemoLogin] = field(default_factory=list)
+
+
+@dataclass
+class PlannedTeam:
+    commune: str
+    number: int  # "Tổ CNSCĐ số <number>" in its commune
+    size: int  # how many villages it works: one or two
+    villages: list[str] = field(default_factory=list)
+    team: Team | None = None
+
+    @property
+    def name(self) -> str:
+        return f"Tổ CNSCĐ số {self.number}"
+
+
+@dataclass
+class PlannedVillage:
+    code: str
+    name: str
+    commune: str
+    cell: BaseGeometry
+    team: PlannedTeam
+    households: list[dict] = field(default_factory=list)  # as a phone pushes them
+
+
+@dataclass
+class DemoPlan:
+    """What the demo will store, drawn from the seed before anything is written."""
+
+    villages: list[PlannedVillage] = field(default_factory=list)
+    teams: list[PlannedTeam] = field(default_factory=list)
+
+    @property
+    def households(self) -> list[dict]:
+        return [home for village in self.villages for home in village.households]
 
 
 def _name(rng: random.Random) -> str:
     return f"{rng.choice(FAMILY_NAMES)} {rng.choice(MIDDLE_NAMES)} {rng.choice(GIVEN_NAMES)}"
+
+
+def _phone(rng: random.Random) -> str:
+    return f"09{rng.randint(10_000_000, 99_999_999)}"
 
 
 def _demo_id(*parts) -> uuid.UUID:
@@ -162,18 +215,24 @@ def _approximate_communes(communes: list[Commune]) -> int:
 
 DEMO_CAMPAIGN_PREFIX = "Chiến dịch mẫu"
 DEMO_CAMPAIGN_SERVICES = ("vneid_level2", "public_service_account", "cashless_payment")
+OUTCOMES = [
+    o.value for o in (Outcome.MET, Outcome.NOT_HOME, Outcome.COME_BACK, Outcome.REFUSED, Outcome.MOVED)
+]
+RESULTS = [r.value for r in (HelpResult.DONE, HelpResult.PENDING, HelpResult.FAILED)]
 
 
 def _demo_campaigns(province: str):
-    from campaigns.models import Campaign
-
     return Campaign.objects.filter(province_id=province, name__startswith=DEMO_CAMPAIGN_PREFIX)
 
 
 def _clear_previous_demo(province: str) -> None:
+    """Only rows the demo made (``is_demo``) go; real villages, teams and people are never touched."""
     _demo_campaigns(province).delete()
     villages = Village.objects.filter(commune__province_id=province, is_demo=True)
-    Visit.objects.filter(village__in=villages).delete()
+    visits = Visit.objects.filter(province_id=province, village__in=villages)
+    # The demo's visit ids come back with the same seed: their claims go with them.
+    VisitKey.objects.filter(id__in=list(visits.values_list("id", flat=True))).delete()
+    visits.delete()
     Household.objects.filter(village__in=villages).delete()
     User.objects.filter(is_demo=True, province_id=province).delete()
     villages.delete()
@@ -182,50 +241,129 @@ def _clear_previous_demo(province: str) -> None:
 
 @transaction.atomic
 def demo_seed(*, province: str, households: int, seed: int, visit_share: float = 0.35) -> DemoReport:
-    if not Province.objects.filter(code=province).exists():
-        raise ImportRejected([f"Chưa có tỉnh {province}: chạy import_units --province {province} trước."])
-    services = list(Service.objects.filter(is_active=True).values_list("code", "followup_days"))
-    if not services:
-        raise ImportRejected(["Chưa có danh mục dịch vụ: chạy manage.py migrate trước."])
+    province_obj, services = _demo_ready(province)
     rng = random.Random(seed)
-    report = DemoReport()
     _clear_previous_demo(province)
     communes = list(Commune.objects.filter(province_id=province).order_by("code"))
-    # A commune's own villages keep their codes: demo villages are numbered after them.
-    kept_villages = set(Village.objects.filter(commune__province_id=province).values_list("code", flat=True))
-    report.approximated_communes = _approximate_communes(communes)
-    password_hash = make_password(DEMO_PASSWORD)
+    report = DemoReport(approximated_communes=_approximate_communes(communes))
+    plan = _plan_villages(communes=communes, rng=rng)
+    _plan_households(plan=plan, communes=communes, households=households, rng=rng, key=(province, seed))
+    _create_teams(plan)
+    _create_villages(plan, rng=rng)
+    people = _create_people(plan=plan, province=province_obj, communes=communes, rng=rng)
+    visits = _plan_visits(
+        plan=plan, services=services, rng=rng, visit_share=visit_share, key=(province, seed)
+    )
+    _push_from_phones(plan=plan, visits=visits, people=people)
+    _mark_as_demo(plan=plan, province=province)
+    report.campaign = _seed_running_campaign(
+        province=province_obj,
+        officer=people[f"tinh-{province}"],
+        registered=Counter(village.commune for village in plan.villages for _home in village.households),
+    )
+    report.villages, report.teams, report.members = len(plan.villages), len(plan.teams), len(people)
+    report.households, report.visits = len(plan.households), sum(len(sent) for sent in visits.values())
+    report.logins = _showcase_logins(plan=plan, province=province_obj, communes=communes)
+    return report
 
-    # Households per commune follow its population share when known, else are spread evenly.
-    per_commune = max(households // max(len(communes), 1), 1)
-    villages: list[Village] = []
-    teams: list[Team] = []
-    users: list[User] = []
-    household_rows: list[Household] = []
-    village_cells: dict[str, BaseGeometry] = {}
-    team_of_village: dict[str, Team] = {}
+
+def _demo_ready(province: str) -> tuple[Province, dict[str, int]]:
+    """The province and its active services (code → follow-up days), or why the demo cannot be made."""
+    province_obj = Province.objects.filter(code=province).first()
+    if province_obj is None:
+        raise ImportRejected([f"Chưa có tỉnh {province}: chạy import_units --province {province} trước."])
+    services = dict(Service.objects.filter(is_active=True).values_list("code", "followup_days"))
+    if not services:
+        raise ImportRejected(["Chưa có danh mục dịch vụ: chạy manage.py migrate trước."])
+    return province_obj, services
+
+
+def _village_cells(polygon: BaseGeometry, rng: random.Random) -> list[BaseGeometry]:
+    """A commune cut into 4 to 8 villages, north to south."""
+    seeds = _random_points_in(polygon, rng.randint(4, 8), rng)
+    cells = shapely.voronoi_polygons(MultiPoint(seeds), extend_to=polygon.envelope)
+    cell_list = [cell.intersection(polygon) for cell in cells.geoms] if len(seeds) > 1 else [polygon]
+    cell_list = [cell for cell in cell_list if not cell.is_empty] or [polygon]
+    return sorted(cell_list, key=lambda c: (-c.centroid.y, c.centroid.x))
+
+
+def _plan_villages(*, communes: list[Commune], rng: random.Random) -> DemoPlan:
+    plan = DemoPlan()
+    # A commune's own villages keep their codes: demo villages are numbered after them.
+    taken = set(Village.objects.filter(commune__in=communes).values_list("code", flat=True))
     for commune in communes:
         polygon = shape(commune.geometry) if commune.geometry else None
         if polygon is None or polygon.is_empty:
             continue
-        village_count = rng.randint(4, 8)
-        seeds = _random_points_in(polygon, village_count, rng)
-        cells = shapely.voronoi_polygons(MultiPoint(seeds), extend_to=polygon.envelope)
-        cell_list = [cell.intersection(polygon) for cell in cells.geoms] if len(seeds) > 1 else [polygon]
-        cell_list = [cell for cell in cell_list if not cell.is_empty] or [polygon]
-        commune_villages = []
-        numbering = village_numbering(commune=commune.code, taken=kept_villages)
-        for numbered, cell in zip(
-            numbering, sorted(cell_list, key=lambda c: (-c.centroid.y, c.centroid.x)), strict=False
-        ):
+        cells = _village_cells(polygon, rng)
+        numbering = village_numbering(commune=commune.code, taken=taken)
+        # One team per one or two villages, as communes organise them.
+        teams: list[PlannedTeam] = []
+        for numbered, cell in zip(numbering, cells, strict=False):
+            if not teams or len(teams[-1].villages) == teams[-1].size:
+                teams.append(
+                    PlannedTeam(commune=commune.code, number=len(teams) + 1, size=rng.choice((1, 2)))
+                )
+            teams[-1].villages.append(numbered.code)
             cell = shapely.set_precision(cell, PRECISION)
-            west, south, east, north = cell.bounds
-            code = numbered.code
-            village = Village(
-                code=code,
-                commune=commune,
-                name=numbered.name,
-                search_name=search_key(numbered.name),
+            plan.villages.append(
+                PlannedVillage(
+                    code=numbered.code, name=numbered.name, commune=commune.code, cell=cell, team=teams[-1]
+                )
+            )
+        plan.teams.extend(teams)
+    return plan
+
+
+def _plan_households(
+    *, plan: DemoPlan, communes: list[Commune], households: int, rng: random.Random, key: tuple
+) -> None:
+    """Households spread evenly over the communes, then over their villages, inside their cells."""
+    per_commune = max(households // max(len(communes), 1), 1)
+    for commune, villages in _by_commune(plan).items():
+        for number in range(per_commune):
+            village = villages[number % len(villages)]
+            point = _random_points_in(village.cell, 1, rng)[0]
+            members = rng.randint(1, 7)
+            head = _name(rng)
+            village.households.append(
+                {
+                    "id": str(_demo_id(*key, "household", commune, number)),
+                    "village": village.code,
+                    "label": f"Nhà {head.split()[-1]}, số {number + 1}",
+                    "head_name": head,
+                    "phone": _phone(rng),
+                    "members": members,
+                    "working_age": rng.randint(0, members),
+                    "lat": round(point.y, 6),
+                    "lon": round(point.x, 6),
+                    "consent": True,
+                    "base_version": None,
+                }
+            )
+
+
+def _create_teams(plan: DemoPlan) -> None:
+    created = teams_create(teams=[(team.commune, team.name) for team in plan.teams])
+    for planned, team in zip(plan.teams, created, strict=True):
+        planned.team = team
+
+
+def _create_villages(plan: DemoPlan, *, rng: random.Random) -> None:
+    """The villages with their drawn cells, teams and declared household counts, written at once: the
+    core's ``village_create`` takes one village at a time with its own rollup (about 70 ms each, for
+    some 600 villages); the rollup of all of them then starts from one projection, as it does there."""
+    villages = []
+    for planned in plan.villages:
+        cell = planned.cell
+        west, south, east, north = cell.bounds
+        villages.append(
+            Village(
+                code=planned.code,
+                commune_id=planned.commune,
+                name=planned.name,
+                team=planned.team.team,
+                declared_households=int(len(planned.households) * rng.uniform(1.0, 1.6)) or None,
                 geometry=_as_geojson(cell),
                 geometry_simplified=_as_geojson(shapely.simplify(cell, 0.0001, preserve_topology=True)),
                 bbox_west=west,
@@ -235,240 +373,156 @@ def demo_seed(*, province: str, households: int, seed: int, visit_share: float =
                 boundary_source="Voronoi (dữ liệu mẫu)",
                 is_demo=True,
             )
-            village_cells[code] = cell
-            commune_villages.append(village)
-        villages.extend(commune_villages)
-        # One team per one or two villages, as communes organise them.
-        index = 0
-        team_number = 1
-        while index < len(commune_villages):
-            size = rng.choice((1, 2)) if len(commune_villages) - index > 1 else 1
-            team = Team(
-                commune=commune,
-                name=f"Tổ CNSCĐ số {team_number}",
-                search_name=search_key(f"To CNSCD so {team_number}"),
-                is_demo=True,
-            )
-            teams.append(team)
-            for village in commune_villages[index : index + size]:
-                team_of_village[village.code] = team
-            index += size
-            team_number += 1
-
-    Village.objects.bulk_create(villages)
-    Team.objects.bulk_create(teams)  # ids are needed below (both SQLite and PostgreSQL return them)
+        )
     for village in villages:
-        village.team = team_of_village[village.code]
-    Village.objects.bulk_update(villages, ["team"])
+        village.search_name = search_key(village.name)
+    Village.objects.bulk_create(villages, batch_size=500)
+    field_records_project(
+        field_records_batch(village_codes={v.code for v in villages}, recount_village_codes=set())
+    )
 
-    province_obj = Province.objects.get(code=province)
+
+def _create_people(
+    *, plan: DemoPlan, province: Province, communes: list[Commune], rng: random.Random
+) -> dict[str, User]:
+    """The accounts a demo needs, as a members sheet creates them, all with the demo password."""
+    people = []
     if not User.objects.filter(username="admin").exists():  # shared by every seeded province; never replaced
-        users.append(
-            User(
-                username="admin",
-                full_name="Quản trị hệ thống (mẫu)",
-                role=Role.ADMIN,
-                is_staff=True,
-                is_superuser=True,
-                is_demo=True,
-                password=password_hash,
-            )
-        )
-    users.append(
+        people.append(User(username="admin", full_name="Quản trị hệ thống (mẫu)", role=Role.ADMIN))
+        people[-1].is_superuser = True
+    people.append(
         User(
-            username=f"tinh-{province}",
-            full_name=f"Cán bộ Sở KH&CN {province_obj.name} (mẫu)",
+            username=f"tinh-{province.code}",
+            full_name=f"Cán bộ Sở KH&CN {province.name} (mẫu)",
             role=Role.PROVINCE_OFFICER,
-            province=province_obj,
-            is_demo=True,
-            password=password_hash,
+            province=province,
         )
     )
-    for commune in communes:
-        users.append(
+    people += [
+        User(
+            username=f"xa-{commune.code}",
+            full_name=f"Lãnh đạo {commune.full_name} (mẫu)",
+            role=Role.COMMUNE_LEADER,
+            province=province,
+            commune=commune,
+        )
+        for commune in communes
+    ]
+    for team in plan.teams:
+        prefix = f"{team.commune}-{team.number}"
+        people += [
             User(
-                username=f"xa-{commune.code}",
-                full_name=f"Lãnh đạo {commune.full_name} (mẫu)",
-                role=Role.COMMUNE_LEADER,
-                province=province_obj,
-                commune=commune,
-                is_demo=True,
-                password=password_hash,
+                username=f"tt-{prefix}" if k == 0 else f"tv-{prefix}-{k}",
+                full_name=_name(rng),
+                phone=_phone(rng),
+                role=Role.TEAM_LEADER if k == 0 else Role.VOLUNTEER,
+                province=province,
+                commune_id=team.commune,
+                team=team.team,
             )
-        )
-    members_of_team: dict[int, list[User]] = {}
-    team_counter: dict[str, int] = {}
-    for team in teams:
-        team_counter[team.commune_id] = team_counter.get(team.commune_id, 0) + 1
-        prefix = f"{team.commune_id}-{team_counter[team.commune_id]}"
-        size = rng.randint(4, 9)
-        members = []
-        for k in range(size):
-            role = Role.TEAM_LEADER if k == 0 else Role.VOLUNTEER
-            username = f"tt-{prefix}" if k == 0 else f"tv-{prefix}-{k}"
-            members.append(
-                User(
-                    username=username,
-                    full_name=_name(rng),
-                    phone=f"09{rng.randint(10_000_000, 99_999_999)}",
-                    role=role,
-                    province=province_obj,
-                    commune_id=team.commune_id,
-                    team=team,
-                    is_demo=True,
-                    password=password_hash,
-                )
-            )
-        members_of_team[team.id] = members
-        users.extend(members)
-    User.objects.bulk_create(users, batch_size=1000)
-    created_users = {u.username: u for u in User.objects.filter(username__in=[u.username for u in users])}
-    for team_id, members in members_of_team.items():
-        members_of_team[team_id] = [created_users[m.username] for m in members]
+            for k in range(rng.randint(4, 9))
+        ]
+    for person in people:
+        person.is_demo = True
+    members_create(members=people, passwords={p.username: DEMO_PASSWORD for p in people}, actor=None)
+    return {person.username: person for person in people}
 
-    # Households, spread over the villages, inside their cells.
-    for commune in communes:
-        commune_villages = [v for v in villages if v.commune_id == commune.code]
-        if not commune_villages:
-            continue
-        for number in range(per_commune):
-            village = commune_villages[number % len(commune_villages)]
-            point = _random_points_in(village_cells[village.code], 1, rng)[0]
-            members = rng.randint(1, 7)
-            head = _name(rng)
-            household_rows.append(
-                Household(
-                    id=_demo_id(province, seed, "household", commune.code, number),
-                    village=village,
-                    label=f"Nhà {head.split()[-1]}, số {number + 1}",
-                    head_name=head,
-                    phone=f"09{rng.randint(10_000_000, 99_999_999)}",
-                    members=members,
-                    working_age=rng.randint(0, members),
-                    lat=round(point.y, 6),
-                    lon=round(point.x, 6),
-                    consent=True,
-                    is_demo=True,
-                )
-            )
-    for village in villages:
-        registered = sum(1 for h in household_rows if h.village_id == village.code)
-        village.declared_households = int(registered * rng.uniform(1.0, 1.6)) or None
-    Village.objects.bulk_update(villages, ["declared_households"])
-    stamp = change_stamp()
-    for household in household_rows:
-        household.change_seq = stamp
-        household.search_name = search_key(f"{household.label} {household.head_name}")
-    Household.objects.bulk_create(household_rows, batch_size=2000)
 
-    # A few visits: about a third of the households, some with two knocks and pending help.
+def _plan_visits(
+    *, plan: DemoPlan, services: dict[str, int], rng: random.Random, visit_share: float, key: tuple
+) -> dict[str, list[dict]]:
+    """About a third of the households visited, some knocked on twice, with help given and pending:
+    each commune's visits, as its phone records them."""
     now = timezone.now()
-    visits, items, followups = [], [], []
-    for household in household_rows:
-        if rng.random() > visit_share:
-            continue
-        team = team_of_village[household.village_id]
-        volunteer = rng.choice(members_of_team[team.id])
-        for knock in range(rng.choice((1, 1, 1, 2))):
-            visited_at = now - dt.timedelta(days=rng.randint(0, 20), minutes=rng.randint(0, 600) + 60 * knock)
-            outcome = rng.choices(
-                [Outcome.MET, Outcome.NOT_HOME, Outcome.COME_BACK, Outcome.REFUSED, Outcome.MOVED],
-                weights=[70, 15, 8, 5, 2],
-            )[0]
-            visit = Visit(
-                id=_demo_id(province, seed, "visit", household.id, knock),
-                province_id=province,
-                household_id=household.id,
-                village_id=household.village_id,
-                volunteer=volunteer,
-                team=team,
-                device_id="demo",
-                visited_at=visited_at,
-                lat=household.lat + rng.uniform(-0.0003, 0.0003),
-                lon=household.lon + rng.uniform(-0.0003, 0.0003),
-                accuracy_m=rng.choice((5, 8, 12, 20, 35)),
-                outcome=outcome,
-                content_hash=uuid.uuid4().hex,
-                is_demo=True,
-            )
-            visits.append(visit)
-            if outcome == Outcome.MOVED:
-                household.moved = True
-            if outcome != Outcome.MET:
+    visits = defaultdict(list)
+    for village in plan.villages:
+        for home in village.households:
+            if rng.random() > visit_share:
                 continue
-            for code, followup_days in rng.sample(services, rng.randint(1, 2)):
-                result = rng.choices(
-                    [HelpResult.DONE, HelpResult.PENDING, HelpResult.FAILED], weights=[70, 20, 10]
-                )[0]
-                items.append(
-                    HelpItem(
-                        visit=visit,
-                        province_id=province,
-                        service_id=code,
-                        result=result,
-                        people=rng.randint(1, max(household.members, 1)),
-                    )
-                )
-                if result == HelpResult.PENDING:
-                    followups.append(
-                        FollowUp(
-                            household_id=household.id,
-                            service_id=code,
-                            team=team,
-                            opened_by=visit,
-                            since=visited_at,
-                            due=(visited_at + dt.timedelta(days=followup_days)).date(),
-                        )
-                    )
-            if household.last_visited_at is None or visited_at > household.last_visited_at:
-                household.last_visited_at = visited_at
-                household.last_outcome = outcome
-    # Seeding again reuses the ids (they are derived from the seed), which stay claimed.
-    VisitKey.objects.bulk_create([VisitKey(id=v.id) for v in visits], batch_size=2000, ignore_conflicts=True)
-    Visit.objects.bulk_create(visits, batch_size=2000)
-    HelpItem.objects.bulk_create(items, batch_size=2000)
-    # One open follow-up per household and service (the constraint): keep the first of each.
-    unique_followups = {}
-    for followup in followups:
-        unique_followups.setdefault((followup.household_id, followup.service_id), followup)
-    FollowUp.objects.bulk_create(unique_followups.values(), batch_size=2000)
-    done_by_household: dict = {}
-    for item in items:
-        if item.result == HelpResult.DONE:
-            done_by_household.setdefault(item.visit.household_id, set()).add(item.service_id)
-    for household in household_rows:
-        household.services_done = sorted(done_by_household.get(household.id, ()))
-    Household.objects.bulk_update(
-        household_rows, ["moved", "last_visited_at", "last_outcome", "services_done"], batch_size=2000
-    )
-
-    # Every village is new to the rollup: all of them are counted from their visits.
-    field_records_project(field_records_batch(village_codes={v.code for v in villages}))
-    report.campaign = _seed_running_campaign(
-        province=province_obj,
-        officer=created_users[f"tinh-{province}"],
-        registered=Counter(household.village.commune_id for household in household_rows),
-    )
-    report.villages, report.teams, report.members = len(villages), len(teams), len(users)
-    report.households, report.visits = len(household_rows), len(visits)
-    first_commune = next((c for c in communes if any(v.commune_id == c.code for v in villages)), None)
-    report.logins.append(("admin", "Quản trị hệ thống", "toàn quốc"))
-    report.logins.append((f"tinh-{province}", "Cán bộ tỉnh", province_obj.full_name))
-    if first_commune:
-        showcase = next((c for c in communes if c.code == "21025"), first_commune)
-        report.logins.append((f"xa-{showcase.code}", "Lãnh đạo xã", showcase.full_name))
-        report.logins.append((f"tt-{showcase.code}-1", "Tổ trưởng", f"Tổ CNSCĐ số 1, {showcase.full_name}"))
-        report.logins.append(
-            (f"tv-{showcase.code}-1-1", "Thành viên tổ", f"Tổ CNSCĐ số 1, {showcase.full_name}")
-        )
-    return report
+            for knock in range(rng.choice((1, 1, 1, 2))):
+                ago = dt.timedelta(days=rng.randint(0, 20), minutes=rng.randint(0, 600) + 60 * knock)
+                outcome = rng.choices(OUTCOMES, weights=[70, 15, 8, 5, 2])[0]
+                helped = rng.sample(sorted(services), rng.randint(1, 2)) if outcome == Outcome.MET else []
+                item = {
+                    "id": str(_demo_id(*key, "visit", home["id"], knock)),
+                    "household": home["id"],
+                    "visited_at": (now - ago).isoformat(),
+                    "lat": home["lat"] + rng.uniform(-0.0003, 0.0003),
+                    "lon": home["lon"] + rng.uniform(-0.0003, 0.0003),
+                    "accuracy_m": rng.choice((5, 8, 12, 20, 35)),
+                    "outcome": outcome,
+                    "help": [
+                        {
+                            "service": code,
+                            "result": rng.choices(RESULTS, weights=[70, 20, 10])[0],
+                            "people": rng.randint(1, home["members"]),
+                        }
+                        for code in helped
+                    ],
+                    "notes": "",
+                }
+                visits[village.commune].append(item)
+    return visits
 
 
-def _seed_running_campaign(*, province: Province, officer: User, registered: dict[str, int]):
+def _push_from_phones(*, plan: DemoPlan, visits: dict[str, list[dict]], people: dict[str, User]) -> None:
+    """Each commune's households, then its visits, sent from its leader's phone (a commune leader works
+    in the field too), in one push per commune: a phone per team would cost some 400 pushes, several
+    times the seed's time."""
+    for commune, villages in _by_commune(plan).items():
+        items = [("households", home) for village in villages for home in village.households]
+        items += [("visits", visit) for visit in visits[commune]]
+        for start in range(0, len(items), MAX_ITEMS):
+            payload = defaultdict(list, device_id="demo")
+            for kind, item in items[start : start + MAX_ITEMS]:
+                payload[kind].append(item)
+            _push(user=people[f"xa-{commune}"], payload=dict(payload))
+
+
+def _push(*, user: User, payload: dict) -> None:
+    answer = sync_push(user=user, payload=payload)
+    refused = [result for result in answer["results"] if result["status"] != "created"]
+    if refused:  # the demo's own data: a refusal is a bug in the demo, never skipped
+        raise ImportRejected([f"{result['type']} {result['id']}: {result}" for result in refused])
+
+
+def _by_commune(plan: DemoPlan) -> dict[str, list[PlannedVillage]]:
+    villages = defaultdict(list)
+    for village in plan.villages:
+        villages[village.commune].append(village)
+    return villages
+
+
+def _mark_as_demo(*, plan: DemoPlan, province: str) -> None:
+    """What the services stored for the demo carries the demo's mark, so it can be told and cleared."""
+    Team.objects.filter(pk__in=[team.team.pk for team in plan.teams]).update(is_demo=True)
+    codes = [village.code for village in plan.villages]
+    Village.objects.filter(code__in=codes).update(is_demo=True)
+    Household.objects.filter(village_id__in=codes).update(is_demo=True)
+    Visit.objects.filter(province_id=province, village_id__in=codes).update(is_demo=True)
+
+
+def _showcase_logins(*, plan: DemoPlan, province: Province, communes: list[Commune]) -> list[DemoLogin]:
+    logins = [
+        DemoLogin("admin", "Quản trị hệ thống", "toàn quốc"),
+        DemoLogin(f"tinh-{province.code}", "Cán bộ tỉnh", province.full_name),
+    ]
+    seeded = {village.commune for village in plan.villages}
+    showcase = next((c for c in communes if c.code == "21025" and c.code in seeded), None)
+    showcase = showcase or next((c for c in communes if c.code in seeded), None)
+    if showcase:
+        team = f"Tổ CNSCĐ số 1, {showcase.full_name}"
+        logins.append(DemoLogin(f"xa-{showcase.code}", "Lãnh đạo xã", showcase.full_name))
+        logins.append(DemoLogin(f"tt-{showcase.code}-1", "Tổ trưởng", team))
+        logins.append(DemoLogin(f"tv-{showcase.code}-1-1", "Thành viên tổ", team))
+    return logins
+
+
+def _seed_running_campaign(
+    *, province: Province, officer: User, registered: dict[str, int]
+) -> Campaign | None:
     """A campaign running today (the demo's visits fall inside it) with a target per commune, created by
     the demo province officer through the same service as the form and the API."""
-    from campaigns.services import campaign_create
-
     today = timezone.localdate()
     communes = sorted(code for code, count in registered.items() if count)
     if not communes:

@@ -1,10 +1,19 @@
+from collections import defaultdict
+
 import pytest
+from auditlog.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
+from django.db.models import Max
 from rest_framework.test import APIClient
 from shapely.geometry import Point, shape
 
-from core.models import Commune, FollowUp, Household, Role, Team, User, Village, Visit
+from core.models import Commune, FollowUp, HelpItem, HelpResult, Household, Role, Team, User, Village, Visit
+from core.services.followups import HelpEvent, followup_episodes
+from coverage.models import VillageCoverage
+from coverage.numbers import CoverageFilter, compute_village_numbers
 from demo.seed import DEMO_PASSWORD
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -114,3 +123,55 @@ def test_demo_seeds_a_running_campaign_with_targets(quang_ngai, tmp_path, client
     html = client.get(f"/campaigns/{campaign.pk}/").content.decode()
     # the dashboard is alive: campaign visits reached households, and teams show their commune
     assert "Chiến dịch mẫu" in html and "Tổ CNSCĐ số 1 – " in html
+
+
+def test_demo_is_stored_by_the_writers_real_data_goes_through(quang_ngai, tmp_path):
+    """Households and visits came in through the phones' push: the villages' rollup equals a recount,
+    the follow-ups are the episodes their help items imply, the households' last visits follow their
+    visits, and each household has the push's audit entry."""
+    _seed(tmp_path, households=300)
+    codes = sorted(Village.objects.values_list("code", flat=True))
+    stored = {row["village_id"]: row for row in VillageCoverage.objects.filter(village_id__in=codes).values()}
+    recount = compute_village_numbers(village_codes=codes, filters=CoverageFilter())
+    assert set(stored) == set(codes)
+    assert {code: {key: stored[code][key] for key in recount[code]} for code in codes} == recount
+    assert sum(numbers["households_visited"] for numbers in recount.values()) > 50
+
+    events = defaultdict(list)
+    for household, service, result, at, visit in HelpItem.objects.filter(
+        result__in=(HelpResult.PENDING, HelpResult.DONE)
+    ).values_list("visit__household_id", "service_id", "result", "visit__visited_at", "visit_id"):
+        events[(household, service)].append(HelpEvent(at, visit, result))
+    implied = {
+        (pair, episode.opened_by, episode.closed_by)
+        for pair, pair_events in events.items()
+        for episode in followup_episodes(pair_events)
+    }
+    followups = {
+        ((row.household_id, row.service_id), row.opened_by_id, row.closed_by_id)
+        for row in FollowUp.objects.all()
+    }
+    assert followups == implied and FollowUp.objects.filter(closed_at__isnull=True).exists()
+
+    last = dict(
+        Visit.objects.values("household_id").annotate(at=Max("visited_at")).values_list("household_id", "at")
+    )
+    households = Household.objects.select_related("created_by")
+    assert {h.id: h.last_visited_at for h in households if h.last_visited_at} == last
+    assert all(h.version == 1 and h.created_by.role == Role.COMMUNE_LEADER for h in households)
+    audited = LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(Household))
+    assert set(audited.values_list("object_pk", flat=True)) >= {str(h.id) for h in households}
+
+
+def test_demo_never_touches_real_data(quang_ngai, tmp_path):
+    commune = Commune.objects.get(code="21025")
+    team = factories.TeamFactory(commune=commune, name="Tổ thật")
+    village = factories.VillageFactory(commune=commune, code="21025-01", name="Thôn thật", team=team)
+    home = factories.HouseholdFactory(village=village, label="Nhà thật")
+    _seed(tmp_path, households=200)
+    _seed(tmp_path, households=200)
+    assert Household.objects.filter(pk=home.pk, is_demo=False).exists()
+    assert Village.objects.get(code="21025-01").name == "Thôn thật"
+    assert Team.objects.filter(pk=team.pk).exists()
+    demo_codes = set(Village.objects.filter(commune=commune, is_demo=True).values_list("code", flat=True))
+    assert demo_codes and "21025-01" not in demo_codes  # demo villages are numbered after the real ones
