@@ -23,7 +23,9 @@ from shapely.geometry import shape
 from backend.text import search_key
 from backend.uploads import UploadRejected, zip_chunks, zip_open
 from core.models import Commune, Village
+from core.services.area_names import VillageNames
 from core.services.boundaries import boundary_read_problem, boundary_repair
+from core.services.villages import village_ambiguous
 from onboarding.limits import MAX_BYTES
 
 MAX_UNZIPPED_BYTES = 100 * 1024 * 1024
@@ -38,17 +40,6 @@ OUTSIDE_SHARE = 0.02
 
 class BoundaryFileError(Exception):
     pass
-
-
-VILLAGE_PREFIXES = ("to dan pho ", "tdp ", "thon ", "xom ", "ap ", "ban ", "khu pho ", "lang ", "khu ")
-
-
-def _village_key(name: str) -> str:
-    key = search_key(str(name))
-    for prefix in VILLAGE_PREFIXES:
-        if key.startswith(prefix):
-            return key[len(prefix) :]
-    return key
 
 
 def _safe_extract(data: bytes, folder: Path) -> Path:
@@ -191,11 +182,9 @@ def check_boundaries(
     *, commune: Commune, features: list[dict], column: str
 ) -> tuple[list[FeatureCheck], dict]:
     """Each feature matched to a village (by code or name) and checked; the geometries to store."""
-    villages = list(Village.objects.filter(commune=commune).only("code", "name", "commune_id"))
-    by_code = {v.code: v for v in villages}
-    by_name: dict[str, list[Village]] = {}
-    for village in villages:
-        by_name.setdefault(_village_key(village.name), []).append(village)
+    names = VillageNames(
+        Village.objects.filter(commune=commune).only("code", "name", "commune_id"), commune=commune.code
+    )
     outline = None
     if commune.geometry:
         outline = shape(commune.geometry).buffer(OUTSIDE_TOLERANCE)
@@ -206,13 +195,11 @@ def check_boundaries(
         value = str(feature["properties"].get(column, "")).strip()
         check = FeatureCheck(number=feature["number"], value=value if value not in ("None", "nan") else "")
         checks.append(check)
-        village = by_code.get(check.value) or by_code.get(f"{commune.code}-{check.value}")
-        if village is None and check.value:
-            found = by_name.get(_village_key(check.value), [])
-            if len(found) > 1:
-                check.errors.append(_("tên trùng nhiều thôn: hãy dùng cột mã thôn."))
-                continue
-            village = found[0] if found else None
+        match = names.match(check.value)
+        if match.ambiguous:
+            check.errors.append(village_ambiguous(match))
+            continue
+        village = match.area
         if village is None:
             check.errors.append(
                 _("không khớp thôn nào của xã (giá trị “%(value)s”).") % {"value": check.value or "—"}

@@ -42,7 +42,9 @@ from core.services.villages import (
     VILLAGE_CODE,
     VILLAGE_NAME_MAX,
     VillageNumber,
+    VillagesPlanned,
     report_count,
+    village_ambiguous,
     village_numbering,
     village_store,
     villages_geo_import,
@@ -51,19 +53,9 @@ from onboarding.sheets import MEMBERS, VILLAGES, Sheet, field_label, phone_numbe
 
 Progress = Callable[[int, int], None]
 REQUIRED = {MEMBERS: ("full_name",), VILLAGES: ("name",)}
-VILLAGE_PREFIXES = ("to dan pho ", "tdp ", "thon ", "xom ", "ap ", "ban ", "khu pho ", "lang ", "khu ")
 USERNAME = re.compile(r"^[\w.@+-]{1,150}$")
 T = TypeVar("T")
 RowT = TypeVar("RowT", "MemberRow", "VillageRow")
-
-
-def _village_key(name: str) -> str:
-    """ "Thôn Phú Lộc", "thon phu loc" and "Phú Lộc" are the same village on a sheet."""
-    key = search_key(name)
-    for prefix in VILLAGE_PREFIXES:
-        if key.startswith(prefix):
-            return key[len(prefix) :]
-    return key
 
 
 @dataclass
@@ -155,7 +147,7 @@ class _Areas:
         self.communes = {c.code: c for c in communes}
         self.commune_names = AreaNames(self.communes.values())
         self._villages: dict[str, list[Village]] = {}
-        self._village_index: dict[str, dict] = {}
+        self.village_names = VillagesPlanned(lambda code: self.villages_of(self.communes[code]))
 
     def province(self, value: str) -> Province | None:
         return self.province_names.match(value).area
@@ -184,21 +176,10 @@ class _Areas:
             self._villages[commune.code] = list(Village.objects.filter(commune=commune))
         return self._villages[commune.code]
 
-    def village(self, value: str, commune: Commune) -> Village | None:
-        """A village of the commune by code ("21025-03" or "03") or by name, "Thôn" or not."""
-        if commune.code not in self._village_index:
-            index = {}
-            for village in self.villages_of(commune):
-                index.setdefault(("name", _village_key(village.name)), village)
-                index[("code", village.code)] = village
-            self._village_index[commune.code] = index
-        index = self._village_index[commune.code]
-        value = value.strip()
-        return (
-            index.get(("code", value))
-            or index.get(("code", f"{commune.code}-{value}"))
-            or index.get(("name", _village_key(value)))
-        )
+    def village(self, value: str, commune: Commune) -> AreaMatch[Village]:
+        """The village of the commune a cell names, by code ("21025-03" or "03") or by name
+        (``core.services.area_names.VillageNames``)."""
+        return self.village_names.stored_of(commune.code).match(value)
 
 
 def _similar(match: AreaMatch[Commune]) -> str:
@@ -397,14 +378,16 @@ def _member_villages(*, text: str, commune: Commune, areas: _Areas) -> _Checked[
     """The villages a cell names ("Thôn 1, Thôn 2"), all of the row's commune."""
     villages: list[Village] = []
     for value in filter(None, (v.strip() for v in re.split(r"[,;\n]", text))):
-        village = areas.village(value, commune)
-        if village is None:
-            why = _("không có thôn “%(value)s” trong %(commune)s (nhập thôn trước).") % {
-                "value": value,
-                "commune": commune.full_name,
-            }
+        match = areas.village(value, commune)
+        if match.area is None:
+            why = (
+                village_ambiguous(match)
+                if match.ambiguous
+                else _("không có thôn “%(value)s” trong %(commune)s (nhập thôn trước).")
+                % {"value": value, "commune": commune.full_name}
+            )
             return _Checked(tuple(villages), {"villages": why})
-        villages.append(village)
+        villages.append(match.area)
     return _Checked(tuple(villages))
 
 
@@ -884,16 +867,16 @@ def _village_row(*, number: int, values: Mapping[str, str], context: _VillagesCo
     if commune.value is None or row.errors:
         return row
     row = replace(row, commune=commune.value.code, values={**row.values, "commune": commune.value.full_name})
-    stored = context.areas.villages_of(commune.value)
     code = values.get("code", "")
-    if not code:
-        village = next((v for v in stored if v.search_name == search_key(name)), None)
-        return replace(row, code=village.code, village=village) if village else row
-    code = code if "-" in code else f"{row.commune}-{code}"
-    if not VILLAGE_CODE.match(code) or not code.startswith(f"{row.commune}-"):
-        why = _("mã thôn %(code)s phải có dạng %(commune)s-NN.") % {"code": code, "commune": row.commune}
-        return _with_errors(row, code=why)
-    return replace(row, code=code, village=next((v for v in stored if v.code == code), None))
+    if code:
+        code = code if "-" in code else f"{row.commune}-{code}"
+        if not VILLAGE_CODE.match(code) or not code.startswith(f"{row.commune}-"):
+            why = _("mã thôn %(code)s phải có dạng %(commune)s-NN.") % {"code": code, "commune": row.commune}
+            return _with_errors(row, code=why)
+    place = context.areas.village_names.place(commune=row.commune, name=name, code=code)
+    if place.problem:
+        return _with_errors(row, name=place.problem)
+    return replace(row, code=place.code, name=place.name, village=place.village)
 
 
 class _VillagesSheet:
@@ -902,7 +885,6 @@ class _VillagesSheet:
 
     def __init__(self, context: _VillagesContext):
         self.context = context
-        self.planned: dict[str, int] = {}  # code → row
         self.taken: set[str] = set()
         self.numbering: dict[str, Iterator[VillageNumber]] = {}
 
@@ -913,13 +895,13 @@ class _VillagesSheet:
             commune = self.context.areas.communes[row.commune]
             self.taken.update(v.code for v in self.context.areas.villages_of(commune))
             self.numbering[row.commune] = village_numbering(commune=row.commune, taken=self.taken)
+        names = self.context.areas.village_names
+        first = names.repeated(commune=row.commune, name=row.name, code=row.code)
+        if first is not None:
+            return _with_errors(row, name=_("thôn lặp lại dòng %(other)d.") % {"other": first})
         if not row.code:
             row = replace(row, code=next(self.numbering[row.commune]).code)
-        if row.code in self.planned:
-            return _with_errors(
-                row, name=_("thôn lặp lại dòng %(other)d.") % {"other": self.planned[row.code]}
-            )
-        self.planned[row.code] = row.number
+        names.plan(commune=row.commune, name=row.name, code=row.code, row=row.number)
         self.taken.add(row.code)
         return replace(row, values={**row.values, "code": row.code}, action=self._action(row))
 

@@ -4,6 +4,7 @@ sees each commune's set-up state in one table. Every write goes through the fiel
 imports use (audit trail included); anything outside the caller's scope is 404."""
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -110,12 +111,16 @@ def village_add(request, code):
     if not form.is_valid():
         return _page(request, commune, status=400, village_form=form)
     data = form.cleaned_data
-    village_create(
-        commune=commune.code,
-        name=data["name"],
-        declared_households=data["declared_households"],
-        team=data["team"],
-    )
+    try:
+        village_create(
+            commune=commune.code,
+            name=data["name"],
+            declared_households=data["declared_households"],
+            team=data["team"],
+        )
+    except ValidationError as error:  # the name means a village the commune has
+        form.add_error(None, error)
+        return _page(request, commune, status=400, village_form=form)
     return _back(commune, "villages")
 
 
@@ -128,9 +133,16 @@ def village_edit(request, code, village):
     if not form.is_valid():
         return _page(request, commune, status=400, edit_errors={village.code: form.errors})
     data = form.cleaned_data
-    village_update(
-        village=village, name=data["name"], declared_households=data["declared_households"], team=data["team"]
-    )
+    try:
+        village_update(
+            village=village,
+            name=data["name"],
+            declared_households=data["declared_households"],
+            team=data["team"],
+        )
+    except ValidationError as error:  # the new name means another village of the commune
+        form.add_error(None, error)
+        return _page(request, commune, status=400, edit_errors={village.code: form.errors})
     return _back(commune, "villages")
 
 

@@ -16,6 +16,21 @@ written with marks that match no area is not taken for one that differs only in 
 says which areas were near (``AreaMatch.similar``) so the person can be asked. Folding diacritics away
 (``backend.text.search_key``) is for *finding* areas in a search box, never for deciding which one a
 row means.
+
+Villages (``VillageNames``) follow the same rule within their commune, with one difference: a village's
+unit word tells villages apart ("Thôn 1" and "Tổ dân phố 1" are two villages of one ward), so a name
+splits into its unit word (``VILLAGE_UNITS``; "TDP" is written for "Tổ dân phố") and the rest, and:
+
+- a name written as a stored name (unit word and rest, by ``name_key``) means that village;
+- else the unit word is optional on one side only: a name without a unit word means the villages whose
+  rest it is, whatever their unit ("Phú Lộc" → "Thôn Phú Lộc"), and a name with a unit word means the
+  villages stored without one ("Thôn Phú Lộc" → "Phú Lộc"); two different unit words never match
+  ("Tổ dân phố 1" is not "Thôn 1", whether or not a "Tổ dân phố 1" exists). Several villages so
+  found make the name ambiguous, never a pick;
+- a name with no diacritics goes through the same two steps folded, taken when it finds exactly one.
+
+Two names are one village (a duplicate in a sheet, or a village added twice) exactly when one matches
+the other by this rule.
 """
 
 import unicodedata
@@ -28,6 +43,9 @@ from backend.text import clean_text, search_key
 from core.services.imports import pad_code
 
 COMMUNE_UNITS = ("xã", "phường", "thị trấn", "đặc khu")
+# Longest first, so that "Tổ dân phố 1" is read as "Tổ dân phố" + "1", not "Tổ" + "dân phố 1".
+VILLAGE_UNITS = ("tổ dân phố", "khu phố", "thôn", "tổ", "ấp", "bản", "làng", "buôn", "xóm", "khóm", "khu")
+VILLAGE_UNIT_SHORT = {"tdp": "tổ dân phố"}
 PROVINCE_UNITS = ("tỉnh", "thành phố", "tp.", "tp")
 # Grave, acute, tilde, hook above, dot below: the five tones (vowel marks such as ^ and the horn stay).
 _TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")
@@ -132,3 +150,107 @@ class AreaNames(Generic[A]):
         if len(found) == 1:
             return AreaMatch(text=text, area=found[0], candidates=found)
         return AreaMatch(text=text, candidates=found, similar=() if found else folded)
+
+
+class NamedVillage(Protocol):
+    code: str
+    name: str
+
+
+V = TypeVar("V", bound=NamedVillage)
+
+
+@dataclass(frozen=True)
+class VillageKey:
+    """A village name split into its unit word ("" when it has none) and the rest."""
+
+    unit: str
+    rest: str
+
+
+def _split(key: str, units: dict[str, str]) -> VillageKey:
+    for written, unit in units.items():
+        if key.startswith(written + " ") and len(key) > len(written) + 1:
+            return VillageKey(unit=unit, rest=key[len(written) + 1 :])
+    return VillageKey(unit="", rest=key)
+
+
+def _unit_index(keyed: Callable[[str], str]) -> dict[str, str]:
+    units = {keyed(unit): keyed(unit) for unit in VILLAGE_UNITS}
+    units.update({keyed(short): keyed(unit) for short, unit in VILLAGE_UNIT_SHORT.items()})
+    return dict(sorted(units.items(), key=lambda item: -len(item[0])))
+
+
+_MARKED_UNITS = _unit_index(name_key)
+_FOLDED_UNITS = _unit_index(search_key)
+
+
+def village_key(name: str) -> VillageKey:
+    """A village name as compared for identity (``name_key``), split at its unit word."""
+    return _split(name_key(name), _MARKED_UNITS)
+
+
+class _VillageIndex(Generic[V]):
+    """Villages by their whole key and by the rest of their name, under one way of keying names."""
+
+    def __init__(self, keyed: Callable[[str], str], units: dict[str, str]):
+        self.keyed, self.units = keyed, units
+        self.whole: dict[VillageKey, list[V]] = defaultdict(list)
+        self.rest: dict[str, list[V]] = defaultdict(list)
+
+    def add(self, village: V) -> None:
+        key = _split(self.keyed(village.name), self.units)
+        self.whole[key].append(village)
+        self.rest[key.rest].append(village)
+
+    def find(self, text: str) -> tuple[V, ...]:
+        key = _split(self.keyed(text), self.units)
+        if key in self.whole:
+            return tuple(self.whole[key])
+        found = self.rest.get(key.rest, [])
+        if key.unit:  # a unit word given matches only villages stored without one
+            found = [v for v in found if not _split(self.keyed(v.name), self.units).unit]
+        return tuple(found)
+
+
+class VillageNames(Generic[V]):
+    """The villages of one commune indexed once (more may be ``add``-ed, as a sheet plans them), then
+    cells matched against them by code ("21025-03" or "03") or by name (the module's rule)."""
+
+    def __init__(self, villages: Iterable[V], *, commune: str):
+        self.commune = commune
+        self.by_code: dict[str, V] = {}
+        self._marked: _VillageIndex[V] = _VillageIndex(name_key, _MARKED_UNITS)
+        self._folded: _VillageIndex[V] = _VillageIndex(search_key, _FOLDED_UNITS)
+        for village in villages:
+            self.add(village)
+
+    def add(self, village: V) -> None:
+        self.by_code[village.code] = village
+        self._marked.add(village)
+        self._folded.add(village)
+
+    def _by_code(self, text: str) -> V | None:
+        # Not "3" for "03": a cell "1" is as likely the name of "Thôn 1" as a code that lost its zero.
+        return self.by_code.get(text) or self.by_code.get(f"{self.commune}-{text}")
+
+    def match(self, text: str, *, codes: bool = True) -> AreaMatch[V]:
+        """The village ``text`` names: by code (when ``codes``) or by name."""
+        text = " ".join(clean_text(text).split())
+        if codes:
+            village = self._by_code(text)
+            if village is not None or _code_like(text):
+                return AreaMatch(text=text, area=village, by_code=True)
+        found = self._marked.find(text) if text else ()
+        folded = self._folded.find(text) if text else ()
+        if not found and is_unmarked(text):
+            found = folded
+        if len(found) == 1:
+            return AreaMatch(text=text, area=found[0], candidates=found)
+        return AreaMatch(text=text, candidates=found, similar=() if found else folded)
+
+
+def _code_like(text: str) -> bool:
+    """A cell written as a full village code ("21025-03") is a code, found or not."""
+    head, dash, tail = text.partition("-")
+    return bool(dash) and head.isascii() and head.isdigit() and len(head) == 5 and tail.isalnum()

@@ -3,21 +3,25 @@ sheets, pages and commands share, and villages from a GeoJSON the commune keeps 
 read by ``onboarding``).
 
 Villages have no national code list. A row may carry its own code (``21025-03``); otherwise the village
-is matched by name within its commune (diacritics folded), and new ones get the next free number
-(``village_numbering``, the one numbering every way in uses, demo data included).
+is matched by name within its commune by the one rule for area names (``core.services.area_names``:
+names with their marks, unit word optional only where it tells no villages apart), and new ones get the
+next free number (``village_numbering``, the one numbering every way in uses, demo data included). A
+name that means a village of the commune is that village: it is never given to a second one.
 """
 
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from backend.text import clean_text, search_key
+from backend.text import clean_text
 from core.models import Commune, Team, Village
 from core.projections import field_records_batch, field_records_project
+from core.services.area_names import AreaMatch, VillageNames
 from core.services.assignments import village_assign_team
 from core.services.imports import ImportRejected, ImportReport, pad_code, read_table, resolve_columns
 
@@ -60,6 +64,60 @@ def _numbers_after(*, prefix: str, number: int, taken: Collection[str]) -> Itera
             yield VillageNumber(code=code, name=f"Thôn {number}")
 
 
+@dataclass(frozen=True)
+class PlannedVillage:
+    """A village a file or sheet names, as ``VillageNames`` indexes it: the row that names it first."""
+
+    code: str
+    name: str
+    row: int
+
+
+@dataclass(frozen=True)
+class VillagePlace:
+    """Where a row naming a village lands: the stored ``village`` it means (or None: a new one, under
+    ``code``, or numbered when ``code`` is empty) and the ``name`` to store; or the ``problem`` with its
+    name."""
+
+    village: Village | None = None
+    code: str = ""
+    name: str = ""
+    problem: str = ""
+
+
+def village_name_taken(*, commune: str, name: str, code: str = "") -> Village | None:
+    """Another village of the commune (not ``code``) that ``name`` means: no village may take it."""
+    names = VillagesPlanned(lambda commune: Village.objects.filter(commune_id=commune).only("code", "name"))
+    return names.taken(commune=commune, name=name, code=code)
+
+
+def village_ambiguous(match: AreaMatch) -> str:
+    """Why a name that means several villages names none."""
+    return _("tên “%(name)s” trùng nhiều thôn (%(codes)s): hãy ghi mã thôn.") % {
+        "name": match.text,
+        "codes": ", ".join(f"{v.name} {v.code}" for v in match.candidates[:5]),
+    }
+
+
+def village_taken_text(*, name: str, village: Village) -> str:
+    return _("tên “%(name)s” là thôn %(village)s (%(code)s) đã có.") % {
+        "name": name,
+        "village": village.name,
+        "code": village.code,
+    }
+
+
+def _refuse_taken(*, commune: str, name: str, code: str = "") -> None:
+    taken = village_name_taken(commune=commune, name=name, code=code)
+    if taken is not None:
+        raise ValidationError(
+            {
+                "name": _("Xã đã có thôn %(village)s (%(code)s): tên “%(name)s” là thôn đó.")
+                % {"village": taken.name, "code": taken.code, "name": " ".join(name.split())}
+            }
+        )
+
+
 @transaction.atomic
 def village_create(
     *,
@@ -75,6 +133,7 @@ def village_create(
     village = Village(code=code, commune_id=commune, name=" ".join(name.split()))
     village.declared_households = declared_households
     village.full_clean(exclude=["team"])
+    _refuse_taken(commune=commune, name=village.name)
     village.save()
     field_records_project(field_records_batch(village_codes={village.code}, recount_village_codes=set()))
     if team is not None:
@@ -84,7 +143,10 @@ def village_create(
 
 @transaction.atomic
 def village_update(*, village: Village, **fields) -> bool:
-    """Rename, change the declared household count or the team; whether anything changed."""
+    """Rename, change the declared household count or the team; whether anything changed. A new name
+    that means another village of the commune is refused (``ValidationError`` on ``name``)."""
+    if "name" in fields and " ".join(fields["name"].split()) != village.name:
+        _refuse_taken(commune=village.commune_id, name=fields["name"], code=village.code)
     changed = False
     if "team" in fields:
         team = fields.pop("team")
@@ -213,13 +275,67 @@ def _geo_village_row(
     return replace(row, households=_geo_households(households)) if households else row
 
 
+class VillagesPlanned:
+    """The villages a sheet or file names, folded in row order, per commune: each row's name matched
+    against the commune's stored villages (``stored`` gives them, fetched once) and against the rows
+    above it, by the one rule (``VillageNames``)."""
+
+    def __init__(self, stored: Callable[[str], Iterable[Village]]):
+        self._stored_villages = stored
+        self.stored: dict[str, VillageNames[Village]] = {}
+        self.planned: dict[str, VillageNames[PlannedVillage]] = {}
+
+    def stored_of(self, commune: str) -> VillageNames[Village]:
+        if commune not in self.stored:
+            self.stored[commune] = VillageNames(self._stored_villages(commune), commune=commune)
+        return self.stored[commune]
+
+    def place(self, *, commune: str, name: str, code: str = "") -> VillagePlace:
+        """The stored village a row means: by its code, the row's name then being the village's (new)
+        name; else by its name, the village keeping its own (a new name comes with the code)."""
+        stored = self.stored_of(commune)
+        village = stored.by_code.get(code) if code else None
+        if village is not None:
+            other = self.taken(commune=commune, name=name, code=code)
+            if other is not None:
+                return VillagePlace(problem=village_taken_text(name=name, village=other))
+            return VillagePlace(village=village, code=code, name=name)
+        named = stored.match(name, codes=False)
+        if named.ambiguous:
+            return VillagePlace(problem=village_ambiguous(named))
+        if named.area is not None:
+            return VillagePlace(village=named.area, code=named.area.code, name=named.area.name)
+        return VillagePlace(code=code, name=name)
+
+    def taken(self, *, commune: str, name: str, code: str) -> Village | None:
+        """Another stored village (not ``code``) the name means: a row with a code cannot give it."""
+        match = self.stored_of(commune).match(name, codes=False)
+        return next((village for village in match.candidates if village.code != code), None)
+
+    def repeated(self, *, commune: str, name: str, code: str) -> int | None:
+        """The row above that names this village (by code or by name), if any."""
+        planned = self.planned.get(commune)
+        if planned is None:
+            return None
+        if code in planned.by_code:
+            return planned.by_code[code].row
+        match = planned.match(name, codes=False)
+        return match.candidates[0].row if match.candidates else None
+
+    def plan(self, *, commune: str, name: str, code: str, row: int) -> None:
+        planned = self.planned.setdefault(commune, VillageNames((), commune=commune))
+        planned.add(PlannedVillage(code=code, name=name, row=row))
+
+
 class _GeoPlan:
     """The rows folded in file order: a row names a stored village by code or name, or gets the next free
     number; a village named twice is a problem."""
 
     def __init__(self, *, communes: set[str]):
         self.existing = {v.code: v for v in Village.objects.filter(commune_id__in=communes)}
-        self.by_name = {(v.commune_id, v.search_name): v for v in self.existing.values()}
+        self.names = VillagesPlanned(
+            lambda commune: [v for v in self.existing.values() if v.commune_id == commune]
+        )
         self.taken = set(self.existing)
         self.numbering: dict[str, Iterator[VillageNumber]] = {}
         self.rows: dict[str, GeoVillageRow] = {}
@@ -231,23 +347,20 @@ class _GeoPlan:
             return
         if row.commune not in self.numbering:  # numbered after the commune's stored villages
             self.numbering[row.commune] = village_numbering(commune=row.commune, taken=self.taken)
-        row = self._placed(row)
-        if row.code in self.rows:
-            where = _("dòng %(row)d") % {"row": row.number}
-            self.problems.append(
-                _("%(where)s: thôn %(code)s lặp lại trong tệp.") % {"where": where, "code": row.code}
-            )
+        place = self.names.place(commune=row.commune, name=row.name, code=row.code)
+        first = self.names.repeated(commune=row.commune, name=place.name, code=place.code)
+        if place.problem or first is not None:
+            problem = place.problem or _("thôn “%(name)s” lặp lại dòng %(other)d.") % {
+                "name": row.name,
+                "other": first,
+            }
+            self.problems.append(_("dòng %(row)d: %(problem)s") % {"row": row.number, "problem": problem})
             return
+        code = place.code or next(self.numbering[row.commune]).code
+        row = replace(row, code=code, name=place.name, village=place.village)
+        self.names.plan(commune=row.commune, name=row.name, code=row.code, row=row.number)
         self.rows[row.code] = row
         self.taken.add(row.code)
-
-    def _placed(self, row: GeoVillageRow) -> GeoVillageRow:
-        if row.code:
-            return replace(row, village=self.existing.get(row.code))
-        village = self.by_name.get((row.commune, search_key(row.name)))
-        if village is not None:
-            return replace(row, code=village.code, village=village)
-        return replace(row, code=next(self.numbering[row.commune]).code)
 
 
 @transaction.atomic
