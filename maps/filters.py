@@ -1,16 +1,14 @@
 """The filters a leader sets on a map page and on the leader's pages (campaign, dates, service): one
 form, one reading of it, and coverage's one rule for the period they cover."""
 
-import datetime as dt
 from dataclasses import dataclass
 from functools import cached_property
 
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from campaigns.models import CAMPAIGN_EARLIEST_DAY, CAMPAIGN_LATEST_DAY
+from campaigns.models import CAMPAIGN_EARLIEST_DAY, CAMPAIGN_LATEST_DAY, Campaign
 from campaigns.selectors import campaign_window, campaigns_for
 from core.scope import Scope
 from core.selectors import services_list
@@ -72,26 +70,22 @@ class LeaderFilterForm(forms.Form):
 
 
 @dataclass(frozen=True)
-class LeaderFilter:
-    campaign: object | None = None
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
-    service: str | None = None
+class LeaderFilter(CoverageFilter):
+    """The filters as the form read them: the campaign itself, which pages also show and take the
+    services a household may be missing from. Coverage reads them as its own filter (``coverage()``);
+    the period, emptiness and key are coverage's rules, inherited."""
+
+    campaign: Campaign | None = None
 
     @classmethod
     def from_form(cls, form: LeaderFilterForm) -> "LeaderFilter":
         data = form.cleaned_data
         return cls(
-            data.get("campaign"), data.get("date_from"), data.get("date_to"), data.get("service") or None
+            campaign=data.get("campaign"),
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+            service=data.get("service") or None,
         )
-
-    @property
-    def is_empty(self) -> bool:
-        return not (self.campaign or self.date_from or self.date_to or self.service)
-
-    @property
-    def has_period(self) -> bool:
-        return bool(self.campaign or self.date_from or self.date_to)
 
     def coverage(self) -> CoverageFilter:
         return self._coverage
@@ -104,10 +98,6 @@ class LeaderFilter:
             date_to=self.date_to,
             service=self.service,
         )
-
-    def visit_window(self) -> Q:
-        """Visits inside the period (campaign dates cut by the date range), as a filter on Visit."""
-        return self.coverage().visit_window()
 
     def services(self, catalogue: list[tuple[str, str]]) -> list[tuple[str, str]]:
         """The services a household may still be missing: the one chosen, the campaign's, or all."""
