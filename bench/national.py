@@ -123,13 +123,27 @@ def load(*, households: int, visits: int, seed: int) -> dict:
             )
     Village.objects.bulk_create(village_rows, batch_size=5000)
     password = make_password("bench-pass-123")
-    users = [
-        User(username=f"tv-{team_id}", role=Role.VOLUNTEER, team_id=team_id, password=password)
-        for commune_teams in teams.values()
+    province_of = {c[0]: c[1] for c in communes}
+    users = [  # bulk_create skips User.save: the wider areas are written as the database requires
+        User(
+            username=f"tv-{team_id}",
+            role=Role.VOLUNTEER,
+            team_id=team_id,
+            commune_id=commune,
+            province_id=province_of[commune],
+            password=password,
+        )
+        for commune, commune_teams in teams.items()
         for team_id in commune_teams
     ]
     users += [
-        User(username=f"xa-{c[0]}", role=Role.COMMUNE_LEADER, commune_id=c[0], password=password)
+        User(
+            username=f"xa-{c[0]}",
+            role=Role.COMMUNE_LEADER,
+            commune_id=c[0],
+            province_id=c[1],
+            password=password,
+        )
         for c in communes
     ]
     provinces = sorted({c[1] for c in communes})

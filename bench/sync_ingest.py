@@ -2,7 +2,13 @@
 
 Run by hand (not part of the tests):
 
-    uv run python bench/sync_ingest.py [--seconds 20] [--clients 4] [--embedded]
+    uv run python bench/sync_ingest.py [--seconds 20] [--clients 4] [--embedded] [--shape village-day]
+
+Two shapes: ``spread`` (default) sends each client's visits to its own 4,000 households over ten villages,
+a visit every 97 s; ``village-day`` is a volunteer's day each: a door every 3 minutes, all the clients
+into the same village of 400 households (their pushes meet on the same households and the same
+village's rollup locks). ``BENCH_DB``, ``BENCH_PORT`` and ``BENCH_BROKER`` choose the database, port and
+queue (defaults below), so two people can measure on one machine.
 
 It creates (or reuses) the database ``cnscd_bench_sync``, seeds one commune with a team, volunteers and
 households, starts gunicorn, and prints: fresh-id ingest (visits/s, p50/p95 per batch), re-sending the
@@ -25,9 +31,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DB_NAME = "cnscd_bench_sync"
+DB_NAME = os.environ.get("BENCH_DB", "cnscd_bench_sync")
 DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
-PORT = 8101
+PORT = int(os.environ.get("BENCH_PORT", "8101"))
 BATCH = 200
 HOUSEHOLDS_PER_CLIENT = 4000
 PASSWORD = "bench-pass-123"  # noqa: S105
@@ -41,7 +47,12 @@ def _ensure_database():
             conn.execute(f'CREATE DATABASE "{DB_NAME}"')
 
 
-def _seed(clients: int) -> dict:
+DAY_VILLAGE = "21025-50"
+DAY_HOUSEHOLDS = 400
+DOOR_EVERY_SECONDS = 180
+
+
+def _seed(clients: int, shape: str = "spread") -> dict:
     os.environ["DATABASE_URL"] = DATABASE_URL
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings.base")
     import django
@@ -60,9 +71,12 @@ def _seed(clients: int) -> dict:
     commune, _created = Commune.objects.get_or_create(
         code="21025", defaults={"province": province, "name": "Cẩm Thành", "full_name": "Phường Cẩm Thành"}
     )
-    team, _created = Team.objects.get_or_create(commune=commune, name="Tổ đo tốc độ")
+    team, _created = Team.objects.get_or_create(
+        commune=commune, name="Tổ một thôn" if shape == "village-day" else "Tổ đo tốc độ"
+    )
     villages = []
-    for number in range(1, 11):
+    numbers = [50] if shape == "village-day" else range(1, 11)
+    for number in numbers:
         village, _created = Village.objects.get_or_create(
             code=f"21025-{number:02d}", defaults={"commune": commune, "name": f"Thôn {number}", "team": team}
         )
@@ -78,7 +92,7 @@ def _seed(clients: int) -> dict:
             user.set_password(PASSWORD)
             user.save()
         users.append(user.username)
-    wanted = clients * HOUSEHOLDS_PER_CLIENT
+    wanted = DAY_HOUSEHOLDS if shape == "village-day" else clients * HOUSEHOLDS_PER_CLIENT
     have = Household.objects.filter(village__team=team).count()
     if have < wanted:
         stamp = change_stamp()
@@ -86,7 +100,7 @@ def _seed(clients: int) -> dict:
             [
                 Household(
                     id=uuid.uuid4(),
-                    village_id=villages[i % 10],
+                    village_id=villages[i % len(villages)],
                     label=f"Nhà số {i}",
                     members=4,
                     working_age=2,
@@ -153,14 +167,38 @@ def _vacuum() -> None:
         conn.execute("VACUUM ANALYZE")
 
 
-def _batches(households: list[str], client_index: int, count: int) -> list[bytes]:
-    mine = households[client_index * HOUSEHOLDS_PER_CLIENT : (client_index + 1) * HOUSEHOLDS_PER_CLIENT]
-    start = dt.datetime.now(dt.UTC) - dt.timedelta(days=20)
+def _rollups_exact() -> bool:
+    """Every bench village's stored coverage rollup equals its recount from all visits."""
+    from coverage.models import VillageCoverage
+    from coverage.numbers import CoverageFilter, compute_village_numbers
+
+    stored = {
+        row["village_id"]: row
+        for row in VillageCoverage.objects.filter(village__code__startswith="21025-").values()
+    }
+    counted = compute_village_numbers(village_codes=sorted(stored), filters=CoverageFilter())
+    return all(stored[code][name] == numbers[name] for code, numbers in counted.items() for name in numbers)
+
+
+def _batches(
+    households: list[str], client_index: int, count: int, shape: str = "spread", offset: int = 0
+) -> list[bytes]:
+    """``offset`` batches already sent by this client (the warm-up): the timeline goes on after them."""
+    if shape == "village-day":
+        # Each client starts at another door of the same village, a door every 3 minutes; a batch is a
+        # day's work (200 doors = 10 hours), the next batch the next day.
+        mine = households[client_index * 100 :] + households[: client_index * 100]
+        gap, day = DOOR_EVERY_SECONDS, dt.timedelta(days=1)
+        start = dt.datetime.now(dt.UTC).replace(hour=0, minute=30) - dt.timedelta(days=400)
+    else:
+        mine = households[client_index * HOUSEHOLDS_PER_CLIENT : (client_index + 1) * HOUSEHOLDS_PER_CLIENT]
+        gap, day = 97, dt.timedelta(seconds=97 * BATCH)
+        start = dt.datetime.now(dt.UTC) - dt.timedelta(days=20)
     bodies = []
-    for number in range(count):
+    for number in range(offset, offset + count):
         visits = []
         for i in range(BATCH):
-            moment = start + dt.timedelta(seconds=(number * BATCH + i) * 97)
+            moment = start + number * day + dt.timedelta(seconds=i * gap)
             visits.append(
                 {
                     "id": str(uuid.uuid4()),
@@ -247,13 +285,15 @@ def main():
         action="store_true",
         help="no broker: Celery runs tasks in the push's own process, as `make run` does (issue 13 item 0)",
     )
+    parser.add_argument("--shape", choices=("spread", "village-day"), default="spread")
     args = parser.parse_args()
 
     _ensure_database()
-    seeded = _seed(args.clients)
+    seeded = _seed(args.clients, args.shape)
+    print(f"shape: {args.shape}")
     # As in production, coverage and campaign refreshes after a push go to a Redis queue for the
     # workers (not run here: the two cores serve pushes); the queue is emptied afterwards.
-    broker = "redis://127.0.0.1:6379/13"
+    broker = os.environ.get("BENCH_BROKER", "redis://127.0.0.1:6379/13")
     env = {
         **os.environ,
         "DATABASE_URL": DATABASE_URL,
@@ -288,8 +328,12 @@ def main():
                 time.sleep(0.1)
         tokens = [_login(username) for username in seeded["users"]]
         per_client = int(12_000 * args.seconds / BATCH / args.clients) + 2
-        work = [_batches(seeded["households"], i, per_client) for i in range(args.clients)]
-        warm = [_batches(seeded["households"], i, 2) for i in range(args.clients)]
+        day = args.shape == "village-day"
+        work = [
+            _batches(seeded["households"], i, per_client, args.shape, offset=2 if day else 0)
+            for i in range(args.clients)
+        ]
+        warm = [_batches(seeded["households"], i, 2, args.shape) for i in range(args.clients)]
         _run_clients(tokens, warm, None)
 
         batches, elapsed, latencies = _run_clients(tokens, work, args.seconds)
@@ -326,6 +370,7 @@ def main():
             f"pull 500  : p50 {1000 * statistics.median(pulls):.1f} ms, p95 {1000 * _percentile(pulls, 0.95):.1f} ms "
             f"(target: p95 ≤ 50 ms)"
         )
+        print(f"rollups exact: {_rollups_exact()}")
     finally:
         server.terminate()
         server.wait(timeout=10)

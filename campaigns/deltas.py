@@ -42,7 +42,7 @@ class _Reach:
 def campaign_apply_records(*, campaign: Campaign, visits: list[StoredVisit], village_codes: set[str]) -> None:
     """Add these new visits (of the campaign's villages ``village_codes``) to the campaign's rollup."""
     start, end = campaign_window(campaign)
-    services = set(campaign.services.values_list("code", flat=True))
+    services = {service.pk for service in campaign.services.all()}  # prefetched by the projection
     visits = [v for v in visits if v.village in village_codes and start <= v.visited_at < end]
     if not visits:
         return

@@ -21,7 +21,9 @@ def campaigns_project(batch: FieldRecords) -> None:
     2. ask for those villages' recount, which reads history, so on the worker (``RECOUNT_TASK``), once
        per village however many writes asked meanwhile. The ask and its outbox row commit with the
        records."""
-    campaigns = list(running_campaigns().filter(province_id__in=batch.provinces).prefetch_related("communes"))
+    campaigns = list(
+        running_campaigns().filter(province_id__in=batch.provinces).prefetch_related("communes", "services")
+    )
     if not campaigns:
         return
     recount = set(batch.recount_village_codes)

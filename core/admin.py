@@ -6,6 +6,7 @@ Searches go through ``search_name`` (diacritics folded), so "Cam Thanh" finds "C
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +17,7 @@ from core.record_spec import Context, Rejected, household_in
 from core.services.assignments import village_assign_team
 from core.services.catalogue import province_service_save, service_save
 from core.services.households import HOUSEHOLD_FIELDS, household_erase, household_update
+from core.services.members import team_move, team_move_check
 
 admin.site.site_header = _("Quản trị tổ công nghệ số cộng đồng")
 admin.site.site_title = _("Tổ công nghệ số cộng đồng")
@@ -114,16 +116,60 @@ class VillageAdmin(FoldedSearchMixin, admin.ModelAdmin):
     list_select_related = ["commune", "team"]
 
 
+class TeamMemberForm(forms.ModelForm):
+    """A team's members are team members or its leader; other roles are set on the member's own page,
+    with the areas they are placed in."""
+
+    role = forms.ChoiceField(
+        label=_("vai trò"),
+        choices=[(role.value, role.label) for role in models.TEAM_ROLES],
+        initial=models.Role.VOLUNTEER,
+    )
+
+    class Meta:
+        model = models.User
+        fields = ["username", "full_name", "phone", "role"]
+
+
 class MemberInline(admin.TabularInline):
     formfield_overrides = ADMIN_TEXT_OVERRIDES  # stored text through backend.text.clean_text
     model = models.User
+    form = TeamMemberForm
     fields = ["username", "full_name", "phone", "role"]
     extra = 0
     show_change_link = True
 
 
+class TeamAdminForm(forms.ModelForm):
+    class Meta:
+        model = models.Team
+        fields = ["commune", "name", "is_demo"]
+
+    def clean(self):
+        cleaned = super().clean()
+        commune = cleaned.get("commune")
+        if self.instance.pk and commune is not None and "commune" in self.changed_data:
+            try:
+                team_move_check(team=self.instance, commune=commune)
+            except ValidationError as refused:
+                self.add_error(None, refused)
+        return cleaned
+
+
 @admin.register(models.Team)
 class TeamAdmin(FoldedSearchMixin, admin.ModelAdmin):
+    form = TeamAdminForm
+
+    def save_model(self, request, obj, form, change):
+        if change and "commune" in form.changed_data:
+            commune = obj.commune
+            obj.commune_id = models.Team.objects.values_list("commune_id", flat=True).get(pk=obj.pk)
+            super().save_model(request, obj, form, change)
+            team_move(team=obj, commune=commune)  # the members' areas go with it
+            obj.refresh_from_db()
+        else:
+            super().save_model(request, obj, form, change)
+
     list_display = ["name", "commune", "is_demo"]
     list_filter = ["is_demo", "commune__province"]
     search_fields = ["name"]
@@ -134,6 +180,9 @@ class TeamAdmin(FoldedSearchMixin, admin.ModelAdmin):
 
 @admin.register(models.User)
 class MemberAdmin(UserAdmin):
+    """A member's areas agree (``User.clean``): a commune or province that is not the team's (or the
+    commune's) is refused on its field; left blank, it is filled in."""
+
     formfield_overrides = ADMIN_TEXT_OVERRIDES  # stored text through backend.text.clean_text
     list_display = ["username", "full_name", "role", "team", "commune", "province", "is_active"]
     list_filter = ["role", "is_active", "is_demo", "province"]

@@ -9,6 +9,9 @@ product runs on SQLite or plain PostgreSQL without a spatial extension.
 """
 
 import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
@@ -176,6 +179,129 @@ class Role(models.TextChoices):
 
 TEAM_ROLES = (Role.VOLUNTEER, Role.TEAM_LEADER)
 
+# A member's areas, narrowest first. Each role is placed in one of them (admins in none): the wider ones
+# follow from it (a team's commune, that commune's province) and the narrower ones are not the role's.
+AREA_FIELDS = ("team", "commune", "province")
+ROLE_AREA: dict[str, str | None] = {
+    Role.VOLUNTEER: "team",
+    Role.TEAM_LEADER: "team",
+    Role.COMMUNE_LEADER: "commune",
+    Role.PROVINCE_OFFICER: "province",
+    Role.ADMIN: None,
+}
+# What save() must look at again when an update touches it.
+AREA_INPUTS = frozenset({"role", *AREA_FIELDS, *(f"{name}_id" for name in AREA_FIELDS)})
+
+
+class MemberAreas(NamedTuple):
+    team: int | None
+    commune: str | None
+    province: str | None
+
+
+@dataclass(frozen=True)
+class AreaParents:
+    """The commune of each team and the province of each commune that some members name."""
+
+    commune_of_team: Mapping[int, str]
+    province_of_commune: Mapping[str, str]
+
+    @classmethod
+    def of(cls, members: Sequence["User"]) -> "AreaParents":
+        """Two queries at most, however many members (a sheet of thousands)."""
+        commune_of_team: dict[int, str] = {}
+        province_of_commune: dict[str, str] = {}
+        teams = {member.team_id for member in members if member.team_id is not None}
+        if teams:
+            rows = Team.objects.filter(pk__in=teams).values_list("pk", "commune_id", "commune__province_id")
+            for team, commune, province in rows:
+                commune_of_team[team] = commune
+                province_of_commune[commune] = province
+        communes = {member.commune_id for member in members if member.commune_id is not None}
+        communes -= province_of_commune.keys()
+        if communes:
+            province_of_commune.update(
+                Commune.objects.filter(pk__in=communes).values_list("pk", "province_id")
+            )
+        return cls(commune_of_team, province_of_commune)
+
+
+def member_areas(*, role: str, given: MemberAreas, parents: AreaParents) -> MemberAreas:
+    """The areas a member of ``role`` has, from the ones given: the role's own area decides the wider
+    ones; when it is missing, the narrowest given area tells it (a commune leader named with a team is in
+    that team's commune); areas narrower than the role's, and every area of an admin, are dropped."""
+    area = ROLE_AREA.get(role)
+    if area is None:
+        return MemberAreas(None, None, None)
+    level = AREA_FIELDS.index(area)
+    preference = [area, *AREA_FIELDS[:level], *AREA_FIELDS[level + 1 :]]
+    source = next((name for name in preference if getattr(given, name) is not None), None)
+    if source is None:
+        return MemberAreas(None, None, None)
+    team = given.team if source == "team" else None
+    commune = given.commune if source == "commune" else None
+    province = given.province if source == "province" else None
+    if team is not None:
+        commune = parents.commune_of_team.get(team, given.commune)
+    if commune is not None:
+        province = parents.province_of_commune.get(commune, given.province)
+    areas = MemberAreas(team, commune, province)
+    return areas._replace(**dict.fromkeys(AREA_FIELDS[:level]))
+
+
+def members_areas_derive(*, members: Sequence["User"]) -> None:
+    """Give each member the areas ``member_areas`` says (the one rule ``User.save``, the bulk creation of
+    members and the admin's form all follow)."""
+    parents = AreaParents.of(members)
+    for member in members:
+        member.areas = member_areas(role=member.role, given=member.areas, parents=parents)
+
+
+AREA_LABELS = {"team": _("tổ"), "commune": _("xã"), "province": _("tỉnh")}
+# Each message a literal format (stored names go in as values, never as part of a format).
+AREA_NOT_OF_ROLE = {
+    "team": lambda role: _("%(role)s không thuộc tổ nào: để trống ô Tổ.") % {"role": role},
+    "commune": lambda role: _("%(role)s không gắn với xã nào: để trống ô Xã.") % {"role": role},
+    "province": lambda role: _("%(role)s không gắn với tỉnh nào: để trống ô Tỉnh.") % {"role": role},
+}
+AREA_DISAGREES = {
+    "commune": lambda expected, source: (
+        _("Xã phải là %(expected)s, xã của %(source)s đã chọn (hoặc để trống để tự điền).")
+        % {"expected": expected, "source": source}
+    ),
+    "province": lambda expected, source: (
+        _("Tỉnh phải là %(expected)s, tỉnh của %(source)s đã chọn (hoặc để trống để tự điền).")
+        % {"expected": expected, "source": source}
+    ),
+}
+AREA_MISSING = {
+    "team": _("Thành viên tổ và tổ trưởng phải thuộc một tổ."),
+    "commune": _("Lãnh đạo xã phải gắn với một xã."),
+    "province": _("Cán bộ tỉnh phải gắn với một tỉnh."),
+}
+
+
+def _area_name(field: str, code) -> str:
+    model = Commune if field == "commune" else Province
+    return model.objects.filter(pk=code).values_list("full_name", flat=True).first() or str(code)
+
+
+def member_area_errors(*, role: str, given: MemberAreas, derived: MemberAreas) -> dict[str, str]:
+    """What a form must refuse: an area the role does not have, or a wider area that is not the one the
+    narrower area is in. A blank wider area is no error (it is filled in)."""
+    errors: dict[str, str] = {}
+    label = Role(role).label if role in Role.values else role
+    for field in AREA_FIELDS:
+        value, wanted = getattr(given, field), getattr(derived, field)
+        if value is None or value == wanted:
+            continue
+        if wanted is None:
+            errors[field] = AREA_NOT_OF_ROLE[field](label)
+            continue
+        source = "team" if field == "commune" or derived.team is not None else "commune"
+        errors[field] = AREA_DISAGREES[field](_area_name(field, wanted), AREA_LABELS[source])
+    return errors
+
 
 class User(AbstractUser):
     """A member: a login with a role and the area it is scoped to (see selectors for what each sees)."""
@@ -197,9 +323,44 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("thành viên")
         verbose_name_plural = _("thành viên")
+        # What of member_areas one row can show: only team roles have a team, and with it its commune;
+        # only team roles and commune leaders have a commune, and with it its province; admins have no
+        # area. That the commune is the team's and the province the commune's, save() derives.
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(team__isnull=True)
+                | models.Q(role__in=[Role.VOLUNTEER.value, Role.TEAM_LEADER.value], commune__isnull=False),
+                name="member_team_for_team_roles_with_commune",
+                violation_error_message=_("Chỉ thành viên tổ và tổ trưởng thuộc một tổ, và tổ ở một xã."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(commune__isnull=True)
+                | models.Q(
+                    role__in=[Role.VOLUNTEER.value, Role.TEAM_LEADER.value, Role.COMMUNE_LEADER.value],
+                    province__isnull=False,
+                ),
+                name="member_commune_below_province_with_province",
+                violation_error_message=_("Cán bộ tỉnh và quản trị không gắn với xã; xã ở một tỉnh."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(province__isnull=True) | ~models.Q(role=Role.ADMIN.value),
+                name="member_province_not_for_admins",
+                violation_error_message=_("Quản trị hệ thống không gắn với tỉnh nào."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.full_name or self.username
+
+    @property
+    def areas(self) -> MemberAreas:
+        return MemberAreas(self.team_id, self.commune_id, self.province_id)
+
+    @areas.setter
+    def areas(self, areas: MemberAreas) -> None:
+        for field in AREA_FIELDS:
+            if getattr(self, f"{field}_id") != getattr(areas, field):
+                setattr(self, f"{field}_id", getattr(areas, field))
 
     @cached_property
     def scope(self):
@@ -209,13 +370,18 @@ class User(AbstractUser):
         return Scope.of(self)
 
     def clean(self):
+        """A form (the admin's) refuses areas that disagree, each error on its field; blank wider areas
+        are filled in from the narrower one."""
         super().clean()
-        if self.role in TEAM_ROLES and not self.team_id:
-            raise ValidationError({"team": _("Thành viên tổ và tổ trưởng phải thuộc một tổ.")})
-        if self.role == Role.COMMUNE_LEADER and not self.commune_id:
-            raise ValidationError({"commune": _("Lãnh đạo xã phải gắn với một xã.")})
-        if self.role == Role.PROVINCE_OFFICER and not self.province_id:
-            raise ValidationError({"province": _("Cán bộ tỉnh phải gắn với một tỉnh.")})
+        given = self.areas
+        derived = member_areas(role=self.role, given=given, parents=AreaParents.of([self]))
+        errors = member_area_errors(role=self.role, given=given, derived=derived)
+        area = ROLE_AREA.get(self.role)
+        if area is not None and getattr(derived, area) is None and area not in errors:
+            errors[area] = AREA_MISSING[area]
+        if errors:
+            raise ValidationError(errors)
+        self.areas = derived
 
     # --- a new password ends every sign-in --------------------------------------------------------
     #
@@ -254,11 +420,12 @@ class User(AbstractUser):
         return "password" in self.__dict__ and self.password != loaded
 
     def save(self, *args, **kwargs):
-        # The wider areas follow from the narrower one, so scope checks can read a single column.
-        if self.team_id and not self.commune_id:
-            self.commune_id = Team.objects.values_list("commune_id", flat=True).get(pk=self.team_id)
-        if self.commune_id and not self.province_id:
-            self.province_id = Commune.objects.values_list("province_id", flat=True).get(pk=self.commune_id)
+        # The areas agree however the member was changed (member_areas), so a scope reads the columns.
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or AREA_INPUTS.intersection(update_fields):
+            members_areas_derive(members=[self])
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, *AREA_FIELDS}
         replaced = self._password_replaced()
         super().save(*args, **kwargs)
         self._loaded_password = self.__dict__.get("password")
@@ -467,11 +634,11 @@ class Visit(models.Model):
         return f"{self.household_id} @ {self.visited_at:%Y-%m-%d %H:%M}"
 
     def save(self, *args, **kwargs):
-        # One visit at a time (the admin, tests): the bulk writers set both themselves.
-        if self.province_id is None:
-            self.province_id = Village.objects.values_list("commune__province_id", flat=True).get(
-                code=self.village_id
-            )
+        # One visit at a time (the admin, tests): the province always follows the village, by the one
+        # rule every writer uses (core/visit_province.py), whatever the caller set.
+        from core.visit_province import village_provinces
+
+        self.province_id = village_provinces([self.village_id])[self.village_id]
         if self._state.adding:
             VisitKey.objects.get_or_create(id=self.id)
         super().save(*args, **kwargs)

@@ -34,6 +34,14 @@ from django.utils.module_loading import import_string
 from core.models import Village
 
 
+class HelpGiven(NamedTuple):
+    """One help item of a new visit."""
+
+    service: str
+    result: str
+    people: int
+
+
 class StoredVisit(NamedTuple):
     """What a rollup needs of one new visit; the writer has it in hand, so no one reads it back."""
 
@@ -45,7 +53,7 @@ class StoredVisit(NamedTuple):
     household_moved: bool  # after this write: a moved household's visits never count as coverage
     visited_at: dt.datetime
     flagged: bool
-    help: tuple[tuple[str, str, int], ...]  # (service, result, people) of each help item
+    help: tuple[HelpGiven, ...]
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,10 @@ here, and every reader follows it.
 - national (admin): everything;
 - none (a member with no area yet): nothing at all. No scope ever means "everything" by accident.
 
+A member's areas agree by construction (``core.models.member_areas``: ``User.save`` derives the wider
+areas from the narrowest, and the database refuses areas a role does not have), so a scope takes them as
+they are: a team scope's commune is its team's, a commune scope's province is its commune's.
+
 Tasks that render on someone's behalf build the same value from an area (``Scope.commune_leader``,
 ``Scope.province_officer``) instead of inventing an unsaved user.
 """

@@ -22,7 +22,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from core.models import HelpItem, HelpResult, Household, Village, Visit
-from core.projections import StoredVisit
+from core.projections import StoredVisit, village_rollups_lock
 from core.scope import Scope
 from core.selectors import history_provinces
 from coverage.models import VillageCoverage
@@ -152,20 +152,6 @@ def compute_village_numbers(*, village_codes: list[str], filters: CoverageFilter
     return numbers
 
 
-def village_rollups_lock(village_codes) -> None:
-    """Writers of one village's rollups (coverage and campaigns) take turns: the second waits here, then
-    reads what is committed by then, so two writers never finish in the wrong order and leave older
-    numbers. NO KEY UPDATE, not UPDATE, so the foreign-key checks of pushes inserting visits into these
-    villages are not held up; always in code order, and after it a writer only touches rollup rows of
-    these villages, so writers cannot deadlock."""
-    list(
-        Village.objects.select_for_update(no_key=True)
-        .filter(code__in=sorted(village_codes))
-        .order_by("code")
-        .values_list("code", flat=True)
-    )
-
-
 def _store_rollup(numbers: dict[str, dict]) -> None:
     VillageCoverage.objects.bulk_create(
         [VillageCoverage(village_id=code, **values) for code, values in numbers.items()],
@@ -182,7 +168,6 @@ def coverage_refresh(*, village_codes: list[str]) -> None:
     _store_rollup(compute_village_numbers(village_codes=list(village_codes), filters=CoverageFilter()))
 
 
-@transaction.atomic
 def coverage_apply_records(
     *,
     village_codes: list[str],
@@ -197,8 +182,10 @@ def coverage_apply_records(
     visit in that village. Villages with no rollup row yet, and those whose households left or moved
     (``recount_village_codes``), are recounted from all their visits instead. The denominator is an
     index count, taken again only where households came, moved or left (``denominator_village_codes``).
+
+    Call inside the writer's transaction, holding the villages' rollup locks: the pipeline
+    (``core.projections.field_records_project``) takes them before any projection; none taken here.
     """
-    village_rollups_lock(village_codes)
     stored = {
         row["village_id"]: row
         for row in VillageCoverage.objects.filter(village_id__in=village_codes).values(

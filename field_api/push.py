@@ -4,7 +4,7 @@ A bad item is rejected with its reasons and never blocks the good ones. Sending 
 safe: same id and content → ``duplicate``; households change only from the version the phone saw
 (``base_version``), otherwise ``conflict`` with the stored record; visits never change once stored.
 
-Each item is read by its spec (services/push_spec.py): any JSON value in any field gives that item a
+Each item is read by its spec (core/record_spec.py): any JSON value in any field gives that item a
 field error, never an exception that costs the batch. An id sent twice in one batch is judged
 against what its first copy stored (``duplicate`` or ``conflict``), as if it came in the next push.
 A visit whose household the server has not seen is rejected with ``retry: true``: its household's
@@ -22,9 +22,10 @@ bulk.
 import uuid
 from dataclasses import dataclass, field
 from types import SimpleNamespace
+from typing import NamedTuple
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import status
@@ -43,7 +44,13 @@ from core.models import (
     Visit,
     VisitKey,
 )
-from core.projections import StoredVisit, field_records_batch, field_records_project
+from core.projections import (
+    HelpGiven,
+    StoredVisit,
+    VillageArea,
+    field_records_batch,
+    field_records_project,
+)
 from core.record_spec import (
     ENVELOPE_SPEC,
     HOUSEHOLD_SPEC,
@@ -59,7 +66,7 @@ from core.record_spec import (
     shown_id,
     visit_in,
 )
-from core.selectors import erased_households_for, villages_for
+from core.selectors import villages_for
 from core.services import integrity
 from core.services.catalogue import services_in_use
 from core.services.changes import change_stamp
@@ -73,6 +80,14 @@ from core.services.households import (
     household_row,
     households_store_revisions,
 )
+from core.services.last_visit import (
+    RESIDENCE_OUTCOMES,
+    VisitFact,
+    household_visit_facts,
+    last_visit_of,
+    moved_by,
+)
+from core.visit_province import village_with_province
 
 MAX_ITEMS = 500
 KINDS = ("household", "visit", "group_session")
@@ -102,8 +117,17 @@ class Outcomes:
 # --- the push ------------------------------------------------------------------------------------
 
 
-def _envelope_errors(payload: dict) -> tuple[dict, str, dict]:
-    """The batch's own fields: three lists (absent or null = empty) and the device name."""
+class Envelope(NamedTuple):
+    """A push's own fields, read: its three lists of raw items (absent or null = empty) and the device."""
+
+    households: list
+    visits: list
+    sessions: list
+    device_id: str
+
+
+def _envelope(payload: dict) -> Envelope:
+    """The batch's own fields, or an ApplicationError naming each bad one."""
     lists, errors = {}, {}
     for name in ("households", "visits", "group_sessions"):
         value = payload.get(name)
@@ -117,20 +141,6 @@ def _envelope_errors(payload: dict) -> tuple[dict, str, dict]:
         device_id = ENVELOPE_SPEC["device_id"].parse(payload.get("device_id", MISSING), None)
     except Invalid as invalid:
         errors["device_id"] = [invalid.message]
-    return lists, device_id, errors
-
-
-def sync_push(*, user: User, payload: dict) -> dict:
-    if not user.scope.works_in_field:
-        raise ApplicationError(
-            _("Vai trò này không gửi dữ liệu thực địa."), status_code=status.HTTP_403_FORBIDDEN
-        )
-    if type(payload) is not dict:
-        raise ApplicationError(
-            _("Dữ liệu gửi lên không hợp lệ."),
-            errors={"non_field_errors": [_("Phải là một đối tượng JSON.")]},
-        )
-    lists, device_id, errors = _envelope_errors(payload)
     if errors:
         raise ApplicationError(_("Dữ liệu gửi lên không hợp lệ."), errors=errors)
     total = sum(len(items) for items in lists.values())
@@ -141,9 +151,24 @@ def sync_push(*, user: User, payload: dict) -> dict:
             errors={"non_field_errors": [_("Quá %(max)d mục.") % {"max": MAX_ITEMS}]},
             status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
+    return Envelope(lists["households"], lists["visits"], lists["group_sessions"], device_id)
+
+
+def sync_push(*, user: User, payload: dict) -> dict:
+    """Parse → apply → project, in one transaction (see ``_Push.run``)."""
+    if not user.scope.works_in_field:
+        raise ApplicationError(
+            _("Vai trò này không gửi dữ liệu thực địa."), status_code=status.HTTP_403_FORBIDDEN
+        )
+    if type(payload) is not dict:
+        raise ApplicationError(
+            _("Dữ liệu gửi lên không hợp lệ."),
+            errors={"non_field_errors": [_("Phải là một đối tượng JSON.")]},
+        )
+    envelope = _envelope(payload)
     with transaction.atomic():
-        push = _Push(user=user, device_id=device_id)
-        push.run(lists["households"], lists["visits"], lists["group_sessions"])
+        push = _Push(user=user, device_id=envelope.device_id)
+        push.run(envelope)
     return {"results": push.outcomes.in_order(), "server_time": timezone.localtime().isoformat()}
 
 
@@ -157,7 +182,53 @@ class _Round:
     sessions: list[SessionIn] = field(default_factory=list)
 
 
+class _Revision(NamedTuple):
+    """A household item that edits a stored household from the version it saw."""
+
+    item: HouseholdIn
+    stored: SimpleNamespace
+
+
+class VisitFlags(NamedTuple):
+    flags: list[str]
+    distance: float | None  # metres from its household's recorded position, when both are known
+
+
+class NewVisit(NamedTuple):
+    """A visit this push stored, with what its row took from its household and village at that moment."""
+
+    item: VisitIn
+    province: str
+    village: str
+    team: int | None
+    flags: list[str]
+
+
 class _Push:
+    """One push, top to bottom (``run``):
+
+    1. **parse**: the items into typed records (``core.record_spec``), each bad one answered ``rejected``;
+    2. **read**: lock the households named, in id order; then the tombstones and the villages;
+    3. **apply**, round by round: households, visits (their rows only), group sessions; then, once for
+       every visit stored, the steps in ``VISIT_STEPS`` order (help items, follow-ups, last visit,
+       moved, services done, the households' columns written, the rollups' description of the visits);
+    4. **project**: ``core.projections`` takes the villages' rollup locks and runs the projections.
+
+    Locks: every step from 2 on runs under the households' row locks taken in 2 (no other push can
+    write these households, their visits' follow-ups or their last visit meanwhile); only 4 takes the
+    villages' rollup locks, last, so a push holds them for the projections alone.
+    """
+
+    VISIT_STEPS = (
+        "_store_help_items",
+        "_refresh_followups",
+        "_apply_last_visits",
+        "_apply_moved",
+        "_apply_services_done",
+        "_write_visited_households",
+        "_describe_new_visits",
+    )
+
     def __init__(self, *, user: User, device_id: str):
         self.user = user
         self.device_id = device_id
@@ -171,8 +242,10 @@ class _Push:
         self.changed_villages: set[str] = set()
         self.recount_villages: set[str] = set()  # households left or moved: counted anew, not added to
         self.new_households_villages: set[str] = set()  # their household counts grew
-        self.became_moved: set[uuid.UUID] = set()
+        self.moved_changed: set[uuid.UUID] = set()  # moved away, or found at home again
         self.counted_again: set[uuid.UUID] = set()  # members or working-age members changed
+        self.stored_visits: list[NewVisit] = []  # visits this push stored, in every round
+        self.touched: dict[uuid.UUID, SimpleNamespace] = {}  # households whose visit columns change
         self.new_visits: list[StoredVisit] = []
         # For the audit trail: households this push created, and the fields it changed in others.
         self.audit_created: list[uuid.UUID] = []
@@ -186,6 +259,28 @@ class _Push:
         if self.stamp is None:
             self.stamp = change_stamp()
         return self.stamp
+
+    def run(self, envelope: Envelope) -> None:
+        rounds = self._parse_all(envelope)
+        self._read(rounds)
+        for batch in rounds:
+            self._apply_households(batch.households)
+            self._apply_visits(batch.visits)
+            self._apply_sessions(batch.sessions)
+        if self.stored_visits:
+            for step in self.VISIT_STEPS:
+                getattr(self, step)()
+        households_logged(actor=self.user, created=self.audit_created, changed=self.audit_changed)
+        self._project()
+
+    # 1. parse ------------------------------------------------------------------------------------
+
+    def _parse_all(self, envelope: Envelope) -> list[_Round]:
+        rounds: list[_Round] = [_Round()]
+        self._parse("household", envelope.households, household_in, rounds, "households")
+        self._parse("visit", envelope.visits, visit_in, rounds, "visits")
+        self._parse("group_session", envelope.sessions, session_in, rounds, "sessions")
+        return rounds
 
     def _parse(self, kind: str, raw_items: list, parse, rounds: list[_Round], bucket: str) -> None:
         copies: dict[uuid.UUID, int] = {}
@@ -212,66 +307,76 @@ class _Push:
         except Invalid:
             pass  # no usable id: no visit can name it either
 
-    def run(self, raw_households: list, raw_visits: list, raw_sessions: list) -> None:
-        rounds: list[_Round] = [_Round()]
-        self._parse("household", raw_households, household_in, rounds, "households")
-        self._parse("visit", raw_visits, visit_in, rounds, "visits")
-        self._parse("group_session", raw_sessions, session_in, rounds, "sessions")
+    # 2. read -------------------------------------------------------------------------------------
+
+    def _read(self, rounds: list[_Round]) -> None:
+        """Lock every household this push reads or writes, in id order (no deadlocks between pushes),
+        then read the tombstones of the others and the villages named. Takes the households' locks."""
         households = [h for r in rounds for h in r.households]
         visits = [v for r in rounds for v in r.visits]
         sessions = [s for r in rounds for s in r.sessions]
-
-        # Lock every household this push reads or writes, in id order (no deadlocks between pushes).
         household_ids = sorted({h.id for h in households} | {v.household for v in visits})
         self.stored = self._lock_households(household_ids)
         # Read after the locks: an erasure that held one of them has committed its tombstone by now.
-        unstored = [hid for hid in household_ids if hid not in self.stored]
-        self.erased = set(
-            erased_households_for(scope=self.user.scope)
-            .filter(household_id__in=unstored)
-            .values_list("household_id", flat=True)
-        )
-        # An id erased outside the caller's villages is never stored again either, and is answered as a
-        # living household outside their villages would be: no one learns it was erased.
-        self.erased_elsewhere = set(
-            ErasedHousehold.objects.filter(household_id__in=unstored)
-            .exclude(household_id__in=self.erased)
-            .values_list("household_id", flat=True)
-        )
+        self._read_tombstones([hid for hid in household_ids if hid not in self.stored])
         wanted_villages = {h.fields["village"] for h in households} | {s.village for s in sessions}
         wanted_villages |= {h.village_id for h in self.stored.values()}
         self.villages = {
             v.code: v
-            for v in villages_for(scope=self.user.scope)
+            for v in village_with_province(villages_for(scope=self.user.scope))
             .filter(code__in=wanted_villages)
             .only("code", "commune_id", "team_id")
-            .annotate(province_code=F("commune__province_id"))
         }
-        for batch in rounds:
-            self._apply_households(batch.households)
-            self._apply_visits(batch.visits)
-            self._apply_sessions(batch.sessions)
-        households_logged(actor=self.user, created=self.audit_created, changed=self.audit_changed)
-        if self.became_moved or self.counted_again:
-            # A household that moved away no longer counts wherever it was visited, and one whose
-            # members changed counts differently: those villages' rollups are recounted (the other
-            # villages only add this push's visits).
+
+    def _read_tombstones(self, unstored: list[uuid.UUID]) -> None:
+        """Households erased on request, in one read: in the caller's villages (answered ``erased``) or
+        elsewhere, answered as a living household outside their villages would be: no one learns it was
+        erased."""
+        if not unstored:
+            return
+        mine = villages_for(scope=self.user.scope).filter(code=OuterRef("village_code"))
+        for household_id, in_scope in (
+            ErasedHousehold.objects.filter(household_id__in=unstored)
+            .annotate(in_scope=Exists(mine))
+            .values_list("household_id", "in_scope")
+        ):
+            (self.erased if in_scope else self.erased_elsewhere).add(household_id)
+
+    # 4. project ----------------------------------------------------------------------------------
+
+    def _project(self) -> None:
+        """The rollups follow (``core.projections``: the villages' rollup locks, then each projection)."""
+        if self.moved_changed or self.counted_again:
+            # A household that moved away no longer counts wherever it was visited (one found at home
+            # again counts anew), and one whose members changed counts differently: those villages'
+            # rollups are recounted (the other villages only add this push's visits).
             visited_in = set(
-                Visit.objects.filter(household_id__in=self.became_moved | self.counted_again)
+                Visit.objects.filter(household_id__in=self.moved_changed | self.counted_again)
                 .values_list("village_id", flat=True)
                 .distinct()
             )
             self.changed_villages |= visited_in
             self.recount_villages |= visited_in
-        if self.changed_villages:
-            field_records_project(
-                field_records_batch(
-                    village_codes=self.changed_villages,
-                    visits=self.new_visits,
-                    recount_village_codes=self.recount_villages,
-                    denominator_village_codes=self.new_households_villages,
-                )
+        if not self.changed_villages:
+            return
+        known = self.changed_villages <= self.villages.keys()
+        field_records_project(
+            field_records_batch(
+                village_codes=self.changed_villages,
+                visits=self.new_visits,
+                recount_village_codes=self.recount_villages,
+                denominator_village_codes=self.new_households_villages,
+                # The villages read in step 2 already say where they lie: no second read.
+                areas={
+                    code: VillageArea(
+                        commune=self.villages[code].commune_id, province=self.villages[code].province_code
+                    )
+                    for code in self.changed_villages
+                }
+                if known
+                else None,
             )
+        )
 
     # households ----------------------------------------------------------------------------------
 
@@ -328,7 +433,7 @@ class _Push:
         self._write_household_updates(to_update)
 
     def _classify_existing_household(
-        self, item: HouseholdIn, stored: SimpleNamespace, to_update: list
+        self, item: HouseholdIn, stored: SimpleNamespace, to_update: list[_Revision]
     ) -> None:
         if stored.village_id not in self.villages:
             self._reject_outside_household(item)
@@ -344,7 +449,7 @@ class _Push:
                 current=household_as_record(stored),
             )
         else:
-            to_update.append((item, stored))
+            to_update.append(_Revision(item=item, stored=stored))
 
     def _reject_outside_household(self, item: HouseholdIn) -> None:
         self.outcomes.add(
@@ -355,11 +460,12 @@ class _Push:
             errors={"id": [_("Hộ không thuộc các thôn của bạn.")]},
         )
 
-    def _write_household_updates(self, pairs: list) -> None:
-        if not pairs:
+    def _write_household_updates(self, revisions: list[_Revision]) -> None:
+        if not revisions:
             return
         rows, exits = [], []
-        for item, stored in pairs:
+        for revision in revisions:
+            item, stored = revision.item, revision.stored
             row = household_revision(
                 item=item, stored=stored, stamp=self._stamp(), author=self.user, device_id=self.device_id
             )
@@ -386,19 +492,9 @@ class _Push:
     # visits --------------------------------------------------------------------------------------
 
     def _apply_visits(self, items: list[VisitIn]) -> None:
-        accepted = []
-        for item in items:
-            household = self.stored.get(item.household)
-            if household is None and item.household in self.erased:
-                self.outcomes.add("visit", item.position, item.id, "erased")
-            elif household is None and item.household in self.erased_elsewhere:
-                self._reject_outside_visit(item)
-            elif household is None:
-                self._reject_unknown_household(item)
-            elif household.village_id not in self.villages:
-                self._reject_outside_visit(item)
-            else:
-                accepted.append(item)
+        """Store the round's new visits' rows (and their ids' claims); answer each visit. Under the
+        households' locks; takes the claims' key locks (``VisitKey``) on the ids."""
+        accepted = [item for item in items if self._visit_accepted(item)]
         if not accepted:
             return
         # Insert first and ask afterwards: the insert says which ids were new, so a fresh batch costs no
@@ -407,25 +503,23 @@ class _Push:
         # retry racing its original waits here and then finds the id taken.
         flags = self._flags(accepted)
         inserted = insert_new(VisitKey, [{"id": str(item.id)} for item in accepted])
+        new = [self._new_visit(item, flags[item.id].flags) for item in accepted if item.id in inserted]
         insert_rows(
-            Visit,
-            [self._visit_row(item, *flags[item.id]) for item in accepted if item.id in inserted],
-            with_pk=True,
+            Visit, [self._visit_row(visit, flags[visit.item.id].distance) for visit in new], with_pk=True
         )
+        self.stored_visits.extend(new)
         existing = {}
         if len(inserted) < len(accepted):
             # In this push's provinces only: an id another province's visit holds is a conflict here.
             existing = dict(
                 Visit.objects.filter(
-                    province_id__in={self._province_of(v) for v in accepted},
+                    province_id__in={self._village_of(v).province_code for v in accepted},
                     id__in=[v.id for v in accepted if v.id not in inserted],
                 ).values_list("id", "content_hash")
             )
-        stored_visits = []
         for item in accepted:
             if item.id in inserted:
-                stored_visits.append(item)
-                self.outcomes.add("visit", item.position, item.id, "created", flags=flags[item.id][0])
+                self.outcomes.add("visit", item.position, item.id, "created", flags=flags[item.id].flags)
             elif existing.get(item.id) == item.content_hash:
                 self.outcomes.add("visit", item.position, item.id, "duplicate")
             else:
@@ -436,11 +530,31 @@ class _Push:
                     "conflict",
                     errors={"id": [_("Lượt thăm đã lưu không thể sửa.")]},
                 )
-        if stored_visits:
-            self._after_visits(stored_visits, flags)
 
-    def _province_of(self, item: VisitIn) -> str:
-        return self.villages[self.stored[item.household].village_id].province_code
+    def _visit_accepted(self, item: VisitIn) -> bool:
+        """Whether the visit's household is one this push may add to; otherwise it is answered here."""
+        household = self.stored.get(item.household)
+        if household is None and item.household in self.erased:
+            self.outcomes.add("visit", item.position, item.id, "erased")
+        elif household is None and item.household in self.erased_elsewhere:
+            self._reject_outside_visit(item)
+        elif household is None:
+            self._reject_unknown_household(item)
+        elif household.village_id not in self.villages:
+            self._reject_outside_visit(item)
+        else:
+            return True
+        return False
+
+    def _village_of(self, item: VisitIn):
+        return self.villages[self.stored[item.household].village_id]
+
+    def _new_visit(self, item: VisitIn, flags: list[str]) -> NewVisit:
+        village = self._village_of(item)
+        # The partition key follows the village, by the one rule (core.visit_province).
+        return NewVisit(
+            item=item, province=village.province_code, village=village.code, team=village.team_id, flags=flags
+        )
 
     def _reject_outside_visit(self, item: VisitIn) -> None:
         self.outcomes.add(
@@ -466,10 +580,9 @@ class _Push:
             "visit", item.position, item.id, "rejected", errors={"household": [message]}, retry=True
         )
 
-    def _flags(self, items: list[VisitIn]) -> dict:
-        if not items:
-            return {}
-        communes = {self.villages[self.stored[v.household].village_id].commune_id for v in items}
+    def _flags(self, items: list[VisitIn]) -> dict[uuid.UUID, VisitFlags]:
+        """Each visit's integrity flags and its distance from its household (services/integrity.py)."""
+        communes = {self._village_of(v).commune_id for v in items}
         polygons = integrity.commune_polygons(communes)
         facts = [
             integrity.VisitFacts(
@@ -482,14 +595,14 @@ class _Push:
                 accuracy_m=v.accuracy_m,
                 household_lat=self.stored[v.household].lat,
                 household_lon=self.stored[v.household].lon,
-                commune=self.villages[self.stored[v.household].village_id].commune_id,
+                commune=self._village_of(v).commune_id,
             )
             for v in items
         ]
         earliest = min(f.visited_at for f in facts) - integrity.MIN_GAP
         latest = max(f.visited_at for f in facts) + integrity.MIN_GAP
         neighbours = Visit.objects.filter(
-            province_id__in={self._province_of(v) for v in items},
+            province_id__in={self._village_of(v).province_code for v in items},
             volunteer=self.user,
             visited_at__gte=earliest,
             visited_at__lte=latest,
@@ -500,19 +613,19 @@ class _Push:
             visit_flags, distance = integrity.visit_flags(fact, now=self.now, polygons=polygons)
             if fact.id in close:
                 visit_flags.append(integrity.TOO_CLOSE_IN_TIME)
-            result[fact.id] = (visit_flags, distance)
+            result[fact.id] = VisitFlags(flags=visit_flags, distance=distance)
         return result
 
-    def _visit_row(self, item: VisitIn, flags: list[str], distance: float | None) -> dict:
-        village = self.villages[self.stored[item.household].village_id]
+    def _visit_row(self, visit: NewVisit, distance: float | None) -> dict:
+        item = visit.item
         # Strings rather than UUID and datetime objects: json.dumps then encodes the batch in C alone.
         return {
             "id": str(item.id),
-            "province_id": self._province_of(item),
+            "province_id": visit.province,
             "household_id": str(item.household),
-            "village_id": village.code,
+            "village_id": visit.village,
             "volunteer_id": self.user.id,
-            "team_id": village.team_id,
+            "team_id": visit.team,
             "device_id": self.device_id,
             "visited_at": item.visited_at.isoformat(),
             "lat": item.lat,
@@ -521,29 +634,42 @@ class _Push:
             "distance_m": round(distance, 1) if distance is not None else None,
             "outcome": item.outcome,
             "notes": item.notes,
-            "flags": flags,
-            "is_flagged": bool(flags),
+            "flags": visit.flags,
+            "is_flagged": bool(visit.flags),
             "content_hash": item.content_hash,
             "received_at": self.now_text,
             "is_demo": False,
         }
 
-    def _after_visits(self, visits: list[VisitIn], flags: dict) -> None:
-        help_rows = []
-        for visit in visits:
-            visit_id = str(visit.id)
-            province = self._province_of(visit)
-            help_rows.extend(
+    # 3b. after the visits: VISIT_STEPS, in that order, under the households' locks -----------------
+
+    def _household(self, visit: NewVisit) -> SimpleNamespace:
+        """The household a visit changes; marked as touched (its visit columns are written)."""
+        household = self.stored[visit.item.household]
+        self.touched[household.id] = household
+        return household
+
+    def _store_help_items(self) -> None:
+        """The new visits' help items, in their visits' partitions. Takes no lock (new rows)."""
+        insert_rows(
+            HelpItem,
+            [
                 {
-                    "visit_id": visit_id,
-                    "province_id": province,
+                    "visit_id": str(visit.item.id),
+                    "province_id": visit.province,
                     "service_id": h.service,
                     "result": h.result,
                     "people": h.people,
                 }
-                for h in visit.help
-            )
-        insert_rows(HelpItem, help_rows)
+                for visit in self.stored_visits
+                for h in visit.item.help
+            ],
+        )
+
+    def _refresh_followups(self) -> None:
+        """Follow-ups of every (household, service) the new help items open or close
+        (core.services.followups). Needs the households' locks; takes none."""
+        visits = [visit.item for visit in self.stored_visits]
         followups_refresh(
             pairs={
                 (v.household, h.service)
@@ -555,44 +681,71 @@ class _Push:
                 (v.household, h.service) for v in visits for h in v.help if h.result == HelpResult.PENDING
             },
             due_days=self.services,
-            teams={v.household: self.villages[self.stored[v.household].village_id].team_id for v in visits},
-            villages={v.household: self.stored[v.household].village_id for v in visits},
-            provinces={self._province_of(v) for v in visits},
+            teams={visit.item.household: visit.team for visit in self.stored_visits},
+            villages={visit.item.household: visit.village for visit in self.stored_visits},
+            provinces={visit.province for visit in self.stored_visits},
         )
-        touched: dict = {}
-        for visit in sorted(visits, key=lambda v: v.visited_at):
-            household = self.stored[visit.household]
-            # A visit dated in the future is a wrong clock: stored and flagged, but it never becomes the
-            # household's last visit (it would stay "last" for good and hide every real one after it).
-            in_future = integrity.TIME_IN_FUTURE in flags[visit.id][0]
-            if not in_future and (
-                household.last_visited_at is None or visit.visited_at >= household.last_visited_at
-            ):
-                household.last_visited_at = visit.visited_at
-                household.last_outcome = visit.outcome
-            if visit.outcome == Outcome.MOVED and not household.moved:
-                household.moved = True
-                self.became_moved.add(household.id)
-            done = {h.service for h in visit.help if h.result == HelpResult.DONE}
+
+    def _apply_last_visits(self) -> None:
+        """Each household's last visit, by the one rule (core.services.last_visit). The new visits are
+        compared with the stored last; only a tie at the very same second reads the stored visits of
+        that second (the rule breaks it by id). Needs the households' locks; takes none."""
+        per_household: dict[uuid.UUID, list[VisitFact]] = {}
+        for visit in self.stored_visits:
+            item = visit.item
+            self._household(visit)
+            per_household.setdefault(item.household, []).append(
+                VisitFact(item.id, item.visited_at, item.outcome, visit.flags)
+            )
+        winners = {hid: last_visit_of(facts) for hid, facts in per_household.items()}
+        ties = {
+            hid
+            for hid, last in winners.items()
+            if last.visited_at is not None and last.visited_at == self.stored[hid].last_visited_at
+        }
+        if ties:
+            tied = household_visit_facts(
+                household_ids=ties, visited_at__in={winners[hid].visited_at for hid in ties}
+            )
+            winners |= {hid: last_visit_of(tied.get(hid, ())) for hid in ties}
+        for hid, last in winners.items():
+            household = self.stored[hid]
+            stored_at = household.last_visited_at
+            if last.visited_at is not None and (stored_at is None or last.visited_at >= stored_at):
+                household.last_visited_at, household.last_outcome = last.visited_at, last.outcome
+
+    def _apply_moved(self) -> None:
+        """Whether each household moved, by the one rule (core.services.last_visit.moved_by): a visit
+        reporting the move, or one finding the household at home after it was reported moved, reads the
+        household's visits (rare; the push's others cost nothing). Needs the households' locks."""
+        asked = {
+            visit.item.household
+            for visit in self.stored_visits
+            if visit.item.outcome in RESIDENCE_OUTCOMES
+            and (visit.item.outcome == Outcome.MOVED or self.stored[visit.item.household].moved)
+        }
+        if not asked:
+            return
+        facts = household_visit_facts(household_ids=asked)
+        for hid in asked:
+            household = self.stored[hid]
+            moved = moved_by(facts.get(hid, ()), moved=household.moved)
+            if moved != household.moved:
+                household.moved = moved
+                self.moved_changed.add(hid)
+
+    def _apply_services_done(self) -> None:
+        """The services each household received at least once. Needs the households' locks."""
+        for visit in self.stored_visits:
+            done = {h.service for h in visit.item.help if h.result == HelpResult.DONE}
+            household = self._household(visit)
             if done - set(household.services_done or []):
                 household.services_done = sorted(set(household.services_done or []) | done)
-            household.change_seq = self._stamp()
-            touched[household.id] = household
-            self.changed_villages.add(household.village_id)
-            self.new_visits.append(
-                StoredVisit(
-                    id=visit.id,
-                    province=self._province_of(visit),
-                    village=household.village_id,
-                    team=self.villages[household.village_id].team_id,
-                    household=household.id,
-                    household_moved=household.moved,  # became moved later in this push: recounted
-                    visited_at=visit.visited_at,
-                    flagged=bool(flags[visit.id][0]),
-                    help=tuple((item.service, item.result, item.people) for item in visit.help),
-                )
-            )
-        columns = ["last_visited_at", "last_outcome", "moved", "services_done", "change_seq"]
+
+    def _write_visited_households(self) -> None:
+        """One statement for the visit columns of every household visited (they reach phones again).
+        Needs the households' locks (the rows are updated in place)."""
+        stamp = self._stamp()
         update_rows(
             Household,
             [
@@ -602,12 +755,34 @@ class _Push:
                     "last_outcome": h.last_outcome,
                     "moved": h.moved,
                     "services_done": h.services_done,
-                    "change_seq": h.change_seq,
+                    "change_seq": stamp,
                 }
-                for h in touched.values()
+                for h in self.touched.values()
             ],
-            columns,
+            ["last_visited_at", "last_outcome", "moved", "services_done", "change_seq"],
         )
+        for household in self.touched.values():
+            household.change_seq = stamp
+
+    def _describe_new_visits(self) -> None:
+        """What the rollups read of each new visit (``StoredVisit``), the household's final ``moved``
+        included (a household whose ``moved`` changed is recounted anyway). Takes no lock."""
+        for visit in self.stored_visits:
+            item = visit.item
+            self.changed_villages.add(visit.village)
+            self.new_visits.append(
+                StoredVisit(
+                    id=item.id,
+                    province=visit.province,
+                    village=visit.village,
+                    team=visit.team,
+                    household=item.household,
+                    household_moved=self.stored[item.household].moved,
+                    visited_at=item.visited_at,
+                    flagged=bool(visit.flags),
+                    help=tuple(HelpGiven(h.service, h.result, h.people) for h in visit.item.help),
+                )
+            )
 
     # group sessions ------------------------------------------------------------------------------
 

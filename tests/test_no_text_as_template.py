@@ -18,7 +18,19 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["backend", "core", "coverage", "campaigns", "maps", "field_api", "leaders", "onboarding", "ioc", "phoneapp", "demo"]
+APPS = [
+    "backend",
+    "core",
+    "coverage",
+    "campaigns",
+    "maps",
+    "field_api",
+    "leaders",
+    "onboarding",
+    "ioc",
+    "phoneapp",
+    "demo",
+]
 TEMPLATING = {"folium", "branca", "jinja2"}
 # Where text is marked safe, and why it is ours.
 SAFE_MARKS = {

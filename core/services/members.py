@@ -11,10 +11,13 @@ import secrets
 from auditlog.models import LogEntry
 from django.contrib.auth.hashers import get_hasher, make_password
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 
 from backend.text import search_key
-from core.models import Commune, Role, Team, User
+from core.models import AREA_INPUTS, Commune, Role, Team, User, members_areas_derive
+from core.models import ROLE_AREA as ROLE_AREA  # the area each role is placed in, for forms and sheets
 from core.sign_ins import sign_ins_end
 
 # Words people write in a "Chức vụ" / "Vai trò" column, folded → role. Anything else a team member
@@ -41,14 +44,6 @@ ROLE_WORDS = {
     "can bo tinh": Role.PROVINCE_OFFICER,
     "can bo so": Role.PROVINCE_OFFICER,
     "quan tri": Role.ADMIN,
-}
-# The area each role must belong to (the same rule as User.clean).
-ROLE_AREA = {
-    Role.VOLUNTEER: "team",
-    Role.TEAM_LEADER: "team",
-    Role.COMMUNE_LEADER: "commune",
-    Role.PROVINCE_OFFICER: "province",
-    Role.ADMIN: None,
 }
 LEADER_PREFIXES = ("to truong", "truong thon", "truong ap", "truong ban", "truong khu pho", "truong to")
 ONE_TIME_HASHER = "pbkdf2_onetime"
@@ -138,12 +133,44 @@ def team_rename(*, team: Team, name: str) -> Team:
     return team
 
 
+def team_move_check(*, team: Team, commune: Commune | str) -> None:
+    """Whether ``team`` may move to ``commune``: not while it works villages (a village stays in its
+    commune, and a team works villages of its own commune only)."""
+    code = getattr(commune, "code", commune)
+    if code != team.commune_id and team.villages.exists():
+        raise ValidationError(
+            {
+                "commune": _(
+                    "Tổ còn phụ trách thôn của xã hiện tại: giao các thôn cho tổ khác trước khi chuyển tổ "
+                    "sang xã khác."
+                )
+            }
+        )
+
+
+@transaction.atomic
+def team_move(*, team: Team, commune: Commune | str) -> Team:
+    """Move a team to another commune; its members' commune and province go with it."""
+    team = Team.objects.select_for_update().get(pk=team.pk)
+    code = getattr(commune, "code", commune)
+    if code == team.commune_id:
+        return team
+    team_move_check(team=team, commune=code)
+    team.commune_id = code
+    team.full_clean()  # a team of the same name in that commune
+    team.save()
+    for member in User.objects.filter(team=team):
+        member.save(update_fields=["commune", "province"])  # save() derives them from the team
+    return team
+
+
 # --- members ----------------------------------------------------------------------------------------------
 
 
 def members_create(*, members: list[User], passwords: dict[str, str], actor: User | None) -> list[User]:
     """Create members in bulk (a sheet of thousands), each with its one-time password hashed, and one
     audit entry per member naming the actor. Values of personal fields are not written in the entry."""
+    members_areas_derive(members=members)
     for member in members:
         member.password = one_time_password_hash(passwords[member.username])
         member.is_staff = member.role == Role.ADMIN
@@ -195,6 +222,7 @@ def member_create(
         commune_id=team.commune_id if team else commune,
         province_id=province,
     )
+    members_areas_derive(members=[member])  # the caller's commune is not a province officer's
     member.full_clean(exclude=["password"])
     member.password = one_time_password_hash(password)
     member.is_staff = role == Role.ADMIN
@@ -204,19 +232,21 @@ def member_create(
 
 @transaction.atomic
 def member_update(*, member: User, **fields) -> bool:
-    """Change a member's fields (name, phone, role, area, team); whether anything changed."""
+    """Change a member's fields (name, phone, role, area, team); whether anything changed. The areas end
+    as ``core.models.member_areas`` says (a team's member is in its commune and province)."""
     if "team" in fields:
         team = fields.pop("team")
         fields["team_id"] = team.id if team else None
-        if team is not None:
-            fields["commune_id"] = team.commune_id
     changed = [name for name, value in fields.items() if getattr(member, name) != value]
     if not changed:
         return False
+    before = {name: getattr(member, name) for name in {*changed, "team_id", "commune_id", "province_id"}}
     for name in changed:
         setattr(member, name, fields[name])
-    if member.commune_id and "commune_id" in changed:
-        member.province_id = Commune.objects.values_list("province_id", flat=True).get(pk=member.commune_id)
+    if AREA_INPUTS.intersection(changed):
+        members_areas_derive(members=[member])
+    if all(getattr(member, name) == value for name, value in before.items()):
+        return False  # an area the role does not have, dropped again
     member.save()
     return True
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign
 from campaigns.rollup import campaign_rollup_refresh
+from campaigns.selectors import campaign_window
 from core.history_partitions import (
     history_is_partitioned,
     history_partitions_describe,
@@ -135,7 +136,9 @@ def province_a_history(volunteer, world, client):
         "push": push,
         "coverage recount": recount(),
         "coverage by service": recount(service="vneid_level2"),
-        "coverage by campaign": recount(campaign=campaign, date_from=today - dt.timedelta(days=2)),
+        "coverage by campaign": recount(
+            campaign=campaign_window(campaign), date_from=today - dt.timedelta(days=2)
+        ),
         "campaign recount": lambda: campaign_rollup_refresh(campaign=campaign),
         "flagged visits": lambda: flagged_visits(scope=leader.scope, commune="51001", filters=LeaderFilter()),
         "commune page": page("/communes/51001/"),

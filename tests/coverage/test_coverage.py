@@ -139,7 +139,8 @@ def test_filters_by_dates_service_and_campaign(field_data, world):
     rows = {
         r["code"]: r
         for r in village_rows(
-            villages=world.a.commune.villages.all(), filters=CoverageFilter(campaign=campaign_window(campaign))
+            villages=world.a.commune.villages.all(),
+            filters=CoverageFilter(campaign=campaign_window(campaign)),
         )
     }
     for village in field_data:
