@@ -36,7 +36,9 @@ def test_migrating_an_empty_database_loads_the_catalogue_with_its_guides():
     Service.objects.all().delete()
     call_command("migrate", "field_api", "0007", verbosity=0)
     assert not Service.objects.exists()
-    call_command("migrate", "field_api", verbosity=0)
+    # Every app, not only the core: going back to 0007 also unapplied the apps built on it (campaigns,
+    # coverage, the outbox), and the tests after this one need their tables.
+    call_command("migrate", verbosity=0)
     assert _stored() == _expected()
     assert all(len(guide) >= 3 for _name, guide, _active in _stored().values())
 
