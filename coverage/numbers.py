@@ -214,7 +214,11 @@ def _numbers_added(
     for code, households in _households_counts(denominator_village_codes).items():
         numbers[code]["households"] = households
     new_per_pair = Counter((visit.village, visit.household) for visit in visits)
-    visits_per_pair = _visits_per_pair(list(new_per_pair), provinces=sorted({v.province for v in visits}))
+    visited_before = _pairs_visited_before(
+        list(new_per_pair),
+        new_ids=[visit.id for visit in visits],
+        provinces=sorted({v.province for v in visits}),
+    )
     for visit in visits:
         counts = numbers[visit.village]
         counts["visits"] += 1
@@ -222,33 +226,39 @@ def _numbers_added(
             counts["people_helped"] += people
             counts["services_done"] += result == HelpResult.DONE
     moved = {visit.household for visit in visits if visit.household_moved}
-    for (code, household), new in new_per_pair.items():
-        # Every visit of the pair is one of these: the household is newly visited in this village.
-        if household not in moved and visits_per_pair.get((code, household), 0) == new:
+    for code, household in new_per_pair:
+        # No visit of the pair but these: the household is newly visited in this village.
+        if household not in moved and (code, household) not in visited_before:
             numbers[code]["households_visited"] += 1
     return numbers
 
 
-def _visits_per_pair(
-    pairs: list[tuple[str, uuid.UUID]], *, provinces: list[str]
-) -> dict[tuple[str, uuid.UUID], int]:
-    """How many visits each (village, household) has, the new ones included. On PostgreSQL the pairs
-    travel as two arrays joined to the visits' index (one short statement, the same text every time),
-    in the partitions of their ``provinces`` only; SQLite, a single writer's embedded database, takes
-    the ORM's IN lists."""
+def _pairs_visited_before(
+    pairs: list[tuple[str, uuid.UUID]], *, new_ids: list[uuid.UUID], provinces: list[str]
+) -> set[tuple[str, uuid.UUID]]:
+    """The (village, household) pairs with a visit other than the new ones. On PostgreSQL the pairs
+    travel as two arrays probing the visits' (village, household) index, each probe stopping at the
+    first older visit, so the cost follows the batch, never a household's history; in the partitions of
+    their ``provinces`` only. SQLite, a single writer's embedded database, takes the ORM's IN lists."""
     if not pairs:
-        return {}
+        return set()
     if connection.vendor == "postgresql":
         table = connection.ops.quote_name(Visit._meta.db_table)
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT v.village_id, v.household_id, count(*) "  # noqa: S608
+                "SELECT p.village_id, p.household_id "  # noqa: S608
                 "FROM unnest(%s::varchar[], %s::uuid[]) AS p(village_id, household_id) "
-                f"JOIN {table} AS v ON v.village_id = p.village_id AND v.household_id = p.household_id "
-                "WHERE v.province_id = ANY(%s::varchar[]) GROUP BY 1, 2",
-                [[code for code, _household in pairs], [household for _code, household in pairs], provinces],
+                f"WHERE EXISTS (SELECT 1 FROM {table} AS v WHERE v.village_id = p.village_id "
+                "AND v.household_id = p.household_id AND v.province_id = ANY(%s::varchar[]) "
+                "AND v.id <> ALL(%s::uuid[]))",
+                [
+                    [code for code, _household in pairs],
+                    [household for _code, household in pairs],
+                    provinces,
+                    new_ids,
+                ],
             )
-            return {(code, household): count for code, household, count in cursor.fetchall()}
+            return set(cursor.fetchall())
     wanted = set(pairs)
     rows = (
         Visit.objects.filter(
@@ -256,11 +266,11 @@ def _visits_per_pair(
             village_id__in={code for code, _h in pairs},
             household_id__in={h for _c, h in pairs},
         )
-        .values("village_id", "household_id")
-        .annotate(n=Count("id"))
-        .values_list("village_id", "household_id", "n")
+        .exclude(id__in=new_ids)
+        .values_list("village_id", "household_id")
+        .distinct()
     )
-    return {(code, household): n for code, household, n in rows if (code, household) in wanted}
+    return {pair for pair in rows if pair in wanted}
 
 
 def ensure_coverage_rollup(villages: QuerySet[Village]) -> None:
