@@ -210,7 +210,7 @@ class _Push:
     1. **parse**: the items into typed records (``core.record_spec``), each bad one answered ``rejected``;
     2. **read**: lock the households named, in id order; then the tombstones and the villages;
     3. **apply**, round by round: households, visits (their rows only), group sessions; then, once for
-       every visit stored, the steps in ``VISIT_STEPS`` order (help items, follow-ups, last visit,
+       every visit stored, the steps of ``_after_visits`` in order (help items, follow-ups, last visit,
        moved, services done, the households' columns written, the rollups' description of the visits);
     4. **project**: ``core.projections`` takes the villages' rollup locks and runs the projections.
 
@@ -218,16 +218,6 @@ class _Push:
     write these households, their visits' follow-ups or their last visit meanwhile); only 4 takes the
     villages' rollup locks, last, so a push holds them for the projections alone.
     """
-
-    VISIT_STEPS = (
-        "_store_help_items",
-        "_refresh_followups",
-        "_apply_last_visits",
-        "_apply_moved",
-        "_apply_services_done",
-        "_write_visited_households",
-        "_describe_new_visits",
-    )
 
     def __init__(self, *, user: User, device_id: str):
         self.user = user
@@ -255,6 +245,16 @@ class _Push:
         self.erased: set[uuid.UUID] = set()  # households erased on request, named by this push
         self.erased_elsewhere: set[uuid.UUID] = set()  # ... and erased outside the caller's villages
 
+    def _after_visits(self) -> None:
+        """Once for every visit stored, in this order (each step reads what the one before wrote)."""
+        self._store_help_items()
+        self._refresh_followups()
+        self._apply_last_visits()
+        self._apply_moved()
+        self._apply_services_done()
+        self._write_visited_households()
+        self._describe_new_visits()
+
     def _stamp(self) -> int:
         if self.stamp is None:
             self.stamp = change_stamp()
@@ -268,8 +268,7 @@ class _Push:
             self._apply_visits(batch.visits)
             self._apply_sessions(batch.sessions)
         if self.stored_visits:
-            for step in self.VISIT_STEPS:
-                getattr(self, step)()
+            self._after_visits()
         households_logged(actor=self.user, created=self.audit_created, changed=self.audit_changed)
         self._project()
 
@@ -641,7 +640,7 @@ class _Push:
             "is_demo": False,
         }
 
-    # 3b. after the visits: VISIT_STEPS, in that order, under the households' locks -----------------
+    # 3b. after the visits: ``_after_visits``, in that order, under the households' locks -----------------
 
     def _household(self, visit: NewVisit) -> SimpleNamespace:
         """The household a visit changes; marked as touched (its visit columns are written)."""
