@@ -2,13 +2,14 @@
 SHELL := /bin/bash
 PG_URL ?= postgres://postgres@127.0.0.1:5432/cnscd
 REDIS ?= redis://127.0.0.1:6379/0
+# make run / make province: which province (any of the 34 codes), how many demo households, which port.
 PROVINCE ?= 51
 HOUSEHOLDS ?= 3000
 PORT ?= 8000
 UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 RUN := $(UV) run --frozen
 
-.PHONY: setup run demo data test test-sqlite test-postgres test-postgres-ahead lint browser-deps messages clean
+.PHONY: setup migrate run demo data province-data province admin remove-demo serve test test-sqlite test-postgres test-postgres-ahead lint browser-deps messages clean
 
 # Python 3.11 and pip are all a fresh machine needs: uv comes from pip, everything else from uv.lock.
 setup:
@@ -19,25 +20,56 @@ setup:
 
 # One province's official units and real boundaries, all from the repository (fixtures/); migrate also
 # loads the service catalogue. Any of the 34 province codes works, e.g. PROVINCE=52.
-data: setup
+migrate: setup
 	$(RUN) python manage.py migrate --noinput
+
+data: migrate
 	$(RUN) python manage.py import_units --province $(PROVINCE)
 	$(RUN) python manage.py import_boundaries --province $(PROVINCE)
 
-demo: data
-	$(RUN) python manage.py seed_demo --province $(PROVINCE) --households $(HOUSEHOLDS) --seed 1 \
+# The same, only when the province is not there yet: a later start leaves what is stored alone.
+province-data: migrate
+	$(RUN) python manage.py load_province --province $(PROVINCE)
+
+# The demo is loaded once, into a database with no demo and no real data (demo/removal.py says what
+# counts as real); any other time this step changes nothing.
+demo: province-data
+	$(RUN) python manage.py seed_demo --if-empty --province $(PROVINCE) --households $(HOUSEHOLDS) --seed 1 \
 	  --logins-file demo-logins.txt
 
-run: demo
+run: demo serve
+
+# A real province: its units, boundaries and the catalogue, an administrator, no demo. The administrator
+# is asked for at the terminal, or made from DJANGO_SUPERUSER_USERNAME / DJANGO_SUPERUSER_PASSWORD
+# (and DJANGO_SUPERUSER_EMAIL) when they are set; once one exists nobody is asked again.
+province: province-data admin serve
+
+admin: migrate
+	@if $(RUN) python manage.py shell -v 0 -c "import sys; from core.models import User; sys.exit(0 if User.objects.filter(is_superuser=True, is_demo=False).exists() else 1)"; then \
+	  echo "  Đã có tài khoản quản trị (thêm: $(RUN) python manage.py createsuperuser)."; \
+	elif [ -n "$$DJANGO_SUPERUSER_USERNAME" ]; then \
+	  $(RUN) python manage.py createsuperuser --noinput; \
+	else \
+	  echo "  Tạo tài khoản quản trị (hoặc đặt DJANGO_SUPERUSER_USERNAME và DJANGO_SUPERUSER_PASSWORD):"; \
+	  $(RUN) python manage.py createsuperuser; \
+	fi
+
+# Demo rows only (marked as demo, and the demo campaigns); real rows and the demo rows they use stay.
+remove-demo: migrate
+	$(RUN) python manage.py remove_demo
+	rm -f demo-logins.txt
+
+# Starts the server on what is stored, nothing else.
+serve:
 	@echo ""
 	@echo "  Bản đồ và báo cáo:   http://127.0.0.1:$(PORT)/"
 	@echo "  Bản đồ tỉnh:         http://127.0.0.1:$(PORT)/maps/province/$(PROVINCE)/"
+	@echo "  Thiết lập:           http://127.0.0.1:$(PORT)/setup/"
 	@echo "  Tài liệu API:        http://127.0.0.1:$(PORT)/api/docs/"
-	@echo "  Quản trị:            http://127.0.0.1:$(PORT)/admin/   (admin / xem demo-logins.txt)"
+	@echo "  Quản trị:            http://127.0.0.1:$(PORT)/admin/"
 	@echo "  Đăng nhập điện thoại: POST http://127.0.0.1:$(PORT)/api/v1/auth/login/"
-	@echo "  Tài khoản mẫu:       demo-logins.txt"
+	@if [ -f demo-logins.txt ]; then echo "  Tài khoản mẫu:       demo-logins.txt"; echo ""; cat demo-logins.txt; fi
 	@echo ""
-	@cat demo-logins.txt
 	@# DEBUG off: Vietnamese 404/500 pages, never Django's technical pages listing every URL; static files
 	@# come from WhiteNoise (WHITENOISE_USE_FINDERS), not from runserver.
 	DJANGO_DEBUG=false $(RUN) python manage.py runserver 127.0.0.1:$(PORT)

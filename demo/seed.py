@@ -43,13 +43,13 @@ from core.models import (
     User,
     Village,
     Visit,
-    VisitKey,
 )
 from core.projections import field_records_batch, field_records_project
 from core.services.boundaries import BOUNDARY_FIELDS, PRECISION, _as_geojson
 from core.services.imports import ImportRejected
 from core.services.members import members_create, teams_create
 from core.services.villages import village_numbering
+from demo.removal import DEMO_CAMPAIGN_PREFIX, DemoInUse, demo_remove
 from field_api.push import MAX_ITEMS, sync_push
 
 DEMO_PASSWORD = "demo12345"  # noqa: S105 - demo accounts only, printed on purpose
@@ -213,7 +213,6 @@ def _approximate_communes(communes: list[Commune]) -> int:
     return len(missing)
 
 
-DEMO_CAMPAIGN_PREFIX = "Chiến dịch mẫu"
 DEMO_CAMPAIGN_SERVICES = ("vneid_level2", "public_service_account", "cashless_payment")
 OUTCOMES = [
     o.value for o in (Outcome.MET, Outcome.NOT_HOME, Outcome.COME_BACK, Outcome.REFUSED, Outcome.MOVED)
@@ -221,22 +220,12 @@ OUTCOMES = [
 RESULTS = [r.value for r in (HelpResult.DONE, HelpResult.PENDING, HelpResult.FAILED)]
 
 
-def _demo_campaigns(province: str):
-    return Campaign.objects.filter(province_id=province, name__startswith=DEMO_CAMPAIGN_PREFIX)
-
-
 def _clear_previous_demo(province: str) -> None:
-    """Only rows the demo made (``is_demo``) go; real villages, teams and people are never touched."""
-    _demo_campaigns(province).delete()
-    villages = Village.objects.filter(commune__province_id=province, is_demo=True)
-    visits = Visit.objects.filter(province_id=province, village__in=villages)
-    # The demo's visit ids come back with the same seed: their claims go with them.
-    VisitKey.objects.filter(id__in=list(visits.values_list("id", flat=True))).delete()
-    visits.delete()
-    Household.objects.filter(village__in=villages).delete()
-    User.objects.filter(is_demo=True, province_id=province).delete()
-    villages.delete()
-    Team.objects.filter(commune__province_id=province, is_demo=True).delete()
+    """Only rows the demo made (``is_demo``) go; real villages, teams and people are never touched. Demo
+    rows real ones have come to depend on stop the seed, before anything changes."""
+    removal = demo_remove(province=province)
+    if removal.kept:
+        raise DemoInUse(removal.kept)
 
 
 @transaction.atomic
