@@ -25,19 +25,11 @@ STRINGS = {
         "Ứng dụng này dành cho thành viên tổ, tổ trưởng và lãnh đạo xã. "
         "Cán bộ tỉnh và quản trị viên dùng trang bản đồ và báo cáo trên máy tính."
     ),
-    "signin.leaving": _("%(user)s còn %(count)d mục chưa gửi; máy sẽ tự gửi khi có mạng rồi xoá dữ liệu."),
-    "signin.leaving_expired": _(
-        "%(user)s còn %(count)d mục chưa gửi nhưng phiên đăng nhập đã hết hạn: hãy đăng nhập lại để gửi."
-    ),
     "role.web": _("Mở trang bản đồ và báo cáo"),
     "reauth.title": _("Phiên đăng nhập đã hết hạn"),
     "reauth.lead": _("Nhập lại mật khẩu của %(user)s để tiếp tục gửi. Dữ liệu chờ gửi vẫn được giữ nguyên."),
     "reauth.submit": _("Đăng nhập lại"),
     "signout.waiting_title": _("Còn %(count)d mục chưa gửi lên máy chủ"),
-    "signout.waiting_lead": _(
-        "Nên đồng bộ trước khi đăng xuất. Nếu vẫn đăng xuất, máy sẽ tự gửi khi có mạng rồi mới xoá dữ liệu "
-        "của bạn; mục bị từ chối hoặc xung đột cần bạn đăng nhập lại để xử lý."
-    ),
     "signout.sync_first": _("Đồng bộ trước"),
     "signout.anyway": _("Vẫn đăng xuất"),
     # Roles (API values)
@@ -169,4 +161,55 @@ STRINGS = {
     "me.villages": _("Thôn phụ trách"),
     "me.language": _("Ngôn ngữ"),
     "me.signout": _("Đăng xuất"),
+    # Issue 22 §1, §2, §5: no item waits forever; drafts, edits, a repeat visit; the list offline
+    "signin.leaving_kept": _(
+        "%(user)s còn %(count)d mục chưa gửi, được giữ trên máy này; đăng nhập lại bằng tài khoản đó để gửi."
+    ),
+    "signout.waiting_lead_kept": _(
+        "Nên đồng bộ trước khi đăng xuất. Nếu vẫn đăng xuất, các mục này được giữ trên máy (phiên đăng nhập "
+        "thì không) và chỉ được gửi khi bạn đăng nhập lại trên máy này."
+    ),
+    "signout.busy": _("Đang gửi nốt rồi đăng xuất…"),
+    "list.tried": _("%(outcome)s lúc %(date)s"),
+    "list.village_filter": _("Lọc theo thôn"),
+    "list.all_villages": _("Tất cả các thôn"),
+    "visit.draft_restored": _("Đã khôi phục bản nháp chưa lưu."),
+    "visit.draft_clear": _("Xoá nháp"),
+    "visit.repeat_title": _("Hộ này vừa có lượt thăm lúc %(time)s (%(outcome)s)."),
+    "visit.repeat_lead": _(
+        "Ghi thêm một lượt thăm nữa? Nếu chỉ muốn sửa lượt vừa ghi, chọn Sửa lượt vừa ghi."
+    ),
+    "visit.repeat_save": _("Vẫn lưu lượt mới"),
+    "visit.repeat_edit": _("Sửa lượt vừa ghi"),
+    "item.unknown_household": _("một hộ không còn trong danh sách"),
+    "sync.and_more": _("và %(count)d mục khác"),
+    "sync.edit": _("Sửa"),
+    "sync.delete": _("Xoá"),
+    "sync.edit_lead": _("Mục này chưa được gửi: sửa xong, máy sẽ gửi bản mới."),
+    "sync.discard_question": _("Bỏ hẳn %(item)s? Mục này sẽ không được gửi và không lấy lại được."),
+    "sync.item_stopped": _("Đã thử %(count)d lần, dừng gửi tự động."),
+    "sync.item_retrying": _("Máy chủ chưa nhận (đã thử %(count)d lần); máy sẽ tự thử lại sau."),
+    "sync.stopped": _("Đã thử %(count)d lần, dừng gửi tự động. Kiểm tra mạng rồi bấm Thử gửi lại."),
+    "sync.retry": _("Thử gửi lại"),
+    "sync.final_title": _("Máy chủ không nhận được"),
+    "sync.stopped_title": _("Đã dừng gửi tự động"),
+    "final.erased": _("Hộ này đã bị xoá trên máy chủ theo yêu cầu của người dân."),
+    "final.erased_lead": _(
+        "Mục này không gửi được nữa và hộ đã rời danh sách của bạn. Hãy bỏ mục này; nếu cần, báo tổ trưởng "
+        "trực tiếp."
+    ),
+    "final.outside": _("Hộ này không còn thuộc các thôn của bạn (có thể đã chuyển sang tổ khác)."),
+    "final.outside_lead": _(
+        "Máy chủ không nhận mục này từ bạn. Hãy báo tổ trưởng để ghi thay, rồi bỏ mục này."
+    ),
+    "final.stored": _("Máy chủ đã nhận bản trước của mục này; bản đã lưu không sửa được nữa."),
+    "final.stored_lead": _("Máy chủ giữ bản đã nhận. Hãy bỏ mục này; nếu cần sửa, báo tổ trưởng."),
+    "field.household": _("Hộ"),
+    "field.visited_at": _("Thời gian thăm"),
+    "field.outcome": _("Kết quả"),
+    "field.help": _("Dịch vụ đã hỗ trợ"),
+    "field.notes": _("Ghi chú"),
+    "field.held_at": _("Thời gian"),
+    "field.services": _("Nội dung hướng dẫn"),
+    "field.attendees": _("Số người tham dự"),
 }

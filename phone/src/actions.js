@@ -51,7 +51,7 @@ export async function signIn(username, password) {
     throw new SignInError('signin.role_refused');
   }
   const earlier = state.leaving.find((s) => s.userId === answer.user.id);
-  if (earlier) api('auth/logout/', { method: 'POST', token: earlier.token }).catch(() => {});
+  if (earlier && earlier.token) api('auth/logout/', { method: 'POST', token: earlier.token }).catch(() => {});
   await sessionStart(answer);
   requestSync();
 }
@@ -68,12 +68,37 @@ export function waitingCount() {
   return state.session ? ownItems(state.session.userId).length : 0;
 }
 
+// Sign out on a phone that may be shared: with a network, what waits goes first (a few seconds at most),
+// then the token ends on the server and leaves the phone. Anything still unsent stays under the
+// volunteer's name and goes when they sign in here again.
 export async function signOut() {
+  const session = state.session;
+  if (!session) return;
+  const bounded = (promise, ms) => Promise.race([promise, new Promise((done) => setTimeout(done, ms))]);
+  if (navigator.onLine && !session.needsPassword) {
+    if (ownItems(session.userId).some((item) => item.state === 'waiting')) {
+      await bounded(requestSync({ force: true }).catch(() => {}), 8000);
+    }
+    await bounded(api('auth/logout/', { method: 'POST', token: session.token }).catch(() => {}), 3000);
+  }
   await sessionEnd();
-  requestSync();
 }
 
-export async function saveVisit({ household, outcome, help, notes, previous }) {
+// Visits to this household recorded in the last `minutes` (on this phone, or by anyone per the last pull),
+// newest first: a second visit so soon is asked about before it is stored.
+export const REPEAT_MINUTES = 10;
+export function recentVisit(householdId, { minutes = REPEAT_MINUTES, now = Date.now() } = {}) {
+  const since = now - minutes * 60 * 1000;
+  const here = ownItems(state.session.userId)
+    .filter((item) => item.kind === 'visit' && item.body.household === householdId)
+    .map((item) => ({ at: item.body.visited_at, outcome: item.body.outcome, item }));
+  const stored = state.households.get(householdId);
+  if (stored && stored.last_visited_at) here.push({ at: stored.last_visited_at, outcome: stored.last_outcome, item: null });
+  const recent = here.filter((v) => Date.parse(v.at) >= since).sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
+  return recent[0] || null;
+}
+
+export async function saveVisit({ household, label, outcome, help, notes, previous }) {
   const fix = previous ? null : currentFix();
   const body = {
     id: previous ? previous.id : uuid(),
@@ -86,7 +111,7 @@ export async function saveVisit({ household, outcome, help, notes, previous }) {
     help: outcome === 'met' ? help : [],
     notes: (notes || '').trim(),
   };
-  await enqueue('visit', body);
+  await enqueue('visit', body, { label });
   requestSync();
   return body;
 }
@@ -149,6 +174,20 @@ export async function resolveConflict(item, choice) {
   }
 }
 
+// Discard an item (the volunteer confirmed). A new household's waiting visits go with it: the server
+// could never place them.
 export async function discard(item) {
-  await outboxRemove([item.key]);
+  const keys = [item.key];
+  if (item.kind === 'household' && !state.households.has(item.id)) {
+    for (const other of ownItems(item.owner)) {
+      if (other.kind === 'visit' && other.body.household === item.id) keys.push(other.key);
+    }
+  }
+  await outboxRemove(keys);
+}
+
+// "Try again" on an item that stopped after too many "send again later" answers.
+export async function retryItem(item) {
+  await outboxUpdate([{ ...item, state: 'waiting', attempts: 0, nextAt: null, errors: null }]);
+  requestSync({ force: true });
 }

@@ -69,11 +69,8 @@ function SignIn() {
         </button>
       </form>
       {leaving.map((s) => (
-        <p class="notice" key={s.userId}>
-          {t(s.needsPassword ? 'signin.leaving_expired' : 'signin.leaving', {
-            count: ownItems(s.userId).length,
-            user: s.username,
-          })}
+        <p class="notice" key={s.userId} data-testid="leaving">
+          {t('signin.leaving_kept', { count: ownItems(s.userId).length, user: s.username })}
         </p>
       ))}
       <LanguageSwitch />
@@ -159,8 +156,13 @@ function SyncPill() {
 
 function Account() {
   const [confirming, setConfirming] = useState(false);
+  const [leavingNow, setLeavingNow] = useState(false);
   const user = state.session.user;
   const waiting = waitingCount();
+  const leave = () => {
+    setLeavingNow(true);
+    signOut();
+  };
   return (
     <section class="page">
       <h2>{t('me.title')}</h2>
@@ -178,18 +180,20 @@ function Account() {
       <LanguageSwitch />
       <h3>{t('me.signout')}</h3>
       {!confirming && (
-        <button class="big" type="button" onClick={() => (waiting ? setConfirming(true) : signOut())}>
-          {t('me.signout')}
+        <button class="big" type="button" disabled={leavingNow} onClick={() => (waiting ? setConfirming(true) : leave())}>
+          {leavingNow ? t('signout.busy') : t('me.signout')}
         </button>
       )}
       {confirming && (
         <div class="banner warn" role="alertdialog" data-testid="signout-warning">
           <strong>{t('signout.waiting_title', { count: waiting })}</strong>
-          <span>{t('signout.waiting_lead')}</span>
-          <button class="primary big" type="button" onClick={() => { setConfirming(false); go('sync'); requestSync(); }}>
+          <span>{t('signout.waiting_lead_kept')}</span>
+          <button class="primary big" type="button" onClick={() => { setConfirming(false); go('sync'); requestSync({ force: true }); }}>
             {t('signout.sync_first')}
           </button>
-          <button class="big danger" type="button" onClick={() => signOut()}>{t('signout.anyway')}</button>
+          <button class="big danger" type="button" disabled={leavingNow} onClick={leave}>
+            {leavingNow ? t('signout.busy') : t('signout.anyway')}
+          </button>
           <button class="big" type="button" onClick={() => setConfirming(false)}>{t('common.cancel')}</button>
         </div>
       )}

@@ -23,6 +23,7 @@ export function targetServices() {
 }
 
 let cache = { version: -1, rows: [] };
+const TRIED = ['not_home', 'come_back'];
 
 // One row per household: the server's record with this phone's waiting edits and visits laid over it.
 export function coachRows() {
@@ -37,7 +38,7 @@ export function coachRows() {
   for (const item of state.outbox) {
     if (item.owner !== owner) continue;
     if (item.kind === 'household') edits.set(item.id, item);
-    if (item.kind === 'visit') {
+    if (item.kind === 'visit' && item.state !== 'final') {  // a final item never reaches the server
       const entry = local.get(item.body.household) || { visits: 0, done: new Set(), pending: new Set(), last: null };
       entry.visits += 1;
       for (const help of item.body.help || []) {
@@ -62,7 +63,10 @@ export function coachRows() {
     const base = edit ? { ...(stored || {}), ...edit.body } : stored;
     const mine = local.get(id);
     const done = new Set([...(base.services_done || []), ...(mine ? mine.done : [])]);
-    const open = (followups.get(id) || []).sort((a, b) => a.due.localeCompare(b.due));
+    // A follow-up this phone already did (a waiting visit with that service "done") is closed here now.
+    const open = (followups.get(id) || [])
+      .filter((f) => !(mine && mine.done.has(f.service)))
+      .sort((a, b) => a.due.localeCompare(b.due));
     const localPending = mine ? [...mine.pending].filter((code) => !open.some((f) => f.service === code)) : [];
     const visited = Boolean(base.last_visited_at) || Boolean(mine);
     const missing = targets.filter((code) => !done.has(code));
@@ -74,6 +78,7 @@ export function coachRows() {
     else if (missing.length && open.length === 0) group = 2;
     else if (open.length) group = 3;
     else group = 4;
+    const lastOutcome = mine ? mine.last.outcome : base.last_outcome;
     rows.push({
       id,
       household: base,
@@ -82,7 +87,9 @@ export function coachRows() {
       pendingEdit: edit || null,
       visitedHere: mine ? mine.visits : 0,
       lastVisit: mine ? mine.last.visited_at : base.last_visited_at,
-      lastOutcome: mine ? mine.last.outcome : base.last_outcome,
+      lastOutcome,
+      // Tried but not met: the door to knock on again.
+      tried: group !== 5 && TRIED.includes(lastOutcome),
       visited,
       done: [...done],
       missing,

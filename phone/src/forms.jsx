@@ -6,7 +6,7 @@ import { Guide, useGps } from './households.jsx';
 import { fromInputValue, toInputValue } from './ids.js';
 import { t } from './i18n.js';
 import { state } from './store.js';
-import { Stepper, go, toast } from './ui.jsx';
+import { Stepper, leaveForm, toast } from './ui.jsx';
 
 export function GroupForm({ previous, onSaved }) {
   const [village, setVillage] = useState(previous ? previous.village : state.villages[0]?.code || '');
@@ -29,7 +29,7 @@ export function GroupForm({ previous, onSaved }) {
     await saveGroupSession({ previous, village, held_at: fromInputValue(heldAt), services: [...services], attendees });
     toast(t('group.saved'));
     if (onSaved) onSaved();
-    else go('');
+    else leaveForm('');
   }
 
   return (

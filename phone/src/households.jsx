@@ -1,16 +1,18 @@
 // The household list (the coach's order, searchable), one household with its visit form, and the
 // household form (new or edit).
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { saveHousehold, saveVisit } from './actions.js';
+import { recentVisit, saveHousehold, saveVisit } from './actions.js';
 import { coachRow, coachRows, searchRows } from './coach.js';
 import { currentFix, onFix, startGps, stopGps } from './geo.js';
-import { formatDate, t } from './i18n.js';
-import { state } from './store.js';
-import { Stepper, go, toast } from './ui.jsx';
+import { formatDate, formatDateTime, t } from './i18n.js';
+import { draftRead, draftWrite, state } from './store.js';
+import { Stepper, leaveForm, toast } from './ui.jsx';
 
 const PAGE = 40;
-// Where the list was scrolled when the volunteer opened a household: back there on return.
+// Where the list was scrolled when the volunteer opened a household: back there on return; and the
+// village it was narrowed to.
 let listScroll = 0;
+let listVillage = '';
 export const OUTCOMES = ['met', 'not_home', 'come_back', 'refused', 'moved'];
 const RESULTS = ['done', 'pending', 'failed'];
 
@@ -38,6 +40,11 @@ function Badges({ row }) {
         <span key={code} class="tag follow">{t('list.pending_local', { service: serviceName(code) })}</span>
       ))}
       {row.household.moved && <span class="tag">{t('list.moved')}</span>}
+      {row.tried && (
+        <span class="tag tried" data-testid="tried">
+          {t('list.tried', { outcome: t(`outcome.${row.lastOutcome}`), date: formatDateTime(row.lastVisit) })}
+        </span>
+      )}
       {!row.visited && !row.household.moved && <span class="tag new">{t('list.never_visited')}</span>}
       {row.visited && row.missing.length > 0 && !row.household.moved && (
         <span class="tag">{t('list.missing', { count: row.missing.length })}</span>
@@ -49,9 +56,11 @@ function Badges({ row }) {
 
 export function HouseholdList() {
   const [query, setQuery] = useState('');
+  const [village, setVillage] = useState(listVillage);
   const [shown, setShown] = useState(PAGE);
   const sentinel = useRef(null);
-  const rows = coachRows();
+  const all = coachRows();
+  const rows = useMemo(() => (village ? all.filter((r) => r.household.village === village) : all), [all, village]);
   const found = useMemo(() => searchRows(rows, query), [rows, query]);
   useEffect(() => {
     if (!sentinel.current || !('IntersectionObserver' in window)) return undefined;
@@ -76,9 +85,21 @@ export function HouseholdList() {
     <section class="page list">
       <div class="searchbar">
         <input type="search" name="q" placeholder={t('list.search')} aria-label={t('list.search')} value={query}
-          onInput={(e) => { setQuery(e.currentTarget.value); setShown(PAGE); }} />
+          onInput={(e) => { setQuery(e.currentTarget.value); setShown(PAGE); window.scrollTo(0, 0); }} />
         <a class="button primary" href="#/new">{t('list.add')}</a>
       </div>
+      {state.villages.length > 1 && (
+        <select name="village-filter" class="filter" aria-label={t('list.village_filter')} value={village}
+          onChange={(e) => {
+            listVillage = e.currentTarget.value;
+            setVillage(listVillage);
+            setShown(PAGE);
+            window.scrollTo(0, 0);
+          }}>
+          <option value="">{t('list.all_villages')}</option>
+          {state.villages.map((v) => <option key={v.code} value={v.code}>{v.name}</option>)}
+        </select>
+      )}
       <p class="muted small" data-testid="list-count">
         {query ? t('list.found', { count: found.length, total: rows.length }) : t('list.total', { count: rows.length })}
       </p>
@@ -139,19 +160,44 @@ export function useGps() {
   return fix;
 }
 
+// A new visit's form is kept as a draft while it is filled (per household), so a reload, a call or a
+// closed browser loses nothing; saving or "clear" ends the draft. Editing a waiting visit keeps no draft.
+function visitDraft(row, previous) {
+  if (previous || !row) return null;
+  return draftRead(`visit.${row.id}`);
+}
+
 export function VisitForm({ row, previous, onSaved }) {
-  const [outcome, setOutcome] = useState(previous ? previous.outcome : 'met');
+  const [start] = useState(() => previous || visitDraft(row, previous));
+  const [restored, setRestored] = useState(Boolean(start && !previous));
+  const [outcome, setOutcome] = useState(start ? start.outcome : 'met');
   const [help, setHelp] = useState(
-    () => new Map((previous ? previous.help : []).map((h) => [h.service, { result: h.result, people: h.people }])),
+    () => new Map((start ? start.help : []).map((h) => [h.service, { result: h.result, people: h.people }])),
   );
-  const [notes, setNotes] = useState(previous ? previous.notes : '');
+  const [notes, setNotes] = useState(start ? start.notes : '');
   const [busy, setBusy] = useState(false);
+  const [repeat, setRepeat] = useState(null);
   const fix = useGps();
   const missing = new Set(row ? row.missing : []);
   const codes = [
     ...state.services.filter((s) => missing.has(s.code)),
     ...state.services.filter((s) => !missing.has(s.code)),
   ];
+  const helpList = () => [...help].map(([service, h]) => ({ service, ...h }));
+
+  // Written as soon as the form draws (a layout effect): a reload right after a tap keeps that tap.
+  useLayoutEffect(() => {
+    if (previous || !row) return;
+    const blank = outcome === 'met' && help.size === 0 && !notes.trim();
+    draftWrite(`visit.${row.id}`, blank ? null : { outcome, help: helpList(), notes });
+  }, [outcome, help, notes]);
+
+  function clearDraft() {
+    setOutcome('met');
+    setHelp(new Map());
+    setNotes('');
+    setRestored(false);
+  }
 
   function toggle(code) {
     const next = new Map(help);
@@ -166,18 +212,38 @@ export function VisitForm({ row, previous, onSaved }) {
     setHelp(next);
   }
 
-  async function submit(event) {
-    event.preventDefault();
+  async function store() {
     setBusy(true);
-    const items = outcome === 'met' ? [...help].map(([service, h]) => ({ service, ...h })) : [];
-    await saveVisit({ household: row.id, outcome, help: items, notes, previous });
+    setRepeat(null);
+    const items = outcome === 'met' ? helpList() : [];
+    await saveVisit({
+      household: row.id, label: row.household && row.household.label, outcome, help: items, notes, previous,
+    });
+    if (!previous) draftWrite(`visit.${row.id}`, null);
     toast(t('visit.saved'));
     if (onSaved) onSaved();
-    else go('');
+    else leaveForm('');
+  }
+
+  async function submit(event) {
+    event.preventDefault();
+    // A second visit to the same door within minutes is usually a double tap or a retry: ask first.
+    const recent = previous ? null : recentVisit(row.id);
+    if (recent && !repeat) {
+      setRepeat(recent);
+      return;
+    }
+    await store();
   }
 
   return (
     <form class="visit" onSubmit={submit}>
+      {restored && (
+        <p class="banner info small" data-testid="draft-restored">
+          <span>{t('visit.draft_restored')}</span>
+          <button type="button" onClick={clearDraft}>{t('visit.draft_clear')}</button>
+        </p>
+      )}
       <h3>{t('visit.outcome')}</h3>
       <div class="choices" role="radiogroup" aria-label={t('visit.outcome')}>
         {OUTCOMES.map((code) => (
@@ -232,9 +298,22 @@ export function VisitForm({ row, previous, onSaved }) {
         <textarea name="notes" maxLength={2000} rows={3} value={notes} onInput={(e) => setNotes(e.currentTarget.value)} />
       </details>
       {!previous && <GpsLine fix={fix} />}
-      <button type="submit" class="primary big sticky" disabled={busy} data-testid="save-visit">
-        {t('visit.save')}
-      </button>
+      {repeat && (
+        <div class="banner warn sticky" role="alertdialog" data-testid="repeat-warning">
+          <strong>{t('visit.repeat_title', { time: formatDateTime(repeat.at), outcome: t(`outcome.${repeat.outcome}`) })}</strong>
+          <span>{t('visit.repeat_lead')}</span>
+          <button type="button" class="primary" onClick={store} disabled={busy}>{t('visit.repeat_save')}</button>
+          {repeat.item && repeat.item.state === 'waiting' && (
+            <a class="button" href={`#/fix/${encodeURIComponent(repeat.item.key)}`}>{t('visit.repeat_edit')}</a>
+          )}
+          <button type="button" onClick={() => setRepeat(null)}>{t('common.cancel')}</button>
+        </div>
+      )}
+      {!repeat && (
+        <button type="submit" class="primary big sticky" disabled={busy} data-testid="save-visit">
+          {t('visit.save')}
+        </button>
+      )}
     </form>
   );
 }
@@ -257,7 +336,7 @@ export function HouseholdScreen({ id }) {
       <h2>{h.label}</h2>
       <p class="sub">
         {[h.head_name, row.villageName, t('household.members', { count: h.members })].filter(Boolean).join(' · ')}
-        {h.phone && <> · <a href={`tel:${h.phone}`}>{h.phone}</a></>}
+        {h.phone && <> · <a class="tel" href={`tel:${h.phone}`}>{h.phone}</a></>}
       </p>
       <p class="small">
         {row.lastVisit
@@ -305,7 +384,10 @@ export function HouseholdForm({ id, previous, onSaved }) {
   return <HouseholdFields start={previous || (existing ? existing.household : null)} onSaved={onSaved} />;
 }
 
-function HouseholdFields({ start, onSaved }) {
+// A new household's form is kept as a draft too (one at a time); an edit starts from the record.
+function HouseholdFields({ start: record, onSaved }) {
+  const [draft] = useState(() => (record ? null : draftRead('household.new')));
+  const start = record || draft;
   const [village, setVillage] = useState(start ? start.village : state.villages[0]?.code || '');
   const [label, setLabel] = useState(start ? start.label : '');
   const [members, setMembers] = useState(start ? start.members : 1);
@@ -315,6 +397,13 @@ function HouseholdFields({ start, onSaved }) {
   const [phone, setPhone] = useState(start ? start.phone || '' : '');
   const [error, setError] = useState('');
   useGps();
+  useLayoutEffect(() => {
+    if (record) return;
+    const typed = label.trim() || headName.trim() || phone.trim();
+    draftWrite('household.new', typed ? {
+      village, label, members, working_age: workingAge, consent, head_name: headName, phone,
+    } : null);
+  }, [village, label, members, workingAge, consent, headName, phone]);
 
   async function submit(event) {
     event.preventDefault();
@@ -322,7 +411,7 @@ function HouseholdFields({ start, onSaved }) {
     if (workingAge > members) return setError(t('household.working_age_too_big'));
     if (phone && !/^\+?[0-9 ]+$/.test(phone.trim())) return setError(t('household.phone_digits'));
     const body = await saveHousehold({
-      id: start ? start.id : null,
+      id: record ? record.id : null,
       village,
       label,
       head_name: headName,
@@ -331,15 +420,16 @@ function HouseholdFields({ start, onSaved }) {
       working_age: workingAge,
       consent,
     });
+    if (!record) draftWrite('household.new', null);
     toast(t('household.saved'));
     if (onSaved) onSaved();
-    else go(`h/${body.id}`);
+    else leaveForm(`h/${body.id}`);
   }
 
   return (
     <section class="page">
-      <a class="back" href={start ? `#/h/${start.id}` : '#/'}>‹ {t('common.back')}</a>
-      <h2>{start ? t('household.edit') : t('household.new')}</h2>
+      <a class="back" href={record ? `#/h/${record.id}` : '#/'}>‹ {t('common.back')}</a>
+      <h2>{record ? t('household.edit') : t('household.new')}</h2>
       <form class="stack" onSubmit={submit}>
         <label>
           {t('household.village')}

@@ -4,12 +4,15 @@
 //
 // Tables:
 //   sessions   the signed-in volunteer ("active") and volunteers who signed out while something of theirs
-//              still waited ("leaving"): their token stays only until their queue is sent.
-//   outbox     records waiting for the server, keyed "<kind>:<id>", each with its owner.
+//              still waited ("leaving"): never with a token (a phone may be shared); their queue goes
+//              when they sign in on this phone again.
+//   outbox     records for the server, keyed "<kind>:<id>", each with its owner and its state: waiting,
+//              or final until the volunteer acts (rejected, conflict, final, stopped; see sync.js).
 //   households, followups, services, villages, campaigns   what pull and the reference calls downloaded,
 //              for the active volunteer only (cleared at sign-out or when someone else signs in).
 //   meta       cursor, last sync, device id, whose data the tables hold.
 import Dexie from 'dexie';
+import { api } from './api.js';
 import { uuid } from './ids.js';
 import { fold, sortKey } from './text.js';
 
@@ -92,7 +95,7 @@ export async function load() {
   }
   state.meta = meta;
   state.session = sessions.find((s) => s.status === 'active') || null;
-  state.leaving = sessions.filter((s) => s.status === 'leaving');
+  state.leaving = await Promise.all(sessions.filter((s) => s.status === 'leaving').map(dropToken));
   state.outbox = outbox;
   state.households = new Map(households.map((h) => [h.id, h.search === undefined ? withSearch(h) : h]));
   state.followups = followups;
@@ -112,13 +115,28 @@ export function withSearch(household) {
 
 // --- sessions -------------------------------------------------------------------------------------
 
+// A volunteer who left keeps their queue on the phone, never their token: it is ended on the server
+// (when the network allows) and forgotten here at once.
+async function dropToken(session) {
+  if (!session.token) return session;
+  api('auth/logout/', { method: 'POST', token: session.token }).catch(() => {});
+  const kept = { ...session, token: null, expiry: null, needsPassword: false };
+  await db.sessions.put(kept);
+  return kept;
+}
+
+function leavingRecord(session) {
+  return { userId: session.userId, username: session.username, status: 'leaving', token: null, expiry: null };
+}
+
 export async function sessionStart({ token, expiry, user }) {
   const previous = state.session;
   const session = { userId: user.id, username: user.username, token, expiry, user, status: 'active' };
   await db.transaction('rw', [db.sessions, db.meta, ...PERSONAL.map((name) => db[name])], async () => {
     if (previous && previous.userId !== user.id) {
-      // Someone signed in over another volunteer without signing them out: keep their queue going.
-      await db.sessions.put({ ...previous, status: 'leaving' });
+      // Someone signed in over another volunteer without signing them out: their queue stays, their token
+      // does not.
+      await db.sessions.put(leavingRecord(previous));
     }
     if (state.meta.dataOwner !== user.id) {
       await Promise.all(PERSONAL.map((name) => db[name].clear()));
@@ -145,16 +163,19 @@ export function ownItems(userId) {
   return state.outbox.filter((item) => item.owner === userId);
 }
 
-// Sign out: what the volunteer downloaded goes at once (a phone may be shared); their token stays only
-// while something of theirs still waits to be sent, then the sync loop revokes it and forgets them.
+// Sign out: what the volunteer downloaded and their token go at once (a phone may be shared). What they
+// recorded and did not send stays, under their name, until they sign in on this phone again.
 export async function sessionEnd() {
   const session = state.session;
   if (!session) return;
+  const keepQueue = ownItems(session.userId).length > 0;
   await db.transaction('rw', [db.sessions, db.meta, ...PERSONAL.map((name) => db[name])], async () => {
     await Promise.all(PERSONAL.map((name) => db[name].clear()));
     await db.meta.bulkDelete(PERSONAL_META);
-    await db.sessions.put({ ...session, status: 'leaving', needsPassword: false });
+    if (keepQueue) await db.sessions.put(leavingRecord(session));
+    else await db.sessions.delete(session.userId);
   });
+  draftsForget(session.userId);
   await load();
 }
 
@@ -175,11 +196,13 @@ function nextSeq() {
 }
 
 // Store a record for the server. The same key replaces a record that has not been accepted yet
-// (an edit of a waiting household, or the fix of a rejected item): its id never changes.
-export async function enqueue(kind, body) {
+// (an edit of a waiting item, or the fix of a rejected one): its id never changes. `label` names the
+// household a visit went to, kept with it: the item stays named even when the household leaves the list.
+export async function enqueue(kind, body, { label } = {}) {
   const key = `${kind}:${body.id}`;
   const existing = state.outbox.find((item) => item.key === key);
   const item = {
+    label: label || (existing && existing.label) || null,
     key,
     id: body.id,
     kind,
@@ -188,6 +211,9 @@ export async function enqueue(kind, body) {
     state: 'waiting',
     errors: null,
     current: null,
+    reason: null,
+    attempts: 0,
+    nextAt: null,
     rev: existing ? existing.rev + 1 : 1,
     seq: existing ? existing.seq : nextSeq(),
     createdAt: existing ? existing.createdAt : new Date().toISOString(),
@@ -221,6 +247,54 @@ export async function outboxRemove(keys, { households = [], erased = [] } = {}) 
   for (const household of households) state.households.set(household.id, withSearch(household));
   for (const id of erased) state.households.delete(id);
   emit({ data: true });
+}
+
+// Follow-ups a visit accepted by the server closed (a help item "done" for that service): gone here now,
+// not only at the next full pull.
+export async function followupsClose(pairs) {
+  if (!pairs.length) return;
+  const closing = new Set(pairs.map(([household, service]) => `${household} ${service}`));
+  const gone = state.followups.filter((f) => closing.has(`${f.household} ${f.service}`));
+  if (!gone.length) return;
+  await db.followups.bulkDelete(gone.map((f) => [f.household, f.service]));
+  state.followups = state.followups.filter((f) => !closing.has(`${f.household} ${f.service}`));
+  emit({ data: true });
+}
+
+// --- drafts: a form half filled survives a reload (localStorage: small, read synchronously) ---------
+
+const DRAFT_PREFIX = 'cnscd.draft.';
+
+function draftKey(name) {
+  return state.session ? `${DRAFT_PREFIX}${state.session.userId}.${name}` : null;
+}
+
+export function draftRead(name) {
+  const key = draftKey(name);
+  try {
+    return key ? JSON.parse(localStorage.getItem(key) || 'null') : null;
+  } catch {
+    return null;
+  }
+}
+
+export function draftWrite(name, value) {
+  const key = draftKey(name);
+  try {
+    if (key && value) localStorage.setItem(key, JSON.stringify(value));
+    else if (key) localStorage.removeItem(key);
+  } catch {
+    /* storage full or private mode: the form still works, without a draft */
+  }
+}
+
+function draftsForget(userId) {
+  try {
+    const mine = `${DRAFT_PREFIX}${userId}.`;
+    for (const key of Object.keys(localStorage)) if (key.startsWith(mine)) localStorage.removeItem(key);
+  } catch {
+    /* nothing stored */
+  }
 }
 
 // --- what pull and the reference calls bring ------------------------------------------------------

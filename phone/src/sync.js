@@ -3,14 +3,27 @@
 // Why nothing is lost or sent twice: every record already sits in IndexedDB with the id the server
 // expects, and leaves the outbox only once the server answered created / duplicate / updated for exactly
 // the revision that was sent. A push cut off mid-way is simply sent again: the server answers
-// "duplicate" for what it had stored. "erased" (a household erased on a resident's request) is final:
-// the item is dropped, never retried. One sync at a time (a Web Lock, across tabs too).
+// "duplicate" for what it had stored. One sync at a time (a Web Lock, across tabs too).
+//
+// No item waits forever: every answer ends in a state the volunteer sees (syncscreen.jsx).
+//   created / duplicate / updated   gone from the queue (a follow-up the visit closed goes too);
+//   rejected with field errors      "rejected": fixed in its form and sent again, or discarded;
+//   conflict (a household edit)     "conflict": the volunteer picks a version;
+//   erased, out of the caller's villages, a stored visit or session with other content
+//                                   "final" with its reason: the server cannot place it; discard it;
+//   "send again later" (retry, or no answer for the item)
+//                                   waits with a growing delay; after MAX_ITEM_TRIES "stopped", with a
+//                                   button to try again;
+//   the whole push failing (server error, no link)
+//                                   the sync backs off; after MAX_SYNC_TRIES it stops trying by itself
+//                                   and says so; 401 asks for the password; 403 says the role is refused.
 import { ApiError, Offline, api } from './api.js';
 import {
   ROLES_ALLOWED,
   applyPullPage,
   applyReference,
   emit,
+  followupsClose,
   forgetCursor,
   outboxRemove,
   outboxUpdate,
@@ -28,7 +41,13 @@ const PULL_LIMIT = 500;
 const KIND_ORDER = { household: 0, visit: 1, group_session: 2 };
 const LIST_NAME = { household: 'households', visit: 'visits', group_session: 'group_sessions' };
 const REFRESH_EVERY_MS = 30 * 60 * 1000;
-const MAX_BACKOFF_MS = 60 * 1000;
+// The whole sync failing: 2 s, 4 s, … capped at 5 min, and no automatic try after the 8th in a row.
+const MAX_BACKOFF_MS = 5 * 60 * 1000;
+export const MAX_SYNC_TRIES = 8;
+// One item the server asks to send again later: 30 s, 1 min, … capped at 15 min; stopped after the 6th.
+const ITEM_BACKOFF_MS = 30 * 1000;
+const MAX_ITEM_BACKOFF_MS = 15 * 60 * 1000;
+export const MAX_ITEM_TRIES = 6;
 
 class NeedsPassword extends Error {}
 class RoleRefused extends Error {}
@@ -37,6 +56,8 @@ let timer = null;
 let attempt = 0;
 let running = null;
 let again = false;
+// "Sync now": items waiting out their delay go too.
+let forced = false;
 
 function setSync(changes) {
   Object.assign(state.sync, changes);
@@ -45,13 +66,13 @@ function setSync(changes) {
 
 // Items of one owner that can go now. A visit whose new household the server has not accepted yet
 // (rejected or in conflict here) waits for it instead of being refused for an unknown household.
-function sendable(owner) {
+function sendable(owner, now = Date.now()) {
   const mine = state.outbox.filter((item) => item.owner === owner);
   const blockedHouseholds = new Set(
     mine.filter((item) => item.kind === 'household' && item.state !== 'waiting').map((item) => item.id),
   );
   return mine
-    .filter((item) => item.state === 'waiting')
+    .filter((item) => item.state === 'waiting' && (forced || !(item.nextAt > now)))
     .filter((item) => !(item.kind === 'visit' && blockedHouseholds.has(item.body.household)))
     .sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.seq - b.seq);
 }
@@ -86,12 +107,39 @@ async function pushOwner(session, onProgress) {
         batchSize = Math.max(1, Math.floor(batchSize / 2));
         continue;
       }
+      if (error instanceof ApiError && error.status === 413) {
+        // Too big even alone: the server will never take it as it is.
+        const errors = error.body.errors || { non_field_errors: [error.message] };
+        await outboxUpdate(items.map((item) => ({ ...item, state: 'rejected', errors, current: null })));
+        continue;
+      }
       if (error instanceof ApiError && error.status === 403) throw new RoleRefused();
       throw error;
     }
     await settle(items, answer.results || [], retried);
     if (onProgress) onProgress();
   }
+}
+
+// Waits a little longer after each "send again later"; after MAX_ITEM_TRIES it stops until the volunteer
+// asks (syncscreen.jsx "try again").
+function later(item, errors) {
+  const attempts = (item.attempts || 0) + 1;
+  if (attempts >= MAX_ITEM_TRIES) return { ...item, attempts, errors, state: 'stopped', nextAt: null };
+  const delay = Math.min(MAX_ITEM_BACKOFF_MS, ITEM_BACKOFF_MS * 2 ** (attempts - 1));
+  return { ...item, attempts, errors, nextAt: Date.now() + delay };
+}
+
+// An item the server will never place as it is: its household was erased, it lies outside the caller's
+// villages (the household moved to another team), or the server holds the record with other content.
+function finalReason(item, result) {
+  const errors = result.errors || {};
+  if (result.retry) return null;  // "not here yet": sent again later
+  if (result.status === 'erased') return 'erased';
+  if (result.status === 'rejected' && item.kind === 'visit' && errors.household) return 'outside';
+  if (result.status === 'rejected' && item.kind === 'household' && errors.id) return 'outside';
+  if (result.status === 'conflict' && item.kind !== 'household') return 'stored';
+  return null;
 }
 
 async function settle(sent, results, retried) {
@@ -101,14 +149,17 @@ async function settle(sent, results, retried) {
   const households = [];
   const changed = [];
   const erased = new Set();
+  const closed = [];
   for (const item of state.outbox) {
     if (!sentRev.has(item.key)) continue;
     const result = byKey.get(item.key);
     if (!result) {
       retried.add(item.key);
+      changed.push(later(item, null));
       continue;
     }
     const status = result.status;
+    const reason = finalReason(item, result);
     if (status === 'created' || status === 'duplicate' || status === 'updated') {
       if (item.kind === 'household') {
         const previous = state.households.get(item.id) || {};
@@ -124,24 +175,47 @@ async function settle(sent, results, retried) {
           version: result.version ?? previous.version ?? 1,
         });
       }
+      if (item.kind === 'visit') {
+        for (const help of item.body.help || []) {
+          if (help.result === 'done') closed.push([item.body.household, help.service]);
+        }
+      }
       if (item.rev === sentRev.get(item.key)) {
         done.push(item.key);
       } else if (item.kind === 'household') {
         // Edited again while this edit was on its way: the new edit builds on what was just stored.
         changed.push({ ...item, body: { ...item.body, base_version: result.version } });
+      } else {
+        // A visit or session edited while it was on its way: the server keeps what it received.
+        changed.push({ ...item, state: 'final', reason: 'stored', errors: null });
       }
-    } else if (status === 'erased') {
-      // Erased on a resident's request: final. The item leaves the queue and the household this phone.
-      done.push(item.key);
-      erased.add(item.kind === 'household' ? item.id : item.body.household);
+    } else if (reason) {
+      // Final: never sent again. An erased household leaves this phone; the item stays, named, until
+      // the volunteer discards it.
+      changed.push({ ...item, state: 'final', reason, errors: result.errors || null, current: null });
+      if (reason === 'erased') erased.add(item.kind === 'household' ? item.id : item.body.household);
     } else if (status === 'rejected' && result.retry) {
       // The server does not have this record's household yet: keep it waiting, send it after it.
       retried.add(item.key);
-      changed.push({ ...item, attempts: (item.attempts || 0) + 1 });
+      changed.push(later(item, result.errors || null));
     } else if (status === 'conflict' && item.kind === 'household' && result.current) {
       changed.push({ ...item, state: 'conflict', current: result.current, errors: null });
     } else {
       changed.push({ ...item, state: 'rejected', errors: result.errors || {}, current: null });
+    }
+  }
+  // Visits waiting behind a household the server will never place share its fate (they would wait for it
+  // forever otherwise).
+  const finalHouseholds = new Map(
+    changed.filter((i) => i.kind === 'household' && i.state === 'final').map((i) => [i.id, i.reason]),
+  );
+  if (finalHouseholds.size) {
+    const owner = sent[0].owner;
+    for (const item of state.outbox) {
+      if (item.owner === owner && item.kind === 'visit' && item.state === 'waiting' && !sentRev.has(item.key)
+        && finalHouseholds.has(item.body.household)) {
+        changed.push({ ...item, state: 'final', reason: finalHouseholds.get(item.body.household), errors: null });
+      }
     }
   }
   await outboxRemove(done, {
@@ -149,6 +223,7 @@ async function settle(sent, results, retried) {
     erased: [...erased].filter(Boolean),
   });
   await outboxUpdate(changed);
+  await followupsClose(closed);
 }
 
 async function pull(session) {
@@ -226,8 +301,9 @@ async function forgetLeaving(session) {
 }
 
 async function syncOnce() {
+  // Only a session kept by an older version of the app still holds a token (store.load drops it).
   for (const leaving of [...state.leaving]) {
-    if (leaving.needsPassword) continue;
+    if (leaving.needsPassword || !leaving.token) continue;
     try {
       await pushOwner(leaving);
       if (!state.outbox.some((item) => item.owner === leaving.userId)) await forgetLeaving(leaving);
@@ -239,6 +315,7 @@ async function syncOnce() {
   if (!session || session.needsPassword) return;
   try {
     await pushOwner(session, () => emit());
+    forced = false;
     const stale = !state.meta.refreshedAt || Date.now() - state.meta.refreshedAt > REFRESH_EVERY_MS;
     await Promise.all([stale || !state.services.length ? refreshReference(session) : null, pull(session)]);
     // A pull may take a while; what was recorded meanwhile goes now rather than at the next sync.
@@ -262,17 +339,31 @@ async function runLocked() {
 
 function schedule(delay) {
   clearTimeout(timer);
-  timer = setTimeout(() => requestSync(), delay);
+  timer = setTimeout(() => requestSync({ auto: true }), delay);
 }
 
-// Ask for a sync; a request made while one runs starts another right after it.
-export function requestSync() {
+// The next item whose delay ends: a sync then, without waiting for the five-minute look.
+function scheduleDelayed() {
+  const owner = state.session && state.session.userId;
+  const next = Math.min(
+    ...state.outbox.filter((i) => i.owner === owner && i.state === 'waiting' && i.nextAt).map((i) => i.nextAt),
+  );
+  if (Number.isFinite(next)) schedule(Math.max(1000, next - Date.now()));
+}
+
+// Ask for a sync; a request made while one runs starts another right after it. `auto`: the app's own
+// timers, which stay quiet once the sync stopped after MAX_SYNC_TRIES failures; `force`: "sync now",
+// which also sends the items waiting out their delay.
+export function requestSync({ auto = false, force = false } = {}) {
+  if (auto && state.sync.stopped) return Promise.resolve();
+  if (force) forced = true;
   if (running) {
     again = true;
     return running;
   }
   clearTimeout(timer);
   if (!navigator.onLine) {
+    forced = false;
     setSync({ online: false });
     return Promise.resolve();
   }
@@ -281,20 +372,26 @@ export function requestSync() {
     try {
       await runLocked();
       attempt = 0;
-      setSync({ running: false, error: null });
+      setSync({ running: false, error: null, stopped: 0 });
+      scheduleDelayed();
     } catch (error) {
       const offline = error instanceof Offline;
       const retryable = offline || (error instanceof ApiError && error.retryable);
       setSync({ running: false, error: offline ? 'offline' : error.message || 'error' });
       if (retryable) {
         attempt += 1;
-        // Exponential backoff with jitter: a village of phones back in coverage do not all knock at once.
-        const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** attempt) * (0.5 + Math.random() / 2);
-        schedule(delay);
+        if (attempt >= MAX_SYNC_TRIES) {
+          // Stop knocking: the screen says how many tries failed and offers one more.
+          setSync({ stopped: attempt });
+        } else {
+          // Exponential backoff with jitter: a village of phones back in coverage do not all knock at once.
+          schedule(Math.min(MAX_BACKOFF_MS, 1000 * 2 ** attempt) * (0.5 + Math.random() / 2));
+        }
       } else {
         console.error(error);
       }
     } finally {
+      forced = false;
       running = null;
       if (again) {
         again = false;
@@ -305,17 +402,24 @@ export function requestSync() {
   return running;
 }
 
+// The volunteer's "try again" after the sync stopped by itself.
+export function retrySync() {
+  attempt = 0;
+  setSync({ stopped: 0 });
+  return requestSync({ force: true });
+}
+
 export function startSync() {
   window.addEventListener('online', () => {
     attempt = 0;
-    setSync({ online: true });
+    setSync({ online: true, stopped: 0 });
     requestSync();
   });
   window.addEventListener('offline', () => setSync({ online: false }));
   // While the app is open, look again every few minutes (new follow-ups, teammates' visits).
-  setInterval(() => requestSync(), 5 * 60 * 1000);
+  setInterval(() => requestSync({ auto: true }), 5 * 60 * 1000);
   document.addEventListener('visibilitychange', () => {
-    if (document.visibilityState === 'visible') requestSync();
+    if (document.visibilityState === 'visible') requestSync({ auto: true });
   });
   requestSync();
 }

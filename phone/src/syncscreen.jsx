@@ -1,32 +1,38 @@
-// What waits, the last sync, what the server refused (its message, and a way to fix it), and household
-// edits in conflict (the server's version beside the phone's; the volunteer chooses).
+// What waits (each item can be edited or deleted until it is sent), the last sync, what the server
+// refused (its message, and a way to fix it), what the server can never place (named, explained, and
+// discarded with a confirmation), what stopped after too many tries, and household edits in conflict
+// (the server's version beside the phone's; the volunteer chooses).
 import { useState } from 'preact/hooks';
-import { discard, resolveConflict } from './actions.js';
+import { discard, resolveConflict, retryItem } from './actions.js';
 import { GroupForm } from './forms.jsx';
 import { HouseholdForm, VisitForm } from './households.jsx';
 import { coachRow } from './coach.js';
 import { formatDateTime, t } from './i18n.js';
 import { ownItems, state } from './store.js';
-import { requestSync } from './sync.js';
-import { go } from './ui.jsx';
+import { MAX_SYNC_TRIES, requestSync, retrySync } from './sync.js';
+import { leaveForm } from './ui.jsx';
 
 const FIELDS = ['village', 'label', 'head_name', 'phone', 'members', 'working_age', 'consent'];
+// The waiting list shows this many; "and N more" says the rest.
+const SHOWN = 50;
 
 function villageName(code) {
   const village = state.villages.find((v) => v.code === code);
   return village ? village.name : code;
 }
 
-function householdLabel(id) {
+// A household by its label: from the list, else as it was when the visit was saved; never an id.
+function householdLabel(id, item) {
   const row = coachRow(id);
-  return row ? row.household.label : id.slice(0, 8);
+  if (row) return row.household.label;
+  return (item && item.label) || t('item.unknown_household');
 }
 
 export function describe(item) {
   const body = item.body;
   if (item.kind === 'visit') {
     return t('item.visit', {
-      household: householdLabel(body.household),
+      household: householdLabel(body.household, item),
       outcome: t(`outcome.${body.outcome}`),
       time: formatDateTime(body.visited_at),
     });
@@ -45,26 +51,97 @@ function show(field, value) {
   return value === null || value === undefined || value === '' ? '—' : String(value);
 }
 
-function Rejected({ item }) {
+// The field a message is about, in words (never the API's field name).
+function fieldName(field) {
+  const name = t(`field.${field}`);
+  return name === `field.${field}` ? null : name;
+}
+
+function Messages({ errors }) {
+  const messages = Object.entries(errors || {});
+  if (!messages.length) return null;
+  return (
+    <ul class="messages">
+      {messages.map(([field, list]) => (
+        <li key={field}>
+          {fieldName(field) && <span class="small">{fieldName(field)}: </span>}
+          {[].concat(list).join(' ')}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+// Discard, after a confirmation that says what goes.
+function Discard({ item, waiting = false }) {
   const [asking, setAsking] = useState(false);
-  const messages = Object.entries(item.errors || {});
+  if (!asking) {
+    return <button type="button" onClick={() => setAsking(true)}>{waiting ? t('sync.delete') : t('sync.discard')}</button>;
+  }
+  return (
+    <div class="confirm" role="alertdialog" data-testid="discard-confirm">
+      <span>{t('sync.discard_question', { item: describe(item) })}</span>
+      <button type="button" class="danger" onClick={() => discard(item)}>{t('sync.discard_confirm')}</button>
+      <button type="button" onClick={() => setAsking(false)}>{t('common.cancel')}</button>
+    </div>
+  );
+}
+
+function Rejected({ item }) {
   return (
     <li class="card bad" data-testid="rejected">
       <strong>{describe(item)}</strong>
-      <ul class="messages">
-        {messages.map(([field, list]) => (
-          <li key={field}>
-            {list.join(' ')} <span class="muted small">({field})</span>
-          </li>
-        ))}
-      </ul>
+      <Messages errors={item.errors} />
       <div class="actions">
         <a class="button primary" href={`#/fix/${encodeURIComponent(item.key)}`}>{t('sync.fix')}</a>
-        {!asking && <button type="button" onClick={() => setAsking(true)}>{t('sync.discard')}</button>}
-        {asking && (
-          <button type="button" class="danger" onClick={() => discard(item)}>{t('sync.discard_confirm')}</button>
-        )}
+        <Discard item={item} />
       </div>
+    </li>
+  );
+}
+
+// An item the server can never place: what it was, what happened, what the volunteer can do. (A note to
+// the team leader would go here; the API has no call for one yet.)
+function Final({ item }) {
+  return (
+    <li class="card bad" data-testid="final" data-reason={item.reason}>
+      <strong>{describe(item)}</strong>
+      <p class="outcome">{t(`final.${item.reason}`)}</p>
+      <p class="small">{t(`final.${item.reason}_lead`)}</p>
+      <div class="actions">
+        <Discard item={item} />
+      </div>
+    </li>
+  );
+}
+
+function Stopped({ item }) {
+  return (
+    <li class="card warn" data-testid="stopped">
+      <strong>{describe(item)}</strong>
+      <p class="outcome">{t('sync.item_stopped', { count: item.attempts })}</p>
+      <Messages errors={item.errors} />
+      <div class="actions">
+        <button type="button" class="primary" onClick={() => retryItem(item)}>{t('sync.retry')}</button>
+        <Discard item={item} />
+      </div>
+    </li>
+  );
+}
+
+// One waiting item: editable and deletable until it is sent (not while a sync may be sending it).
+function Waiting({ item }) {
+  const busy = state.sync.running;
+  return (
+    <li class="waiting-item" data-testid="waiting-item">
+      <span class="what">{describe(item)}</span>
+      {item.attempts > 0 && <span class="muted small">{t('sync.item_retrying', { count: item.attempts })}</span>}
+      {!busy && (
+        <span class="actions">
+          <a class="button" href={`#/fix/${encodeURIComponent(item.key)}`}>{t('sync.edit')}</a>
+          <Discard item={item} waiting />
+        </span>
+      )}
     </li>
   );
 }
@@ -107,6 +184,8 @@ export function SyncScreen() {
   const waiting = mine.filter((i) => i.state === 'waiting');
   const rejected = mine.filter((i) => i.state === 'rejected');
   const conflicts = mine.filter((i) => i.state === 'conflict');
+  const finals = mine.filter((i) => i.state === 'final');
+  const stopped = mine.filter((i) => i.state === 'stopped');
   const others = state.leaving.filter((s) => ownItems(s.userId).length);
   const counts = { visit: 0, household: 0, group_session: 0 };
   for (const item of waiting) counts[item.kind] += 1;
@@ -120,11 +199,26 @@ export function SyncScreen() {
           ? t('sync.last', { time: formatDateTime(state.meta.lastSyncAt) })
           : t('sync.never')}
       </p>
-      {state.sync.error && state.sync.online && <p class="error">{t('sync.retrying')}</p>}
+      {state.sync.error && state.sync.online && !state.sync.stopped && <p class="error">{t('sync.retrying')}</p>}
+      {state.sync.stopped > 0 && (
+        <p class="error" data-testid="sync-stopped">{t('sync.stopped', { count: state.sync.stopped || MAX_SYNC_TRIES })}</p>
+      )}
       <button type="button" class="primary big" data-testid="sync-now" disabled={!state.sync.online || state.sync.running}
-        onClick={() => requestSync()}>
-        {state.sync.running ? t('sync.running') : t('sync.now')}
+        onClick={() => (state.sync.stopped ? retrySync() : requestSync({ force: true }))}>
+        {state.sync.running ? t('sync.running') : state.sync.stopped ? t('sync.retry') : t('sync.now')}
       </button>
+      {finals.length > 0 && (
+        <>
+          <h3>{t('sync.final_title')}</h3>
+          <ul class="cards">{finals.map((item) => <Final key={item.key} item={item} />)}</ul>
+        </>
+      )}
+      {stopped.length > 0 && (
+        <>
+          <h3>{t('sync.stopped_title')}</h3>
+          <ul class="cards">{stopped.map((item) => <Stopped key={item.key} item={item} />)}</ul>
+        </>
+      )}
       <h3>{t('sync.waiting_title')}</h3>
       {waiting.length ? (
         <>
@@ -135,9 +229,12 @@ export function SyncScreen() {
               sessions: counts.group_session,
             })}
           </p>
-          <ul class="plain">
-            {waiting.slice(0, 50).map((item) => <li key={item.key} class="small">{describe(item)}</li>)}
+          <ul class="waiting">
+            {waiting.slice(0, SHOWN).map((item) => <Waiting key={item.key} item={item} />)}
           </ul>
+          {waiting.length > SHOWN && (
+            <p class="muted" data-testid="waiting-more">{t('sync.and_more', { count: waiting.length - SHOWN })}</p>
+          )}
         </>
       ) : (
         <p class="muted" data-testid="nothing-waiting">{t('sync.nothing_waiting')}</p>
@@ -156,7 +253,7 @@ export function SyncScreen() {
       )}
       {others.map((s) => (
         <p class="notice" key={s.userId}>
-          {t('signin.leaving', { count: ownItems(s.userId).length, user: s.username })}
+          {t('signin.leaving_kept', { count: ownItems(s.userId).length, user: s.username })}
         </p>
       ))}
     </section>
@@ -174,12 +271,21 @@ export function FixItem({ itemKey }) {
       </section>
     );
   }
-  const done = () => go('sync');
-  const messages = Object.values(item.errors || {}).flat();
+  if (item.state === 'final') {
+    return (
+      <section class="page">
+        <a class="back" href="#/sync">‹ {t('common.back')}</a>
+        <ul class="cards"><Final item={item} /></ul>
+      </section>
+    );
+  }
+  const done = () => leaveForm('sync');
+  const messages = item.state === 'rejected' ? Object.values(item.errors || {}).flat() : [];
   return (
     <section class="page">
       <a class="back" href="#/sync">‹ {t('common.back')}</a>
       <h2>{describe(item)}</h2>
+      {item.state === 'waiting' && <p class="muted small">{t('sync.edit_lead')}</p>}
       {messages.map((message) => <p class="error" key={message}>{message}</p>)}
       {item.kind === 'visit' && (
         <VisitForm row={coachRow(item.body.household) || { id: item.body.household, missing: [] }} previous={item.body}

@@ -1,7 +1,26 @@
 // Small pieces every screen uses.
 
+// The routes this tab went through, as far as the app can tell (a step back pops one).
+const trail = [location.hash.replace(/^#\/?/, '')];
+window.addEventListener('hashchange', () => {
+  const route = location.hash.replace(/^#\/?/, '');
+  if (trail.length > 1 && trail[trail.length - 2] === route) trail.pop();
+  else trail.push(route);
+});
+
 export function go(path) {
   location.hash = `#/${path}`;
+}
+
+// After a save: leave the form without leaving it in the history, so Android's back button leads to
+// where the volunteer was before, never to the form again (blank, inviting a second save). Back to the
+// screen the form was opened from is a step back; anywhere else replaces the form's entry.
+export function leaveForm(path) {
+  if (trail.length > 1 && trail[trail.length - 2] === path) history.back();
+  else {
+    trail.pop();
+    location.replace(`#/${path}`);
+  }
 }
 
 export function Icon({ name }) {

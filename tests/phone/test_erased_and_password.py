@@ -1,5 +1,6 @@
-"""The phone against issue 19 §4–5: a visit to a household erased meanwhile is dropped from the queue
-(the server's final ``erased``), never retried; a password changed elsewhere signs the phone out of the
+"""The phone against issue 19 §4–5 and issue 22 §1: a visit to a household erased meanwhile is never
+retried (the server's final ``erased``): it leaves the waiting list for a named card the volunteer
+discards, and the household leaves the phone; a password changed elsewhere signs the phone out of the
 server and it asks for the new one, its queue kept."""
 
 import pytest
@@ -11,7 +12,7 @@ from tests.phone.screens import idb_counts, log_visit, shot, sign_in, sync_now, 
 pytestmark = [pytest.mark.browser]
 
 
-def test_a_visit_to_a_household_erased_meanwhile_leaves_the_queue(phone, team):
+def test_a_visit_to_a_household_erased_meanwhile_leaves_the_waiting_list(phone, team):
     page = phone
     sign_in(page, "tv-an-binh")
     erased, kept = team.households[0], team.households[1]
@@ -25,8 +26,12 @@ def test_a_visit_to_a_household_erased_meanwhile_leaves_the_queue(phone, team):
     sync_now(page)
     wait_synced(page)
     counts = idb_counts(page)
-    assert counts["outbox"] == 0  # dropped, not left waiting or shown as refused
+    assert counts["outbox"] == 1  # not waiting, not refused: final, named, until discarded
     assert page.locator("[data-testid=rejected]").count() == 0
+    assert page.locator("[data-testid=final][data-reason=erased]").count() == 1
+    assert page.locator("[data-testid=nothing-waiting]").count() == 1
+    page.goto(f"{page.base}/app/#/")
+    page.wait_for_selector("[data-household]")
     assert page.locator(f"[data-household='{erased.id}']").count() == 0
     assert ErasedHousehold.objects.filter(pk=erased.id).exists()
     assert not Household.objects.filter(pk=erased.id).exists()

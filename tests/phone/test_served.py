@@ -131,5 +131,11 @@ def test_every_string_the_app_uses_is_in_the_catalogue():
     used |= {
         f"field.{f}" for f in ("village", "label", "head_name", "phone", "members", "working_age", "consent")
     }
+    # The fields a server message may name, and why an item can never be placed (syncscreen.jsx).
+    used |= {
+        f"field.{f}"
+        for f in ("household", "visited_at", "outcome", "help", "notes", "held_at", "services", "attendees")
+    }
+    used |= {f"final.{reason}{lead}" for reason in ("erased", "outside", "stored") for lead in ("", "_lead")}
     assert used - set(STRINGS) == set()
     assert set(STRINGS) - used == set()
