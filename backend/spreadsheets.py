@@ -31,6 +31,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from backend.sheets import EXAMPLE_MARK
 from backend.text import clean_text, visible_start
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -174,3 +175,22 @@ def csv_bytes(*, header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
     buffer = io.StringIO(newline="")
     csv_write(buffer, header=header, rows=rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def template_bytes(*, title: str, headers: Sequence[str], example: Sequence, guide: Sequence[str]) -> bytes:
+    """A sheet to fill in, as one of our imports reads it: the header, one example line (marked in a
+    last "Ghi chú" column, so that an example left in place is never read as data: the sheet reader
+    leaves that line out and says so), and a second sheet with the guide, one line a row."""
+    note = "Ghi chú"
+    return xlsx_bytes(
+        [
+            Sheet(
+                title=title,
+                columns=[Column(header, width=max(14, len(header) + 6)) for header in [*headers, note]],
+                rows=[[*example, EXAMPLE_MARK]],
+            ),
+            Sheet(
+                title="Hướng dẫn", columns=[Column("Hướng dẫn", width=110)], rows=[[line] for line in guide]
+            ),
+        ]
+    )

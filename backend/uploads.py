@@ -23,10 +23,11 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from posixpath import join, normpath
+from typing import NamedTuple
 from xml.parsers import expat
 
 from django.utils.translation import gettext as _
@@ -262,6 +263,9 @@ class _Budget:
             raise UploadRejected(_("Bảng có quá nhiều chữ: hãy chia thành nhiều tệp."))
 
 
+_NOT_WORKSHEETS = ("chartsheets/", "dialogsheets/", "macrosheets/")
+
+
 class _Workbook:
     """Where the first sheet, the shared strings and the styles live, read from the package's
     relationships as Excel, LibreOffice and Google Sheets write them."""
@@ -277,13 +281,15 @@ class _Workbook:
             )
         self.date1904 = False
         sheet_ids: list[str] = []
+        sheet_names: list[str] = []
 
         def workbook_start(name, attrs):
             name = _local(name)
             if name == "workbookPr" and attrs.get("date1904") in ("1", "true"):
                 self.date1904 = True
-            elif name == "sheet":
-                sheet_ids.extend(value for key, value in attrs.items() if _local(key) == "id")
+            elif name == "sheet" and len(sheet_ids) < XLSX_MAX_MEMBERS:
+                sheet_ids.append(next((value for key, value in attrs.items() if _local(key) == "id"), ""))
+                sheet_names.append(attrs.get("name", "")[:100])
 
         self._parse_part("xl/workbook.xml", start=workbook_start)
         targets: dict[str, str] = {}
@@ -297,9 +303,15 @@ class _Workbook:
                 kinds[attrs.get("Type", "").rpartition("/")[2]] = target
 
         self._parse_part("xl/_rels/workbook.xml.rels", start=rels_start)
-        sheet = targets.get(sheet_ids[0]) if sheet_ids else None
-        self.sheet = self.names.get(sheet or "xl/worksheets/sheet1.xml")
-        if self.sheet is None:
+        # Every worksheet by its name, in the workbook's order (a chart sheet or a missing part left out).
+        self.sheets: list[tuple[str, zipfile.ZipInfo]] = []
+        for sheet_id, sheet_name in zip(sheet_ids, sheet_names, strict=True):
+            member = self.names.get(targets.get(sheet_id) or "")
+            if member is not None and not any(kind in member.filename for kind in _NOT_WORKSHEETS):
+                self.sheets.append((sheet_name, member))
+        if not self.sheets and "xl/worksheets/sheet1.xml" in self.names:
+            self.sheets.append(("", self.names["xl/worksheets/sheet1.xml"]))
+        if not self.sheets:
             raise UploadRejected(_("Tệp Excel không có trang tính nào."))
         self.strings = self._shared_strings(
             kinds.get("sharedStrings", "xl/sharedStrings.xml"), max_strings, budget
@@ -396,8 +408,18 @@ def _too_many_columns(max_columns: int) -> UploadRejected:
     return UploadRejected(_("Bảng có quá nhiều cột (tối đa %(count)d).") % {"count": max_columns})
 
 
-def _xlsx_rows(data: bytes, *, max_rows: int, max_columns: int, max_chars: int) -> list[Row]:
-    """Rows of the first worksheet, streamed: (row number, values with None for empty cells)."""
+class Worksheet(NamedTuple):
+    """One sheet of a file: its name ("" for a CSV), every sheet's name, and ``read`` giving its rows
+    (as ``sheet_rows`` does) or raising ``UploadRejected``; call it before taking the next sheet."""
+
+    name: str
+    names: list[str]
+    read: Callable[[], list[Row]]
+
+
+def _xlsx_sheets(data: bytes, *, max_rows: int, max_columns: int, max_chars: int) -> Iterator[Worksheet]:
+    """The worksheets in order, each read only when asked: the shared strings and styles are read once,
+    each sheet within the same limits. A workbook that cannot be opened is refused before any sheet."""
     max_cells = max_rows * max_columns
     # ~45 bytes of XML a cell (<c r="BH20030" s="12" t="s"><v>1234</v></c>): a sheet full to the limits.
     sheet_bytes = max_cells * 48 + (1 << 20)
@@ -416,20 +438,27 @@ def _xlsx_rows(data: bytes, *, max_rows: int, max_columns: int, max_chars: int) 
     budget = _Budget(max_chars)
     with archive:
         book = _Workbook(archive, max_strings=max_cells, budget=budget)
-        reader = _SheetReader(
-            book=book,
-            date1904=book.date1904,
-            budget=budget,
-            max_rows=max_rows,
-            max_columns=max_columns,
-        )
-        _parse(
-            zip_chunks(archive, book.sheet, limit=sheet_bytes),
-            start=reader.start,
-            end=reader.end,
-            text=reader.text,
-        )
-    return reader.rows
+        names = [name for name, _member in book.sheets]
+        for index, (name, member) in enumerate(book.sheets):
+
+            def read(member=member, fresh=index > 0) -> list[Row]:
+                # Each sheet's text within the bound; shared strings were counted once, on the first.
+                reader = _SheetReader(
+                    book=book,
+                    date1904=book.date1904,
+                    budget=_Budget(max_chars) if fresh else budget,
+                    max_rows=max_rows,
+                    max_columns=max_columns,
+                )
+                _parse(
+                    zip_chunks(archive, member, limit=sheet_bytes),
+                    start=reader.start,
+                    end=reader.end,
+                    text=reader.text,
+                )
+                return reader.rows
+
+            yield Worksheet(name=name, names=names, read=read)
 
 
 class _SheetReader:
@@ -596,14 +625,21 @@ def _lines(text: str, *, delimiter: str, max_columns: int) -> Iterator[str]:
         yield line
 
 
+def _delimiter(sample: str) -> str:
+    """The delimiter a few lines tell (the sniffer's time grows quickly with its sample), title lines
+    above the table (no delimiter at all) set aside; else the one written most; else a comma."""
+    lines = [line for line in sample.splitlines() if any(mark in line for mark in ",;\t")]
+    try:
+        return csv.Sniffer().sniff("\n".join(lines), delimiters=",;\t").delimiter
+    except csv.Error:
+        counts = {mark: sample.count(mark) for mark in ",;\t"}
+        best = max(counts, key=lambda mark: counts[mark])
+        return best if counts[best] else ","
+
+
 def _csv_rows(data: bytes, *, max_rows: int, max_columns: int) -> list[Row]:
     text = decode_text(data)
-    # A few lines tell the delimiter; the sniffer's time grows quickly with its sample.
-    sample = text[:4096]
-    try:
-        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
-    except csv.Error:
-        delimiter = ","
+    delimiter = _delimiter(text[:4096])
     rows: list[Row] = []
     try:
         reader = csv.reader(_lines(text, delimiter=delimiter, max_columns=max_columns), delimiter=delimiter)
@@ -638,6 +674,18 @@ def sheet_rows(*, data: bytes, filename: str, max_bytes: int, max_rows: int, max
     blank rows: they count, as they do on screen) are refused, as are columns beyond ``max_columns``;
     the text kept is bounded by ``max_bytes`` characters, as a CSV of that size would be.
     """
+    for sheet in worksheets(
+        data=data, filename=filename, max_bytes=max_bytes, max_rows=max_rows, max_columns=max_columns
+    ):
+        return sheet.read()
+    raise UploadRejected(_("Tệp Excel không có trang tính nào."))
+
+
+def worksheets(
+    *, data: bytes, filename: str, max_bytes: int, max_rows: int, max_columns: int
+) -> Iterator[Worksheet]:
+    """The worksheets of a workbook in order (a CSV is one, named ""), each read only when asked and
+    within the limits of ``sheet_rows``. A file that is no sheet at all is refused at once."""
     max_rows += HEADER_ROWS
     if not data:
         raise UploadRejected(_("Tệp trống."))
@@ -647,16 +695,14 @@ def sheet_rows(*, data: bytes, filename: str, max_bytes: int, max_rows: int, max
             % {"size": f"{max_bytes / (1024 * 1024):g}"}
         )
     if data.startswith(SIGNATURES["xlsx"]):
-        return _xlsx_rows(
-            data,
-            max_rows=max_rows,
-            max_columns=max_columns,
-            max_chars=max_bytes,
-        )
+        yield from _xlsx_sheets(data, max_rows=max_rows, max_columns=max_columns, max_chars=max_bytes)
+        return
     if data.startswith(SIGNATURES["xls"]):
         raise UploadRejected(_("Tệp Excel cũ (.xls) chưa được hỗ trợ: hãy lưu lại dạng .xlsx hoặc .csv."))
     if filename.lower().endswith((".xlsx", ".xlsm")):
         raise UploadRejected(_("Tệp không phải bảng tính Excel (.xlsx) hợp lệ."))
     if b"\x00" in data[:4096]:
         raise UploadRejected(_("Tệp không phải bảng tính (cần .csv hoặc .xlsx)."))
-    return _csv_rows(data, max_rows=max_rows, max_columns=max_columns)
+    yield Worksheet(
+        name="", names=[""], read=lambda: _csv_rows(data, max_rows=max_rows, max_columns=max_columns)
+    )

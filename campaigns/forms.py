@@ -9,6 +9,7 @@ picker, and the page spells the chosen date out ("ngày 5 tháng 11 năm 2026") 
 """
 
 from django import forms
+from django.core import signing
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -21,11 +22,15 @@ from campaigns.models import (
     MAX_TARGET_PEOPLE,
     Campaign,
 )
-from campaigns.sheets import SheetError, targets_from_sheet
+from campaigns.sheets import SheetError, SheetTarget, TargetSheet, target_sheet_read
 from core.models import Commune, Service
 
 # Day first, or ISO (what a script or a native picker sends); never month first.
 DATE_INPUTS = ["%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"]
+# A targets sheet read and shown is carried to the confirming request signed (never re-uploaded, never
+# stored): what is confirmed is exactly what was shown.
+SHEET_SALT = "campaigns.target-sheet"
+SHEET_MAX_AGE = 24 * 3600
 
 
 class DayInput(forms.DateInput):
@@ -82,12 +87,21 @@ class CampaignForm(forms.Form):
             "Mỗi dòng một xã: mã xã hoặc tên xã (có dấu hay không dấu đều được), số hộ, số người. "
             "Chỉ tiêu trong tệp thay cho chỉ tiêu gõ trong bảng."
         ),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv,.txt"}),
     )
+    sheet_name = CleanCharField(
+        label=gettext_lazy("Trang tính"), required=False, max_length=100, widget=forms.HiddenInput
+    )
+    # The sheet read and shown (signed), confirmed by sending the form again.
+    sheet_read = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, province: str, campaign: Campaign | None = None, **kwargs):
         self.province = province
         self.campaign = campaign
+        self.sheet_targets: list[SheetTarget] | None = None
+        self.sheet_preview: TargetSheet | None = None
+        self.sheet_uploaded = False
+        self.sheet_names_offered: tuple[str, ...] = ()
         self.communes = list(Commune.objects.filter(province_id=province).only("code", "name", "full_name"))
         initial = kwargs.pop("initial", None) or (self._initial_from(campaign) if campaign else {})
         super().__init__(*args, initial=initial, **kwargs)
@@ -143,14 +157,97 @@ class CampaignForm(forms.Form):
     def clean(self):
         data = super().clean()
         upload = data.get("sheet")
-        self.sheet_targets = None
+        self.sheet_uploaded = bool(upload)
         if upload:
             try:
-                self.sheet_targets = targets_from_sheet(upload=upload, communes=self.communes)
+                self.sheet_preview = target_sheet_read(
+                    upload=upload, communes=self.communes, sheet=data.get("sheet_name") or None
+                )
             except SheetError as error:
+                self.sheet_names_offered = tuple(error.sheet_names)
                 for message in error.messages:
                     self.add_error("sheet", message)
+        elif data.get("sheet_read") and not self.data.get("drop_sheet"):
+            self.sheet_preview = self._sheet_unsigned(data["sheet_read"])
+        if self.sheet_preview is not None:
+            if not self.sheet_preview.targets:
+                self.add_error("sheet", _("Tệp không có xã nào có chỉ tiêu: không có gì để dùng."))
+                self.sheet_preview = None
+            else:
+                self.sheet_targets = self.sheet_preview.targets
+                self.sheet_names_offered = self.sheet_preview.sheet_names
         return data
+
+    def _sheet_unsigned(self, token: str) -> TargetSheet | None:
+        try:
+            value = signing.loads(token, salt=SHEET_SALT, max_age=SHEET_MAX_AGE)
+            if value["province"] != self.province or value["campaign"] != (
+                self.campaign and self.campaign.pk
+            ):
+                raise signing.BadSignature
+            codes = {commune.code for commune in self.communes}
+            targets = [SheetTarget(commune=c, households=h, people=p) for c, h, p in value["targets"]]
+            if any(target.commune not in codes for target in targets):
+                raise signing.BadSignature
+            return TargetSheet(
+                targets=targets,
+                problems=list(value["problems"]),
+                skipped=list(value["skipped"]),
+                sheet_name=value["sheet_name"],
+                sheet_names=tuple(value["sheet_names"]),
+            )
+        except (signing.BadSignature, KeyError, TypeError, ValueError):
+            self.add_error("sheet", _("Bảng chỉ tiêu đã xem đã hết hạn: hãy tải tệp lên lại."))
+            return None
+
+    def sheet_signed(self) -> str:
+        """The sheet read, for the confirming request ("" when there is none)."""
+        read = self.sheet_preview
+        if read is None:
+            return ""
+        return signing.dumps(
+            {
+                "province": self.province,
+                "campaign": self.campaign and self.campaign.pk,
+                "targets": [[t.commune, t.households, t.people] for t in read.targets],
+                "problems": read.problems,
+                "skipped": read.skipped,
+                "sheet_name": read.sheet_name,
+                "sheet_names": list(read.sheet_names),
+            },
+            salt=SHEET_SALT,
+            compress=True,
+        )
+
+    @property
+    def needs_confirmation(self) -> bool:
+        """A sheet was just uploaded: it is shown first, and used only when the officer confirms."""
+        return self.sheet_uploaded and self.sheet_preview is not None
+
+    def sheet_plan(self) -> dict | None:
+        """What the sheet will make of the campaign, for the officer to confirm: its communes with their
+        targets, the rows it cannot use, the lines left out, and the campaign's communes and totals."""
+        read = self.sheet_preview
+        if read is None:
+            return None
+        by_code = {commune.code: commune for commune in self.communes}
+        chosen = (
+            {c.code for c in self.communes if self.cleaned_data.get(f"c-{c.code}")}
+            if self.is_bound
+            else set()
+        )
+        codes = sorted(chosen | {t.commune for t in read.targets})
+        return {
+            "rows": [{"commune": by_code[t.commune], "target": t} for t in read.targets],
+            "problems": read.problems,
+            "skipped": read.skipped,
+            "sheet_name": read.sheet_name,
+            "sheet_names": read.sheet_names,
+            "households": sum(t.households for t in read.targets),
+            "people": sum(t.people for t in read.targets),
+            "communes": [by_code[code] for code in codes],
+            "ticked": sorted(chosen - {t.commune for t in read.targets}),
+        }
 
     def service_data(self) -> tuple[dict, dict[int, str]]:
         """The input for campaign_create/campaign_update, and which form field each target came from."""
@@ -163,8 +260,9 @@ class CampaignForm(forms.Form):
         }
         if self.sheet_targets is not None:
             typed.update({t.commune: (t.households, t.people) for t in self.sheet_targets})
-            if chosen:  # a sheet's communes join the chosen ones (none chosen: the whole province)
-                chosen = sorted({*chosen, *(t.commune for t in self.sheet_targets)})
+            # A sheet's communes join the ticked ones; none ticked: exactly the sheet's communes (never
+            # the whole province, which is what no commune at all and no sheet means).
+            chosen = sorted({*chosen, *(t.commune for t in self.sheet_targets)})
         targets, fields = [], {}
         for code in sorted(typed):
             fields[len(targets)] = f"h-{code}"

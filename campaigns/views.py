@@ -6,19 +6,21 @@ caller may see and edit comes from their scope (core/scope.py), anything else is
 """
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from backend.exceptions import ApplicationError
+from backend.spreadsheets import XLSX_CONTENT_TYPE
 from campaigns import tally
 from campaigns.chart import progress_svg
 from campaigns.forms import CampaignForm
 from campaigns.models import Campaign
 from campaigns.selectors import campaigns_for
 from campaigns.services import campaign_create, campaign_update
+from campaigns.sheets import targets_template
 from core.selectors import communes_for, provinces_for
 
 
@@ -53,13 +55,31 @@ def _form_page(request, *, form: CampaignForm, campaign: Campaign | None, provin
         if campaign
         else _list_crumbs((title, None))
     )
+    plan = form.sheet_plan() if form is not None else None
     return render(
         request,
         "campaigns/form.html",
-        {"form": form, "campaign": campaign, "title": title, "breadcrumbs": crumbs, "provinces": provinces},
-        # The form again with what is wrong (a refused sheet too): nothing was stored.
+        {
+            "form": form,
+            "campaign": campaign,
+            "title": title,
+            "breadcrumbs": crumbs,
+            "provinces": provinces,
+            "plan": plan,
+            "sheet_signed": form.sheet_signed() if plan else "",
+            "sheet_names": getattr(form, "sheet_names_offered", ()),
+        },
+        # The form again with what is wrong (a refused sheet too), or a sheet to confirm: nothing stored.
         status=400 if form is not None and form.errors else 200,
     )
+
+
+def _submitted(request, *, form: CampaignForm, campaign: Campaign | None):
+    """A valid form is stored, unless it brings a sheet just uploaded (shown first, stored once
+    confirmed) or the officer put the sheet aside (the form shown again without it)."""
+    if form.needs_confirmation or request.POST.get("drop_sheet"):
+        return None
+    return _save(request, form=form, campaign=campaign)
 
 
 def _save(request, *, form: CampaignForm, campaign: Campaign | None):
@@ -94,10 +114,20 @@ def campaign_new(request):
         province = scope.province
     form = CampaignForm(request.POST or None, request.FILES or None, province=province)
     if request.method == "POST" and form.is_valid():
-        response = _save(request, form=form, campaign=None)
+        response = _submitted(request, form=form, campaign=None)
         if response:
             return response
     return _form_page(request, form=form, campaign=None)
+
+
+@login_required
+def campaign_targets_template(request):
+    """The targets sheet to fill in (headers, an example line, a guide), for those who run campaigns."""
+    if not request.user.scope.runs_campaigns:
+        raise Http404
+    response = HttpResponse(targets_template(), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = 'attachment; filename="mau-chi-tieu-chien-dich.xlsx"'
+    return response
 
 
 @login_required
@@ -110,7 +140,7 @@ def campaign_edit(request, pk: int):
         request.POST or None, request.FILES or None, province=campaign.province_id, campaign=campaign
     )
     if request.method == "POST" and form.is_valid():
-        response = _save(request, form=form, campaign=campaign)
+        response = _submitted(request, form=form, campaign=campaign)
         if response:
             return response
     return _form_page(request, form=form, campaign=campaign)

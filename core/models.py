@@ -319,6 +319,9 @@ class User(AbstractUser):
         Team, on_delete=models.PROTECT, null=True, blank=True, related_name="members", verbose_name=_("tổ")
     )
     is_demo = models.BooleanField(_("dữ liệu mẫu"), default=False)
+    # A password someone else handed out (a sheet's, a leader's reset): the member sets their own at the
+    # next sign-in (onboarding's password change; the phone API's login says so).
+    password_change_required = models.BooleanField(_("phải đổi mật khẩu"), default=False)
 
     class Meta:
         verbose_name = _("thành viên")

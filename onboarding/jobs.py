@@ -12,11 +12,13 @@ deleted once the worker has it.
 """
 
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import logging
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.cache import cache
@@ -51,6 +53,38 @@ def derived_password(*, secret: str, job_id: str, username: str) -> str:
     return "".join(ALPHABET[byte % len(ALPHABET)] for byte in digest[:ONE_TIME_LENGTH])
 
 
+@dataclass(frozen=True)
+class Slip:
+    """One new member's printed slip: who they are, where, and the password they change at first sign-in."""
+
+    username: str
+    full_name: str
+    commune: str
+    team: str
+    password: str
+
+
+def slip_groups(slips: Iterable[Slip]) -> list[dict]:
+    """Slips by commune, then team (each group printed on its own pages, to hand a team its own)."""
+    groups: dict[tuple[str, str], list[Slip]] = {}
+    for slip in sorted(slips, key=lambda s: (s.commune, s.team, s.full_name, s.username)):
+        groups.setdefault((slip.commune, slip.team), []).append(slip)
+    return [{"commune": commune, "team": team, "slips": group} for (commune, team), group in groups.items()]
+
+
+def job_slips(*, job: ImportJob, secret: str, members: Sequence[Sequence[str]]) -> list[Slip]:
+    """The slips of a job's new members ([username, full name, commune, team] each), their passwords
+    derived again from the uploader's secret."""
+    slips = []
+    for member in members:
+        username, full_name, commune, team = (list(member) + ["", ""])[:4]  # jobs before slips: 2 cells
+        password = derived_password(secret=secret, job_id=str(job.pk), username=username)
+        slips.append(
+            Slip(username=username, full_name=full_name, commune=commune, team=team, password=password)
+        )
+    return slips
+
+
 def job_sheet(job: ImportJob) -> Sheet:
     return Sheet(
         headers=list(job.headers),
@@ -79,14 +113,29 @@ def import_job_create(*, user: User, kind: str, file_name: str, sheet: Sheet) ->
 
 
 @transaction.atomic
-def import_job_check(*, job: ImportJob, mapping: dict[int, str] | None = None) -> ImportJob:
-    """Set the mapping (when given) and check the sheet again in the background."""
+def import_job_check(
+    *, job: ImportJob, mapping: dict[int, str] | None = None, answers: dict[str, dict[str, str]] | None = None
+) -> ImportJob:
+    """Set the mapping and the answers to the preview's questions (when given) and check the sheet
+    again in the background. A failed job that still has its rows is checked again too: the retry."""
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
-    if job.status not in (ImportJob.Status.UPLOADED, ImportJob.Status.CHECKED, ImportJob.Status.CHECKING):
+    retry = job.status == ImportJob.Status.FAILED and bool(job.rows)
+    if not retry and job.status not in (
+        ImportJob.Status.UPLOADED,
+        ImportJob.Status.CHECKED,
+        ImportJob.Status.CHECKING,
+    ):
         return job
     if mapping is not None:
         job.mapping = {str(index): name for index, name in mapping.items() if name}
+    if answers is not None:
+        merged = {**job.answers, **answers}
+        for key in {*job.answers, *answers}:  # answers to different rows or titles, each kept
+            if isinstance(job.answers.get(key), dict) and isinstance(answers.get(key), dict):
+                merged[key] = {**job.answers[key], **answers[key]}
+        job.answers = merged
     job.status, job.progress, job.preview, job.touched_at = ImportJob.Status.CHECKING, 0, None, timezone.now()
+    job.problems, job.error, job.finished_at = [], "", None
     job.save()
     outbox_enqueue(task=CHECK_TASK, kwargs={"job_id": str(job.pk)})
     return job
@@ -97,6 +146,8 @@ def import_job_confirm(*, job: ImportJob, secret: str) -> bool:
     """Store the checked sheet in the background; False when it is not ready (or has errors)."""
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if job.status != ImportJob.Status.CHECKED or not job.preview or job.preview["counts"]["errors"]:
+        return False
+    if job.preview["counts"].get("questions"):
         return False
     if job.preview.get("missing"):
         return False
@@ -124,67 +175,102 @@ def import_job_progress_of(job: ImportJob) -> int:
 
 
 @transaction.atomic
-def import_job_passwords_file(
-    *, job: ImportJob, build: Callable[[list[tuple[str, str]]], bytes]
-) -> bytes | None:
-    """The new members' one-time passwords as a file, once: ``build`` makes it from their (username,
-    full name) pairs; None when it was downloaded before (or nobody is new). The job is marked downloaded only after the
+def import_job_passwords_file(*, job: ImportJob, build: Callable[[list[list[str]]], bytes]) -> bytes | None:
+    """The new members' one-time passwords as a file or as printable slips, once: ``build`` makes it from
+    their [username, full name, commune, team]; None when it was taken before (or nobody is new). The job is marked downloaded only after the
     file is built, in the same transaction, so a build that fails spends nothing and the next try
     gets the passwords."""
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if job.passwords_downloaded_at is not None or not job.new_members:
         return None
-    body = build([tuple(member) for member in job.new_members])
+    body = build([list(member) for member in job.new_members])
     job.new_members, job.passwords_downloaded_at = [], timezone.now()
     job.save(update_fields=["new_members", "passwords_downloaded_at"])
     return body
 
 
-def import_job_run(*, job_id: str, step: Callable[[], str]) -> str:
+def import_job_run(*, job_id: str, step: Callable[[], str], keep_rows: bool = False) -> str:
     """Run a job's background step (check or store) so that it ends, whatever happens: a step that
     raises leaves the job failed with its reason, never "checking" or "importing" for the page to wait
     on, nor a message for the outbox or the worker to retry forever.
 
     The step runs in its own transaction (a savepoint when eager Celery runs it inside another one), so a
-    database error in it is rolled back, nothing half-stored, and the failure can still be written."""
+    database error in it is rolled back, nothing half-stored, and the failure can still be written.
+    ``keep_rows``: the sheet stays for a retry (a store that failed; a check that failed may have failed
+    on the rows themselves, and the person uploads the file again)."""
     try:
         with transaction.atomic():
             return step()
     except ImportRejected as rejected:  # the sheet changed meaning since its check: the rows say why
-        import_job_fail(job_id=job_id, problems=rejected.problems)
+        import_job_fail(job_id=job_id, problems=rejected.problems, keep_rows=keep_rows)
     except SoftTimeLimitExceeded:
         import_job_fail(
             job_id=job_id,
+            keep_rows=False,
             error=_("Bảng quá lớn để xử lý trong thời gian cho phép: hãy chia thành nhiều tệp."),
         )
     except Exception as error:  # a bug or an outage: the log keeps the trace, the page the reason
         logger.exception("Import job %s failed", job_id)
         import_job_fail(
             job_id=job_id,
+            keep_rows=keep_rows,
             error=_(
-                "Dừng vì một lỗi không lường trước (%(error)s); không có gì được lưu. Hãy tải tệp lên lại; "
-                "nếu lỗi lặp lại, báo quản trị hệ thống."
+                "Dừng vì một lỗi không lường trước (%(error)s); không có gì được lưu. Bấm “Thử lại” hoặc "
+                "tải tệp lên lại; nếu lỗi lặp lại, báo quản trị hệ thống."
             )
             % {"error": type(error).__name__},
         )
     return ImportJob.Status.FAILED
 
 
-def import_job_fail(*, job_id: str, problems: Sequence[str] = (), error: str = "") -> None:
-    """End a running job as failed, with the rows' problems or the reason; its sheet (names, phones)
-    goes, as the model promises: a failed job is only read, never checked or stored again."""
+def import_job_fail(
+    *, job_id: str, problems: Sequence[str] = (), error: str = "", keep_rows: bool = False
+) -> None:
+    """End a running job as failed, with the rows' problems or the reason. With ``keep_rows`` its sheet
+    stays for a retry (``import_job_check`` checks a failed job again) until ``import_jobs_purge``
+    empties it, as every sheet never stored; else the names and phones go now and the person uploads
+    the file again. The preview goes either way: nothing is stored from it."""
     now = timezone.now()
+    fields = {} if keep_rows else {"rows": []}
     ImportJob.objects.filter(
         pk=job_id, status__in=[ImportJob.Status.CHECKING, ImportJob.Status.IMPORTING]
     ).update(
         status=ImportJob.Status.FAILED,
         problems=list(problems)[:500],
         error=error,
-        rows=[],
+        preview=None,
         new_members=[],
         finished_at=now,
         touched_at=now,
+        **fields,
     )
+
+
+def import_job_deadline() -> dt.timedelta:
+    """How long a check or an import may run before its job is said to have stopped: the worker's hard
+    limit (it kills the task then, and a redelivered one would be killed again) and some slack for the
+    queue."""
+    from django.conf import settings
+
+    return dt.timedelta(seconds=(getattr(settings, "CELERY_TASK_TIME_LIMIT", None) or 30 * 60) + 5 * 60)
+
+
+def import_job_expire(*, job: ImportJob, now=None) -> ImportJob:
+    """A job still "checking" or "importing" past ``import_job_deadline`` ends failed with its reason
+    (a worker killed or gone, the task lost): the page stops waiting at 0 % or 99 %, and the person can
+    try again. A task that comes later finds the job failed and does nothing."""
+    now = now or timezone.now()
+    if job.live and job.touched_at < now - import_job_deadline():
+        import_job_fail(
+            job_id=str(job.pk),
+            keep_rows=True,
+            error=_(
+                "Quá thời gian xử lý mà không xong (máy xử lý nền bị dừng hoặc quá tải); không có gì được "
+                "lưu. Bấm “Thử lại”; nếu lỗi lặp lại, báo quản trị hệ thống."
+            ),
+        )
+        job.refresh_from_db()
+    return job
 
 
 def import_jobs_purge(*, now=None) -> int:
@@ -203,4 +289,4 @@ def import_jobs_purge(*, now=None) -> int:
     unfinished.update(
         status=ImportJob.Status.FAILED, error=gettext("Quá hạn: tải tệp lên lại."), finished_at=now
     )
-    return old.update(rows=[], preview=None, new_members=[])
+    return old.update(rows=[], preview=None, new_members=[], answers={})

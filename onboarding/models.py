@@ -1,8 +1,10 @@
 """Sheets being brought in through the browser, one job per upload.
 
 A job holds the sheet as read (citizen ID columns already dropped), the column mapping the person
-chose, the preview and, once stored, the report. Names and phones in it are gone when the job is done
-or failed (``rows`` and ``preview`` are emptied); what stays is the count of what happened. One-time
+chose, their answers to the preview's questions, the preview and, once stored, the report. Names and
+phones in it are gone when the job is done (``rows`` and ``preview`` are emptied); what stays is the
+count of what happened. A failed job keeps its rows for a retry (check again, then store) until
+``import_jobs_purge`` empties it with every unsaved sheet. One-time
 passwords are never stored: they are derived from a secret only the uploader's browser holds
 (``onboarding.jobs``), so only ``new_members`` (username, name) waits for the download, once.
 """
@@ -38,6 +40,7 @@ class ImportJob(models.Model):
     rows = models.JSONField(default=list)  # [[row number, [cells…]], …]
     dropped = models.JSONField(default=list)  # citizen ID headers dropped unread
     mapping = models.JSONField(default=dict)  # column index (text) → field
+    answers = models.JSONField(default=dict, blank=True)  # row (text) → field → what the preview was told
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.UPLOADED)
     progress = models.PositiveSmallIntegerField(default=0)
     preview = models.JSONField(null=True, blank=True)

@@ -29,10 +29,11 @@ from core.services.assignments import villages_assign_teams
 from core.services.imports import ImportRejected, ImportReport
 from core.services.members import (
     ROLE_AREA,
+    ROLE_WITHOUT_AREA,
+    member_reset_password,
     member_update,
     members_create,
     one_time_password,
-    one_time_password_hash,
     role_from_text,
     team_create,
     teams_create,
@@ -53,6 +54,9 @@ from onboarding.sheets import MEMBERS, VILLAGES, Sheet, field_label, phone_numbe
 
 Progress = Callable[[int, int], None]
 REQUIRED = {MEMBERS: ("full_name",), VILLAGES: ("name",)}
+# In a job's answers, beside the rows ("12": {"phone": "lan.nt"}): the roles unknown titles were said to
+# be, for every row that writes the same title ({"titles": {"pho chu tich ubnd xa": "commune_leader"}}).
+TITLES = "titles"
 USERNAME = re.compile(r"^[\w.@+-]{1,150}$")
 T = TypeVar("T")
 RowT = TypeVar("RowT", "MemberRow", "VillageRow")
@@ -64,9 +68,20 @@ class RowCheck:
     values: dict[str, str]
     errors: dict[str, str] = field(default_factory=dict)
     action: str = ""  # create | update | unchanged
+    # What the person must say before the row can be stored: field → {"text", "options": [[value, label]]}.
+    questions: dict[str, dict] = field(default_factory=dict)
+    # What storing changes: [what, before, after] each (a member's phone, a village's team…).
+    changes: list[list[str]] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return {"number": self.number, "values": self.values, "errors": self.errors, "action": self.action}
+        return {
+            "number": self.number,
+            "values": self.values,
+            "errors": self.errors,
+            "action": self.action,
+            "questions": self.questions,
+            "changes": self.changes,
+        }
 
 
 @dataclass
@@ -76,6 +91,7 @@ class Preview:
     rows: list[RowCheck]
     notices: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # required fields no column was mapped to
+    teams_new: list[str] = field(default_factory=list)  # the teams storing creates, "Tổ … (Xã …)"
     plan: "MembersPlan | VillagesPlan | None" = field(default=None, repr=False)
 
     @property
@@ -83,14 +99,24 @@ class Preview:
         return sum(1 for row in self.rows if row.errors)
 
     @property
+    def open_questions(self) -> int:
+        return sum(1 for row in self.rows if row.questions and not row.errors)
+
+    @property
     def ok(self) -> bool:
-        return not self.missing and not self.bad_rows and bool(self.rows)
+        return not self.missing and not self.bad_rows and not self.open_questions and bool(self.rows)
 
     def problems(self) -> list[str]:
         lines = [_("Thiếu cột: %(column)s") % {"column": field_label(name)} for name in self.missing]
         if not self.rows and not self.missing:
             lines.append(_("Bảng không có dòng dữ liệu nào."))
         for row in self.rows:
+            for name, question in row.questions.items():
+                if not row.errors:
+                    lines.append(
+                        _("dòng %(row)d: %(field)s: %(message)s")
+                        % {"row": row.number, "field": field_label(name), "message": question["text"]}
+                    )
             for name, message in row.errors.items():
                 label = field_label(name) if name else ""
                 lines.append(
@@ -102,9 +128,16 @@ class Preview:
         return lines
 
     def counts(self) -> dict[str, int]:
-        counts = {"create": 0, "update": 0, "unchanged": 0, "errors": self.bad_rows, "rows": len(self.rows)}
+        counts = {
+            "create": 0,
+            "update": 0,
+            "unchanged": 0,
+            "errors": self.bad_rows,
+            "questions": self.open_questions,
+            "rows": len(self.rows),
+        }
         for row in self.rows:
-            if not row.errors and row.action:
+            if not row.errors and not row.questions and row.action:
                 counts[row.action] += 1
         return counts
 
@@ -115,6 +148,7 @@ class Preview:
             "notices": self.notices,
             "missing": [field_label(name) for name in self.missing],
             "counts": self.counts(),
+            "teams_new": self.teams_new,
             "rows": [row.as_dict() for row in self.rows],
         }
 
@@ -226,6 +260,8 @@ class MemberRow:
     existing: User | None = None
     action: str = ""  # create | update | unchanged
     notice: str = ""  # a cell the row leaves out, said in the preview before anything is stored
+    questions: Mapping[str, Mapping] = field(default_factory=dict)  # what the person must answer first
+    changes: tuple[tuple[str, str, str], ...] = ()  # [what, before, after]
 
     @property
     def team_key(self) -> tuple[str, str] | None:
@@ -233,7 +269,12 @@ class MemberRow:
 
     def checked(self) -> RowCheck:
         return RowCheck(
-            number=self.number, values=dict(self.values), errors=dict(self.errors), action=self.action
+            number=self.number,
+            values=dict(self.values),
+            errors=dict(self.errors),
+            action=self.action,
+            questions={name: dict(question) for name, question in self.questions.items()},
+            changes=[list(change) for change in self.changes],
         )
 
 
@@ -256,8 +297,11 @@ class _MembersContext:
     by_username: Mapping[str, User]  # users the sheet's usernames name, managed by the caller or not
     managed_ids: frozenset[int]  # of those, the ones the caller may change
     by_person: Mapping[tuple[str, str, str], User]  # (commune, name key, phone) → member, without usernames
+    by_name: Mapping[tuple[str, str], tuple[User, ...]]  # (commune, name key) → members, without usernames
     teams: Mapping[tuple[str, str], Team]
     teams_by_id: Mapping[int, Team]
+    answers: Mapping[int, Mapping[str, str]]  # row → field → what the person answered at preview
+    title_roles: Mapping[str, str]  # a title the product did not know (folded) → the role it was said to be
 
 
 @dataclass(frozen=True)
@@ -273,11 +317,14 @@ def _with_errors(row: RowT, **errors: str) -> RowT:
     return replace(row, errors={**row.errors, **errors})
 
 
-def _members_context(*, sheet: Sheet, scope: Scope, mapping: dict[int, str]) -> _MembersContext:
+def _members_context(
+    *, sheet: Sheet, scope: Scope, mapping: dict[int, str], answers: Mapping | None
+) -> _MembersContext:
     areas = _Areas(scope)
     managed = User.objects.filter(scope.members())
     by_username: dict[str, User] = {}
     by_person: dict[tuple[str, str, str], User] = {}
+    by_name: dict[tuple[str, str], list[User]] = defaultdict(list)
     if "username" in mapping.values():
         usernames = [values.get("username", "") for _n, values in _values(sheet, mapping)]
         for start in range(0, len(usernames), 500):
@@ -297,6 +344,7 @@ def _members_context(*, sheet: Sheet, scope: Scope, mapping: dict[int, str]) -> 
         )
         for user in members:
             by_person.setdefault((user.commune_id, search_key(user.full_name), user.phone), user)
+            by_name[(user.commune_id, search_key(user.full_name))].append(user)
     managed_ids = managed.filter(pk__in=[u.pk for u in by_username.values()]).values_list("pk", flat=True)
     teams = {
         (team.commune_id, team.search_name): team
@@ -310,8 +358,11 @@ def _members_context(*, sheet: Sheet, scope: Scope, mapping: dict[int, str]) -> 
         by_username=by_username,
         managed_ids=frozenset(managed_ids),
         by_person=by_person,
+        by_name={key: tuple(users) for key, users in by_name.items()},
         teams=teams,
         teams_by_id={team.id: team for team in teams.values()},
+        answers={int(row): dict(given) for row, given in (answers or {}).items() if row.isdigit()},
+        title_roles=dict((answers or {}).get(TITLES, {})),
     )
 
 
@@ -332,8 +383,22 @@ def _phone_cell(text: str) -> _Checked[str]:
     return _Checked(phone)
 
 
-def _role_cell(text: str, *, allowed: frozenset[str]) -> _Checked[str]:
+def _role_question(text: str, *, allowed: frozenset[str]) -> dict:
+    return {
+        "text": _("chức vụ “%(value)s” không rõ là vai trò nào: chọn vai trò, hoặc sửa trong tệp.")
+        % {"value": text},
+        "options": [[role.value, str(role.label)] for role in Role if role.value in allowed],
+    }
+
+
+def _role_cell(text: str, *, allowed: frozenset[str], answer: str = "") -> _Checked[str]:
+    """The role a "Chức vụ" cell means; a title the product does not know is asked (``role_question``),
+    never taken for a volunteer: the answer given at preview, else a question."""
     role = role_from_text(text)
+    if role is None:
+        if answer in allowed:
+            return _Checked(answer)
+        return _Checked(Role.VOLUNTEER)  # provisional, for the row's other checks; ``_member_row`` asks
     if role not in allowed:
         return _Checked(
             role, {"role": _("bạn không được giao vai trò “%(role)s”.") % {"role": Role(role).label}}
@@ -408,19 +473,29 @@ def _member_row(*, number: int, values: Mapping[str, str], context: _MembersCont
     """One row checked on its own: its cells against the database and the caller's scope."""
     full_name = values.get("full_name", "")
     phone = _phone_cell(values.get("phone", ""))
-    role = _role_cell(values.get("role", ""), allowed=context.allowed_roles)
-    area = _member_area(values=values, role=role.value, context=context)
+    answered = context.answers.get(number, {}).get("role") or context.title_roles.get(
+        search_key(values.get("role", "")), ""
+    )
+    role = _role_cell(values.get("role", ""), allowed=context.allowed_roles, answer=answered)
+    unknown_title = role_from_text(values.get("role", "")) is None and role.value != answered
+    # Until an unknown title is answered, what the role needs (a team, a commune) is not asked of the row:
+    # the cells it has are still checked, against an area no role requires.
+    area = _member_area(
+        values=values, role=ROLE_WITHOUT_AREA if unknown_title else role.value, context=context
+    )
     notice = _villages_ignored(number=number, values=values, role=role.value)
     villages = (
         _Checked(())
         if notice or area.commune is None
         else _member_villages(text=values.get("villages", ""), commune=area.commune, areas=context.areas)
     )
-    shown = {**values, "role": str(Role(role.value).label)}
+    shown = {**values, "role": values.get("role", "") if unknown_title else str(Role(role.value).label)}
     if values.get("phone"):
         shown["phone"] = phone.value or values["phone"]
     if area.commune is not None:
         shown["commune"] = area.commune.full_name
+    if villages.value:  # the villages the cell was read as, by code: what storing gives the team
+        shown["villages"] = ", ".join(f"{v.name} ({v.code})" for v in villages.value)
     return MemberRow(
         number=number,
         values=shown,
@@ -440,6 +515,9 @@ def _member_row(*, number: int, values: Mapping[str, str], context: _MembersCont
         villages=villages.value,
         username=values.get("username", ""),
         notice=notice,
+        questions={"role": _role_question(values["role"], allowed=context.allowed_roles)}
+        if unknown_title
+        else {},
     )
 
 
@@ -450,20 +528,21 @@ class _MembersSheet:
         self.context = context
         self.usernames: dict[str, int] = {}  # username → row
         self.people: dict[tuple[str, str, str], int] = {}  # (commune, name key, phone) → row
+        self.members: dict[int, int] = {}  # stored member → the row above that updates them
         self.claims: dict[str, _VillageClaim] = {}  # village code → the team a row above gave it
 
     def add(self, row: MemberRow) -> MemberRow:
         row = self._with_team(row)
         row = self._claim_villages(row)
         row = self._claim_username(row) if row.username else self._claim_person(row)
-        return replace(row, action=self._action(row))
+        return self._action(row)
 
     def _with_team(self, row: MemberRow) -> MemberRow:
         """A team member without a team joins the team of their first village, else one named after it."""
         if ROLE_AREA[row.role] != "team" or row.team_name:
             return row
         if not row.villages:
-            if {"commune", "villages"} & set(row.errors):  # that error says it already
+            if {"commune", "villages"} & set(row.errors) or "role" in row.questions:  # said already / asked
                 return row
             return _with_errors(row, team=_("thành viên tổ cần có tổ (hoặc thôn phụ trách)."))
         first = row.villages[0]
@@ -523,7 +602,16 @@ class _MembersSheet:
         self.people[person] = row.number
         existing = self.context.by_person.get(person)
         if existing is None:
+            existing, row = self._same_name(row)
+        if existing is None:
             return row
+        if existing.pk in self.members:
+            return _with_errors(
+                row,
+                full_name=_("dòng %(other)d đã là %(username)s.")
+                % {"other": self.members[existing.pk], "username": existing.username},
+            )
+        self.members[existing.pk] = row.number
         return replace(
             row,
             existing=existing,
@@ -531,19 +619,79 @@ class _MembersSheet:
             values={**row.values, "username": existing.username},
         )
 
-    def _action(self, row: MemberRow) -> str:
+    def _same_name(self, row: MemberRow) -> tuple[User | None, MemberRow]:
+        """A stored member of the commune with the row's name but another phone (or none) may be the same
+        person with a new number: never a second account unasked. The answer given at preview (their
+        username, or "new") decides; without one the row asks."""
+        candidates = self.context.by_name.get((row.commune, search_key(row.full_name)), ())
+        if not candidates:
+            return None, row
+        answer = self.context.answers.get(row.number, {}).get("phone", "")
+        if answer == "new":
+            return None, row
+        chosen = next((user for user in candidates if user.username == answer), None)
+        if chosen is not None:
+            return chosen, row
+        options = [
+            [
+                user.username,
+                _("Cùng người: cập nhật tài khoản %(username)s (số cũ: %(phone)s)")
+                % {"username": user.username, "phone": user.phone or _("không có")},
+            ]
+            for user in candidates
+        ]
+        options.append(["new", _("Người khác: tạo tài khoản mới")])
+        question = {
+            "text": _("xã đã có %(name)s với số điện thoại khác: có phải cùng một người?")
+            % {"name": row.full_name},
+            "options": options,
+        }
+        return None, replace(row, questions={**row.questions, "phone": question})
+
+    def _action(self, row: MemberRow) -> MemberRow:
+        """Create, update or unchanged, with what storing changes: the member's fields, old → new, and the
+        villages that move to the row's team from another one."""
+        team = self.context.teams.get(row.team_key) if row.team_key else None
+        changes = list(self._village_moves(row, team))
         existing = row.existing
         if existing is None:
-            return "create"
-        team = self.context.teams.get(row.team_key) if row.team_key else None
+            return replace(row, action="create", changes=tuple(changes))
         # The stored fields against the row's (a data comparison, not an access check).
-        stored = (existing.full_name, existing.phone, existing.role, existing.commune_id)
-        same = (
-            stored == (row.full_name, row.phone, row.role, row.commune)
-            and (row.team_key is None or (team is not None and existing.team_id == team.id))
-            and all(v.team_id is not None and team is not None and v.team_id == team.id for v in row.villages)
+        areas = self.context.areas
+        for name, before, after in (
+            ("full_name", existing.full_name, row.full_name),
+            ("phone", existing.phone, row.phone),
+            ("role", existing.role, row.role),
+            ("commune", existing.commune_id, row.commune),
+        ):
+            if before != after:
+                if name == "role":
+                    before, after = Role(before).label, Role(after).label
+                if name == "commune":
+                    before, after = (
+                        areas.communes[c].full_name if c in areas.communes else c or ""
+                        for c in (before, after)
+                    )
+                changes.append((field_label(name), str(before or "—"), str(after or "—")))
+        if row.team_key is not None and (team is None or existing.team_id != team.id):
+            before = self.context.teams_by_id.get(existing.team_id)
+            changes.append((field_label("team"), before.name if before else "—", row.team_name))
+        same = not changes and all(
+            v.team_id is not None and team is not None and v.team_id == team.id for v in row.villages
         )
-        return "unchanged" if same else "update"
+        return replace(row, action="unchanged" if same else "update", changes=tuple(changes))
+
+    def _village_moves(self, row: MemberRow, team: Team | None):
+        """The row's villages whose team storing changes: "Thôn 1 (21025-01)": old team → the row's."""
+        for village in row.villages:
+            if team is not None and village.team_id == team.id:
+                continue
+            before = self.context.teams_by_id.get(village.team_id)
+            yield (
+                f"{village.name} ({village.code})",
+                before.name if before else _("(chưa giao tổ)"),
+                row.team_name,
+            )
 
 
 def _username_base(full_name: str) -> str:
@@ -601,15 +749,22 @@ def usernames_for(*, full_names: list[str]) -> list[str]:
 
 
 def members_check(
-    *, sheet: Sheet, scope: Scope, mapping: dict[int, str] | None = None, progress: Progress | None = None
+    *,
+    sheet: Sheet,
+    scope: Scope,
+    mapping: dict[int, str] | None = None,
+    answers: Mapping | None = None,
+    progress: Progress | None = None,
 ) -> Preview:
-    """Every row of a members sheet checked against the database and the caller's scope; nothing written."""
+    """Every row of a members sheet checked against the database and the caller's scope; nothing written.
+    ``answers`` ({row: {field: value}}, and ``TITLES``) are what the person said to the preview's
+    questions."""
     mapping = sheet.detected_mapping(MEMBERS) if mapping is None else mapping
     preview = Preview(kind=MEMBERS, mapping=mapping, rows=[], notices=sheet_notices(sheet))
     preview.missing = [name for name in REQUIRED[MEMBERS] if name not in mapping.values()]
     if preview.missing:
         return preview
-    context = _members_context(sheet=sheet, scope=scope, mapping=mapping)
+    context = _members_context(sheet=sheet, scope=scope, mapping=mapping, answers=answers)
     fold = _MembersSheet(context)
     rows: list[MemberRow] = []
     total = len(sheet.rows)
@@ -620,6 +775,7 @@ def members_check(
     rows = _with_usernames(rows)
     preview.rows = [row.checked() for row in rows]
     preview.notices.extend(row.notice for row in rows if row.notice)
+    preview.teams_new = _teams_new(rows=rows, teams=context.teams, areas=context.areas)
     preview.plan = MembersPlan(rows=tuple(rows), teams=context.teams)
     if progress:
         progress(total, total)
@@ -632,6 +788,7 @@ class MembersReport(ImportReport):
     new_members: list[tuple[str, str]] = field(default_factory=list)  # username, full name
     teams_created: int = 0
     ignored_columns: list[str] = field(default_factory=list)
+    places: dict[str, tuple[str, str]] = field(default_factory=dict)  # username → (commune, team) names
 
     def as_dict(self) -> dict:
         return {
@@ -640,6 +797,37 @@ class MembersReport(ImportReport):
             "unchanged": self.unchanged,
             "teams_created": self.teams_created,
         }
+
+
+def _teams_new(*, rows: list[MemberRow], teams: Mapping[tuple[str, str], Team], areas: _Areas) -> list[str]:
+    """The teams storing the sheet creates, as the preview names them: "Tổ CNSCĐ Phú Lộc (Phường …)"."""
+    new: dict[tuple[str, str], str] = {}
+    for row in rows:
+        if row.team_key and row.team_key not in teams and not row.errors:
+            new.setdefault(row.team_key, f"{row.team_name} ({areas.communes[row.commune].full_name})")
+    return list(new.values())
+
+
+def preview_differs(
+    *, preview: Preview, expected: Mapping[int, tuple[str, str]], key: str = "username"
+) -> list[str]:
+    """Rows whose ``key`` (a member's username, a village's code) or action changed since the preview
+    the person confirmed (someone took a username meanwhile, a village was added): what is stored must be
+    what was shown."""
+    problems = []
+    for row in preview.rows:
+        shown = expected.get(row.number)
+        now = (row.values.get(key, ""), row.action)
+        if shown is not None and tuple(shown) != now:
+            problems.append(
+                _("dòng %(row)d: đã đổi từ lúc xem trước (%(before)s → %(after)s): hãy kiểm tra lại.")
+                % {
+                    "row": row.number,
+                    "before": " ".join(filter(None, shown)),
+                    "after": " ".join(filter(None, now)),
+                }
+            )
+    return problems
 
 
 def _teams_for(
@@ -699,8 +887,16 @@ def _members_apply(
         else:
             report.unchanged += 1
     villages_assign_teams(assignments=assignments, actor=actor)
-    members_create(members=new_members, passwords=passwords, actor=actor)
+    members_create(members=new_members, passwords=passwords, actor=actor, one_time=True)
     report.new_members.extend((member.username, member.full_name) for member in new_members)
+    report.places = {
+        row.username: (
+            row.values.get("commune", "") if row.commune else "",
+            teams[row.team_key].name if row.team_key else "",
+        )
+        for row in plan.rows
+        if row.username in passwords
+    }
     if keep_passwords:
         names = dict(report.new_members)
         report.passwords = [
@@ -712,10 +908,7 @@ def _members_apply(
 
 
 def _password_reset(*, member: User, password_for: Callable[[str], str]) -> str:
-    password = password_for(member.username)
-    member.password = one_time_password_hash(password)
-    member.save(update_fields=["password"])
-    return password
+    return member_reset_password(member=member, password=password_for(member.username))
 
 
 def members_import(
@@ -727,21 +920,27 @@ def members_import(
     actor: User | None = None,
     reset_passwords: bool = False,
     password_for: Callable[[str], str] | None = None,
+    answers: Mapping | None = None,
+    expected: Mapping[int, tuple[str, str]] | None = None,
     progress: Progress | None = None,
 ) -> MembersReport:
     """Check the sheet again and store every row, or nothing (``ImportRejected`` naming the rows).
 
     ``password_for(username)`` makes each new member's one-time password; by default a random one,
     returned in the report (the command line prints it). The browser derives them from a secret only
-    the uploader's browser holds, and the report then carries none.
+    the uploader's browser holds, and the report then carries none. ``expected`` ({row: (username,
+    action)}) is the preview the person confirmed: a row that would now be stored otherwise rejects
+    the sheet (``ImportRejected``) rather than storing what nobody saw.
     """
     if sheet is None:
         sheet = _sheet_from_path(Path(path))
     scope = scope or Scope(Kind.NATIONAL)
     with transaction.atomic():
-        preview = members_check(sheet=sheet, scope=scope, mapping=mapping)
+        preview = members_check(sheet=sheet, scope=scope, mapping=mapping, answers=answers)
         if not preview.ok:
             raise ImportRejected(preview.problems())
+        if expected is not None and (differs := preview_differs(preview=preview, expected=expected)):
+            raise ImportRejected(differs)
         report = _members_apply(
             plan=preview.plan,
             actor=actor,
@@ -789,6 +988,7 @@ class VillageRow:
     team_name: str = ""
     village: Village | None = None
     action: str = ""  # create | update | unchanged
+    changes: tuple[tuple[str, str, str], ...] = ()  # [what, before, after]
 
     @property
     def team_key(self) -> tuple[str, str] | None:
@@ -796,7 +996,11 @@ class VillageRow:
 
     def checked(self) -> RowCheck:
         return RowCheck(
-            number=self.number, values=dict(self.values), errors=dict(self.errors), action=self.action
+            number=self.number,
+            values=dict(self.values),
+            errors=dict(self.errors),
+            action=self.action,
+            changes=[list(change) for change in self.changes],
         )
 
 
@@ -903,19 +1107,28 @@ class _VillagesSheet:
             row = replace(row, code=next(self.numbering[row.commune]).code)
         names.plan(commune=row.commune, name=row.name, code=row.code, row=row.number)
         self.taken.add(row.code)
-        return replace(row, values={**row.values, "code": row.code}, action=self._action(row))
+        return self._action(replace(row, values={**row.values, "code": row.code}))
 
-    def _action(self, row: VillageRow) -> str:
+    def _action(self, row: VillageRow) -> VillageRow:
+        """Create, update or unchanged, with what an update changes, old → new."""
         village = row.village
         if village is None:
-            return "create"
+            return replace(row, action="create")
         team = self.context.teams.get(row.team_key) if row.team_key else None
-        same = (
-            village.name == row.name
-            and (row.households is None or village.declared_households == row.households)
-            and (row.team_key is None or (team is not None and village.team_id == team.id))
-        )
-        return "unchanged" if same else "update"
+        changes = []
+        if village.name != row.name:
+            changes.append((field_label("name"), village.name, row.name))
+        if row.households is not None and village.declared_households != row.households:
+            before = village.declared_households
+            changes.append(
+                (field_label("households"), "—" if before is None else str(before), str(row.households))
+            )
+        if row.team_key is not None and (team is None or village.team_id != team.id):
+            before = next((t for t in self.context.teams.values() if t.id == village.team_id), None)
+            changes.append(
+                (field_label("team"), before.name if before else _("(chưa giao tổ)"), row.team_name)
+            )
+        return replace(row, action="update" if changes else "unchanged", changes=tuple(changes))
 
 
 def villages_check(
@@ -943,6 +1156,11 @@ def villages_check(
         for number, values in _values(sheet, mapping)
     ]
     preview.rows = [row.checked() for row in rows]
+    new_teams: dict[tuple[str, str], str] = {}
+    for row in rows:
+        if row.action and row.team_key and row.team_key not in context.teams:
+            new_teams.setdefault(row.team_key, f"{row.team_name} ({areas.communes[row.commune].full_name})")
+    preview.teams_new = list(new_teams.values())
     preview.plan = VillagesPlan(rows=tuple(row for row in rows if row.action), teams=context.teams)
     return preview
 
@@ -954,9 +1172,11 @@ def villages_import(
     scope: Scope | None = None,
     mapping: dict[int, str] | None = None,
     actor: User | None = None,
+    expected: Mapping[int, tuple[str, str]] | None = None,
     progress: Progress | None = None,
 ) -> ImportReport:
-    """Store every village of the sheet, or nothing. GeoJSON with boundaries goes the boundary way."""
+    """Store every village of the sheet, or nothing. GeoJSON with boundaries goes the boundary way.
+    ``expected`` ({row: (code, action)}): the preview confirmed, as for members."""
     if (
         sheet is None
         and path is not None
@@ -971,6 +1191,10 @@ def villages_import(
         preview = villages_check(sheet=sheet, scope=scope, mapping=mapping)
         if not preview.ok:
             raise ImportRejected(preview.problems())
+        if expected is not None and (
+            differs := preview_differs(preview=preview, expected=expected, key="code")
+        ):
+            raise ImportRejected(differs)
         plan: VillagesPlan = preview.plan
         teams = dict(plan.teams)
         total = len(plan.rows)

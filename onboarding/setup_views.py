@@ -4,18 +4,19 @@ sees each commune's set-up state in one table. Every write goes through the fiel
 imports use (audit trail included); anything outside the caller's scope is 404."""
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from core.models import Team, User, Village
 from core.services import members as member_services
 from core.services.villages import village_create, village_update
-from onboarding import selectors
+from onboarding import jobs, selectors
 from onboarding.forms import MemberForm, MoveForm, TeamForm, VillageForm
 from onboarding.services import usernames_for
 
@@ -173,7 +174,47 @@ def _member(request, commune, pk) -> User:
     return get_object_or_404(selectors.commune_members(scope=request.user.scope, commune=commune), pk=pk)
 
 
-@never_cache  # the answer shows the new member's one-time password
+# A handed-out password is shown by a GET after the POST that made it (POST-redirect-GET): reloading the
+# page shows the same password again instead of making a new one. It is never stored in clear: the POST
+# derives it from a random secret it gives only to this browser, in a cookie scoped to the member's
+# password page and kept HANDOUT_SECONDS; the GET derives it again and shows it while it still is the
+# member's password (never once they have set their own).
+HANDOUT_SECONDS = 15 * 60
+
+
+def _handout_cookie(member: User) -> str:
+    return f"password-{member.pk}"
+
+
+def _handout_password(*, secret: str, member: User) -> str:
+    return jobs.derived_password(secret=secret, job_id="member", username=member.username)
+
+
+def _handout_redirect(request, commune, member: User, secret: str):
+    url = reverse("onboarding:member-password", args=[commune.code, member.pk])
+    response = redirect(url)
+    response.set_cookie(
+        _handout_cookie(member),
+        secret,
+        max_age=HANDOUT_SECONDS,
+        path=url,
+        httponly=True,
+        samesite="Strict",
+        secure=request.is_secure(),
+    )
+    return response
+
+
+def _handed_out(request, member: User) -> str | None:
+    """The password this browser handed ``member``, while it still is theirs."""
+    secret = request.COOKIES.get(_handout_cookie(member))
+    if not secret or not member.password_change_required:
+        return None
+    password = _handout_password(secret=secret, member=member)
+    return password if check_password(password, member.password) else None
+
+
+@never_cache  # the answer leads to the new member's one-time password
 @login_required
 @require_POST
 def member_add(request, code):
@@ -185,7 +226,8 @@ def member_add(request, code):
     data = form.cleaned_data
     (username,) = usernames_for(full_names=[data["full_name"]])
     team = data["team"] if member_services.ROLE_AREA[data["role"]] == "team" else None
-    member, password = member_services.member_create(
+    secret = jobs.new_secret()
+    member, _password = member_services.member_create(
         username=username,
         full_name=data["full_name"],
         phone=data["phone"],
@@ -193,8 +235,9 @@ def member_add(request, code):
         commune=commune.code,
         province=commune.province_id,
         team=team,
+        password=_handout_password(secret=secret, member=User(username=username)),
     )
-    return _page(request, commune, status=201, one_time={"member": member, "password": password})
+    return _handout_redirect(request, commune, member, secret)
 
 
 @login_required
@@ -221,11 +264,38 @@ def member_active(request, code, pk):
     return _back(commune, "members")
 
 
-@never_cache  # the answer shows the new one-time password
+@never_cache  # the GET shows the one-time password
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def member_password(request, code, pk):
+    """POST: a new one-time password for the member, then the GET. GET: the password this browser handed
+    out, again on every reload, while it lasts; never a new one."""
     commune = _commune(request, code)
     member = _member(request, commune, pk)
-    password = member_services.member_reset_password(member=member)
+    if request.method == "POST":
+        secret = jobs.new_secret()
+        member_services.member_reset_password(
+            member=member, password=_handout_password(secret=secret, member=member)
+        )
+        return _handout_redirect(request, commune, member, secret)
+    password = _handed_out(request, member)
+    if password is None:
+        return _page(
+            request,
+            commune,
+            refused=_(
+                "Mật khẩu đã cấp cho %(name)s không còn hiển thị (quá thời gian, hoặc người đó đã đổi mật "
+                "khẩu). Cần thì cấp lại."
+            )
+            % {"name": member.full_name or member.username},
+        )
+    if request.GET.get("print") == "1":  # the member's slip, to print and hand over
+        slip = jobs.Slip(
+            username=member.username,
+            full_name=member.full_name,
+            commune=commune.full_name,
+            team=member.team.name if member.team_id else "",
+            password=password,
+        )
+        return render(request, "onboarding/slips.html", {"groups": jobs.slip_groups([slip])})
     return _page(request, commune, one_time={"member": member, "password": password})

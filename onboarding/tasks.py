@@ -20,11 +20,13 @@ def _check(job_id: str) -> str:
     job = ImportJob.objects.select_related("created_by").filter(pk=job_id).first()
     if job is None or job.status != ImportJob.Status.CHECKING:
         return job.status if job else ""
+    extra = {"answers": job.answers} if job.kind == ImportJob.Kind.MEMBERS else {}
     preview = CHECKS[job.kind](
         sheet=job_sheet(job),
         scope=job.created_by.scope,
         mapping=job_mapping(job),
         progress=lambda done, total: import_job_progress(job_id, done, total),
+        **extra,
     )
     ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.CHECKING).update(
         status=ImportJob.Status.CHECKED, progress=100, preview=preview.as_dict(), touched_at=timezone.now()
@@ -34,7 +36,7 @@ def _check(job_id: str) -> str:
 
 @shared_task(name="onboarding.import_sheet")
 def import_sheet(job_id: str, secret: str) -> str:
-    return import_job_run(job_id=job_id, step=lambda: _import(job_id, secret))
+    return import_job_run(job_id=job_id, step=lambda: _import(job_id, secret), keep_rows=True)
 
 
 def _import(job_id: str, secret: str) -> str:
@@ -54,9 +56,14 @@ def _import(job_id: str, secret: str) -> str:
                 password_for=lambda username: derived_password(
                     secret=secret, job_id=str(job_id), username=username
                 ),
+                answers=job.answers,
+                expected=_shown(job, key="username"),
                 progress=progress,
             )
-            new_members = [list(member) for member in report.new_members]
+            new_members = [
+                [username, full_name, *report.places.get(username, ("", ""))]
+                for username, full_name in report.new_members
+            ]
             summary = report.as_dict()
         else:
             report = services.villages_import(
@@ -64,6 +71,7 @@ def _import(job_id: str, secret: str) -> str:
                 scope=actor.scope,
                 mapping=job_mapping(job),
                 actor=actor,
+                expected=_shown(job, key="code"),
                 progress=progress,
             )
             new_members = []
@@ -76,9 +84,21 @@ def _import(job_id: str, secret: str) -> str:
         new_members=new_members,
         rows=[],
         preview=None,
+        answers={},
         finished_at=timezone.now(),
     )
     return ImportJob.Status.DONE
+
+
+def _shown(job: ImportJob, *, key: str) -> dict[int, tuple[str, str]] | None:
+    """What the confirmed preview said each row would be: (its username or code, action)."""
+    if not job.preview:
+        return None
+    return {
+        row["number"]: (row["values"].get(key, ""), row["action"])
+        for row in job.preview["rows"]
+        if not row["errors"]
+    }
 
 
 @shared_task(name="onboarding.purge_jobs")

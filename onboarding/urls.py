@@ -1,16 +1,22 @@
 from django.urls import path
 
-from onboarding import boundary_views, catalogue_views, setup_views, views
+from onboarding import boundary_views, catalogue_views, password_views, setup_views, views
+from onboarding.sheet_templates import import_template
 
 app_name = "onboarding"
 
 urlpatterns = [
+    path("accounts/password/", password_views.password_change, name="password-change"),
     path("setup/imports/<str:kind>/new/", views.upload, name="import-upload"),
+    path("setup/imports/<str:kind>/template.xlsx", import_template, name="import-template"),
     path("setup/imports/<uuid:pk>/", views.job_page, name="import-job"),
     path("setup/imports/<uuid:pk>/mapping/", views.job_mapping, name="import-mapping"),
+    path("setup/imports/<uuid:pk>/answers/", views.job_answers, name="import-answers"),
+    path("setup/imports/<uuid:pk>/retry/", views.job_retry, name="import-retry"),
     path("setup/imports/<uuid:pk>/confirm/", views.job_confirm, name="import-confirm"),
     path("setup/imports/<uuid:pk>/status/", views.job_status, name="import-status"),
     path("setup/imports/<uuid:pk>/passwords.xlsx", views.job_passwords, name="import-passwords"),
+    path("setup/imports/<uuid:pk>/slips/", views.job_slips, name="import-slips"),
 ]
 
 urlpatterns += [

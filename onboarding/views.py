@@ -5,15 +5,18 @@ people (``scope.manages_people``) reach these pages at all."""
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from backend.middleware import body_limit
 from backend.spreadsheets import XLSX_CONTENT_TYPE
+from backend.text import search_key
 from onboarding import jobs
 from onboarding.exports import passwords_xlsx
 from onboarding.models import ImportJob
+from onboarding.services import TITLES
 from onboarding.sheets import FIELDS, MAX_UPLOAD_BYTES, SheetError, field_label, read_sheet
 
 PREVIEW_OK_ROWS = 200
@@ -35,7 +38,7 @@ def _manager(request):
 
 def _job(request, pk) -> ImportJob:
     _manager(request)
-    return get_object_or_404(ImportJob, pk=pk, created_by=request.user)
+    return jobs.import_job_expire(job=get_object_or_404(ImportJob, pk=pk, created_by=request.user))
 
 
 @body_limit(MAX_UPLOAD_BYTES + FORM_OVERHEAD)
@@ -106,7 +109,8 @@ def job_page(request, pk):
     if job.preview:
         rows = job.preview["rows"]
         bad = [row for row in rows if row["errors"]]
-        good = [row for row in rows if not row["errors"]]
+        asked = [row for row in rows if row.get("questions") and not row["errors"]]
+        good = [row for row in rows if not row["errors"] and not row.get("questions")]
         fields = [
             name for name in FIELDS[job.kind] if name in job.preview["mapping"].values() or name == "username"
         ]
@@ -115,12 +119,66 @@ def job_page(request, pk):
         context.update(
             preview=job.preview,
             bad_rows=bad,
+            asked_rows=_asked(asked, job.answers),
             good_rows=good[:PREVIEW_OK_ROWS],
             good_hidden=max(0, len(good) - PREVIEW_OK_ROWS),
             fields=[{"name": name, "label": field_label(name)} for name in fields],
         )
     context["passwords_ready"] = bool(job.new_members) and jobs.secret_cookie(job) in request.COOKIES
+    context["retry"] = job.status == ImportJob.Status.FAILED and bool(job.rows)
     return render(request, "onboarding/job.html", context)
+
+
+def _asked(rows: list[dict], answers: dict) -> list[dict]:
+    """The rows with questions, each question with its options and the answer given before (if any)."""
+    return [
+        {
+            **row,
+            "asked": [
+                {
+                    "field": name,
+                    "label": field_label(name),
+                    "text": question["text"],
+                    "options": question["options"],
+                    "given": answers.get(str(row["number"]), {}).get(name, ""),
+                }
+                for name, question in row["questions"].items()
+            ],
+        }
+        for row in rows
+    ]
+
+
+@login_required
+@require_POST
+def job_answers(request, pk):
+    """The person's answers to the preview's questions (``answer-<row>-<field>``); the sheet is checked
+    again with them. Only answers to questions the preview asked, among its options, are kept."""
+    job = _job(request, pk)
+    if job.status != ImportJob.Status.CHECKED or not job.preview:
+        return redirect("onboarding:import-job", pk=job.pk)
+    answers: dict[str, dict[str, str]] = {}
+    for row in job.preview["rows"]:
+        for name, question in row.get("questions", {}).items():
+            value = request.POST.get(f"answer-{row['number']}-{name}", "")
+            if value not in {option[0] for option in question["options"]}:
+                continue
+            if name == "role":  # a title means the same role on every row that writes it
+                title = search_key(row["values"].get("role", ""))
+                answers.setdefault(TITLES, {}).setdefault(title, value)
+            else:
+                answers.setdefault(str(row["number"]), {})[name] = value
+    jobs.import_job_check(job=job, answers=answers)
+    return redirect("onboarding:import-job", pk=job.pk)
+
+
+@login_required
+@require_POST
+def job_retry(request, pk):
+    """A failed job that still has its sheet: check it again (then the person confirms again)."""
+    job = _job(request, pk)
+    jobs.import_job_check(job=job)
+    return redirect("onboarding:import-job", pk=job.pk)
 
 
 @login_required
@@ -147,7 +205,11 @@ def job_confirm(request, pk):
         return render(
             request,
             "onboarding/job.html",
-            {"job": job, "columns": _columns(job), "refused": _("Bảng còn lỗi hoặc chưa kiểm tra xong.")},
+            {
+                "job": job,
+                "columns": _columns(job),
+                "refused": _("Bảng còn lỗi, còn câu hỏi chưa trả lời, hoặc chưa kiểm tra xong."),
+            },
             status=409,
         )
     response = redirect("onboarding:import-job", pk=job.pk)
@@ -178,27 +240,52 @@ def job_passwords(request, pk):
     if job.status != ImportJob.Status.DONE or not secret:
         raise Http404
 
-    def passwords_file(members: list[tuple[str, str]]) -> bytes:
+    def passwords_file(members: list[list[str]]) -> bytes:
         return passwords_xlsx(
             [
-                (
-                    username,
-                    full_name,
-                    jobs.derived_password(secret=secret, job_id=str(job.pk), username=username),
-                )
-                for username, full_name in members
+                (slip.username, slip.full_name, slip.password, slip.commune, slip.team)
+                for slip in jobs.job_slips(job=job, secret=secret, members=members)
             ]
         )
 
     body = jobs.import_job_passwords_file(job=job, build=passwords_file)
     if body is None:
-        return render(
-            request,
-            "onboarding/job.html",
-            {"job": job, "columns": [], "refused": _("Tệp mật khẩu chỉ tải được một lần và đã được tải.")},
-            status=410,
-        )
+        return _passwords_spent(request, job)
     response = HttpResponse(body, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="mat-khau-{str(job.pk)[:8]}.xlsx"'
+    return _spending(response, job)
+
+
+def _passwords_spent(request, job: ImportJob):
+    message = _("Mật khẩu chỉ lấy được một lần (tệp hoặc phiếu in) và đã được lấy.")
+    return render(request, "onboarding/job.html", {"job": job, "columns": [], "refused": message}, status=410)
+
+
+def _spending(response, job: ImportJob):
+    """The answer carrying the passwords: never kept by a cache; the secret they come from goes with it."""
+    response["Cache-Control"] = "no-store, private"
     response.delete_cookie(jobs.secret_cookie(job), path=f"/setup/imports/{job.pk}/")
     return response
+
+
+@never_cache  # the slips carry the passwords
+@login_required
+@require_GET  # as the file: only a GET that shows the slips spends them
+def job_slips(request, pk):
+    """The new members' one-time passwords as slips to print, by commune then team, once (instead of the
+    file): a slip is cut and handed to its member, who sets their own password at first sign-in."""
+    job = _job(request, pk)
+    secret = request.COOKIES.get(jobs.secret_cookie(job))
+    if job.status != ImportJob.Status.DONE or not secret:
+        raise Http404
+
+    def slips_page(members: list[list[str]]) -> bytes:
+        groups = jobs.slip_groups(jobs.job_slips(job=job, secret=secret, members=members))
+        return render_to_string(
+            "onboarding/slips.html", {"groups": groups, "job": job}, request=request
+        ).encode()
+
+    body = jobs.import_job_passwords_file(job=job, build=slips_page)
+    if body is None:
+        return _passwords_spent(request, job)
+    return _spending(HttpResponse(body, content_type="text/html; charset=utf-8"), job)

@@ -28,7 +28,8 @@ def _leader(world) -> Client:
 
 
 def test_the_page_after_add_member_shows_the_password_and_is_never_stored(world):
-    response = _leader(world).post(
+    browser = _leader(world)
+    created = browser.post(
         f"/setup/communes/{world.a.commune.code}/members/",
         {
             "new-member-full_name": "Nguyễn Văn Mới",
@@ -37,7 +38,9 @@ def test_the_page_after_add_member_shows_the_password_and_is_never_stored(world)
             "new-member-team": world.a.team.pk,
         },
     )
-    assert response.status_code == 201
+    assert created.status_code == 302  # POST-redirect-GET: the redirect carries the secret's cookie
+    assert_never_stored(created)
+    response = browser.get(created["Location"])
     password = response.context["one_time"]["password"]
     assert password in response.content.decode()
     assert_never_stored(response)
@@ -45,9 +48,15 @@ def test_the_page_after_add_member_shows_the_password_and_is_never_stored(world)
 
 def test_the_reset_password_page_is_never_stored(world):
     member = world.a.users[Role.VOLUNTEER]
-    response = _leader(world).post(f"/setup/communes/{world.a.commune.code}/members/{member.pk}/password/")
+    browser = _leader(world)
+    url = f"/setup/communes/{world.a.commune.code}/members/{member.pk}/password/"
+    reset = browser.post(url)
+    assert reset.status_code == 302
+    assert_never_stored(reset)
+    response = browser.get(url)
     assert response.status_code == 200 and response.context["one_time"]["password"]
     assert_never_stored(response)
+    assert_never_stored(browser.get(url + "?print=1"))
 
 
 def test_the_passwords_file_and_its_secret_cookie_are_never_stored(db, django_capture_on_commit_callbacks):

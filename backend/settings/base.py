@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A handed-out password is changed before anything else (onboarding/middleware.py).
+    "onboarding.middleware.PasswordChangeRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Records who made each change to audited models (core/audit.py).
     "auditlog.middleware.AuditlogMiddleware",

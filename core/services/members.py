@@ -20,8 +20,9 @@ from core.models import AREA_INPUTS, Commune, Role, Team, User, members_areas_de
 from core.models import ROLE_AREA as ROLE_AREA  # the area each role is placed in, for forms and sheets
 from core.sign_ins import sign_ins_end
 
-# Words people write in a "Chức vụ" / "Vai trò" column, folded → role. Anything else a team member
-# may be called (tổ phó, bí thư chi đoàn, công an viên…) is a volunteer of the team.
+# Words people write in a "Chức vụ" / "Vai trò" column, folded → role. What a team member is often
+# also called (tổ phó, bí thư chi đoàn, công an viên…) is a volunteer of the team; any other title is
+# unknown (``role_from_text`` says None) and the sheet's preview asks which role it means.
 ROLE_WORDS = {
     **{role.value.replace("_", " "): role.value for role in Role},
     **{search_key(str(role.label)): role.value for role in Role},
@@ -29,6 +30,12 @@ ROLE_WORDS = {
     "thanh vien to": Role.VOLUNTEER,
     "to vien": Role.VOLUNTEER,
     "to pho": Role.VOLUNTEER,
+    "pho to truong": Role.VOLUNTEER,
+    "thu ky to": Role.VOLUNTEER,
+    "bi thu chi doan": Role.VOLUNTEER,
+    "doan vien": Role.VOLUNTEER,
+    "cong an vien": Role.VOLUNTEER,
+    "hoi vien": Role.VOLUNTEER,
     "tinh nguyen vien": Role.VOLUNTEER,
     "to truong": Role.TEAM_LEADER,
     "truong to": Role.TEAM_LEADER,
@@ -45,19 +52,25 @@ ROLE_WORDS = {
     "can bo so": Role.PROVINCE_OFFICER,
     "quan tri": Role.ADMIN,
 }
+# A role whose members are placed in no area: a sheet row whose title is not answered yet is checked as
+# one, so only the area cells it has are checked.
+ROLE_WITHOUT_AREA = Role.ADMIN
 LEADER_PREFIXES = ("to truong", "truong thon", "truong ap", "truong ban", "truong khu pho", "truong to")
 ONE_TIME_HASHER = "pbkdf2_onetime"
 ONE_TIME_LENGTH = 12
 
 
-def role_from_text(text: str) -> str:
-    """The role a sheet's "Chức vụ" means; empty or another title → volunteer."""
+def role_from_text(text: str) -> str | None:
+    """The role a sheet's "Chức vụ" means: empty → volunteer; a title the product does not know ("Phó Chủ
+    tịch UBND xã") → None, for the person to say which role it is (never guessed as volunteer)."""
     key = search_key(text).replace("_", " ")
+    if not key:
+        return Role.VOLUNTEER
     if key in ROLE_WORDS:
         return str(ROLE_WORDS[key])
     if key.startswith(LEADER_PREFIXES):
         return Role.VOLUNTEER if key.startswith("to truong to dan pho") else Role.TEAM_LEADER
-    return Role.VOLUNTEER
+    return None
 
 
 def one_time_password() -> str:
@@ -167,13 +180,17 @@ def team_move(*, team: Team, commune: Commune | str) -> Team:
 # --- members ----------------------------------------------------------------------------------------------
 
 
-def members_create(*, members: list[User], passwords: dict[str, str], actor: User | None) -> list[User]:
-    """Create members in bulk (a sheet of thousands), each with its one-time password hashed, and one
-    audit entry per member naming the actor. Values of personal fields are not written in the entry."""
+def members_create(
+    *, members: list[User], passwords: dict[str, str], actor: User | None, one_time: bool = False
+) -> list[User]:
+    """Create members in bulk (a sheet of thousands), each with its password hashed, and one audit entry
+    per member naming the actor. Values of personal fields are not written in the entry. ``one_time``:
+    the passwords were handed out (a sheet's), so each member sets their own at the first sign-in."""
     members_areas_derive(members=members)
     for member in members:
         member.password = one_time_password_hash(passwords[member.username])
         member.is_staff = member.role == Role.ADMIN
+        member.password_change_required = one_time
     created = []
     for start in range(0, len(members), 1000):
         created.extend(User.objects.bulk_create(members[start : start + 1000]))
@@ -210,9 +227,12 @@ def member_create(
     province: str | None = None,
     team: Team | None = None,
     actor: User | None = None,
+    password: str | None = None,
 ) -> tuple[User, str]:
-    """One member, and the one-time password to hand over (shown once, never stored in clear)."""
-    password = one_time_password()
+    """One member, and the one-time password to hand over (shown once, never stored in clear; the
+    caller may make it, e.g. derived from a secret only the leader's browser holds). The member sets
+    their own at the first sign-in."""
+    password = password or one_time_password()
     member = User(
         username=username,
         full_name=full_name,
@@ -226,6 +246,7 @@ def member_create(
     member.full_clean(exclude=["password"])
     member.password = one_time_password_hash(password)
     member.is_staff = role == Role.ADMIN
+    member.password_change_required = True
     member.save()
     return member, password
 
@@ -268,10 +289,29 @@ def member_set_active(*, member: User, active: bool) -> None:
 
 
 @transaction.atomic
-def member_reset_password(*, member: User) -> str:
-    """A new one-time password (shown once to the person resetting it); the member's phones sign in again
-    (``User.save`` ends every sign-in when the password changes)."""
-    password = one_time_password()
+def member_reset_password(*, member: User, password: str | None = None) -> str:
+    """A new one-time password (shown once to the person resetting it; the caller may make it); the
+    member's phones sign in again (``User.save`` ends every sign-in when the password changes) and the
+    member sets their own at the next sign-in."""
+    password = password or one_time_password()
     member.password = one_time_password_hash(password)
+    member.password_change_required = True
     member.save()
     return password
+
+
+@transaction.atomic
+def member_password_change(*, member: User, password: str) -> None:
+    """The member's own new password, checked by the site's password rules (``ValidationError`` naming
+    ``password``): the one handed out stops working and no change is required any more."""
+    from django.contrib.auth.password_validation import validate_password
+
+    try:
+        validate_password(password, user=member)
+    except ValidationError as error:
+        raise ValidationError({"password": error.messages}) from error
+    if member.check_password(password) and member.password_change_required:
+        raise ValidationError({"password": [_("Mật khẩu mới phải khác mật khẩu được cấp.")]})
+    member.set_password(password)
+    member.password_change_required = False
+    member.save()

@@ -42,6 +42,8 @@ class LoginApi(APIView):
         token = serializers.CharField()
         expiry = serializers.DateTimeField(allow_null=True)
         user = MeSerializer()
+        # The password was handed out (a sheet's slip, a leader's reset): the member must set their own.
+        password_change_required = serializers.BooleanField()
 
     @extend_schema(
         operation_id="auth_login",
@@ -66,7 +68,12 @@ class LoginApi(APIView):
             )
         instance, token = get_token_model().objects.create(user, knox_settings.TOKEN_TTL)
         user_logged_in.send(sender=user.__class__, request=request, user=user)
-        output = {"token": token, "expiry": instance.expiry, "user": user}
+        output = {
+            "token": token,
+            "expiry": instance.expiry,
+            "user": user,
+            "password_change_required": user.password_change_required,
+        }
         response = Response(self.LoginOutputSerializer(output).data)
         add_never_cache_headers(response)  # it carries the token
         return response

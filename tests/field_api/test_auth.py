@@ -18,7 +18,8 @@ def test_login_returns_token_expiry_and_me(world, api_client):
     response = _login(api_client, "A-tv", device_name="Điện thoại của Lan")
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"token", "expiry", "user"}
+    assert set(body) == {"token", "expiry", "user", "password_change_required"}
+    assert body["password_change_required"] is False  # their own password
     assert body["user"] == {
         "id": world.a.users[Role.VOLUNTEER].id,
         "username": "A-tv",

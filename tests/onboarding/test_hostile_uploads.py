@@ -92,7 +92,10 @@ def test_a_good_targets_sheet_still_makes_the_campaign(client, world):
         "c-51001": "on",
         "sheet": SimpleUploadedFile("chi-tieu.xlsx", hostile.workbook(hostile.TARGETS)),
     }
-    assert client.post("/campaigns/new/", form).status_code == 302
+    preview = client.post("/campaigns/new/", form)  # a sheet is shown first, stored once confirmed
+    assert preview.status_code == 200 and not Campaign.objects.exists()
+    confirmed = {**form, "sheet": "", "sheet_read": preview.context["sheet_signed"]}
+    assert client.post("/campaigns/new/", confirmed).status_code == 302
     assert CampaignTarget.objects.get(commune_id="51001").households == 80
 
 

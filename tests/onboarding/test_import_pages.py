@@ -67,8 +67,9 @@ def test_upload_preview_confirm_and_passwords_once(leader_client, django_capture
     download = client.get(f"/setup/imports/{job.pk}/passwords.xlsx")
     assert download.status_code == 200
     rows = list(load_workbook(io.BytesIO(download.content)).active.values)
-    assert rows[0] == ("Tên đăng nhập", "Họ và tên", "Mật khẩu dùng một lần")
+    assert rows[0] == ("Tên đăng nhập", "Họ và tên", "Mật khẩu dùng một lần", "Xã, phường", "Tổ")
     passwords = {row[0]: row[2] for row in rows[1:]}
+    assert {row[0]: row[3:] for row in rows[1:]}["lan.nt"] == ("Phường Cẩm Thành", "Tổ CNSCĐ Phú Lộc")
     assert set(passwords) == {"lan.nt", "hung.tv", "mai.lt", "bao.pq"}
     assert User.objects.get(username="lan.nt").check_password(passwords["lan.nt"])
     # Once only: the cookie is gone and the job no longer lists who waits.
@@ -88,7 +89,14 @@ def test_mapping_an_unrecognised_column(leader_client, django_capture_on_commit_
             {"column-1": "full_name", "column-2": "phone", "column-3": "commune", "column-4": "villages"},
         )
     job.refresh_from_db()
-    assert job.preview["counts"] == {"create": 1, "update": 0, "unchanged": 0, "errors": 0, "rows": 1}
+    assert job.preview["counts"] == {
+        "create": 1,
+        "update": 0,
+        "unchanged": 0,
+        "errors": 0,
+        "questions": 0,
+        "rows": 1,
+    }
     assert job.preview["rows"][0]["values"]["phone"] == "0905123123"
 
 

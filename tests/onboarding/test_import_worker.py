@@ -44,5 +44,5 @@ def test_the_worker_checks_and_stores_a_sheet(real_worker, client, settings):
     download = client.get(f"/setup/imports/{job.pk}/passwords.xlsx")
     rows = list(load_workbook(io.BytesIO(download.content)).active.values)[1:]
     assert len(rows) == 4
-    username, _name, password = rows[0]
+    username, _name, password, _commune, _team = rows[0]
     assert User.objects.get(username=username).check_password(password)

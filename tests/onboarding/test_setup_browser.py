@@ -118,3 +118,40 @@ def test_village_boundaries_upload_then_on_the_commune_map(chromium, live_server
     page.screenshot(path=str(ARTIFACTS / "boundaries-on-commune-map.png"))
     assert page.errors == []
     context.close()
+
+
+def test_a_reset_password_shows_again_on_reload_and_is_changed_at_first_sign_in(
+    chromium, live_server, client, world
+):
+    """Issue 23 §5: the leader reloads the reset page and sees the same password; the member signs in
+    with it and is taken to set their own before anything else."""
+    side = world.a
+    context, page = _page(chromium, live_server, client, side.users[Role.COMMUNE_LEADER])
+    page.goto(f"{live_server.url}/setup/communes/{side.commune.code}/")
+    volunteer = side.users[Role.VOLUNTEER]
+    page.click(f'tr[data-member="{volunteer.username}"] button[name=reset]')
+    page.wait_for_selector("#one-time-password")
+    password = page.locator("#one-time-password").inner_text()
+    page.reload()
+    assert page.locator("#one-time-password").inner_text() == password
+    assert page.errors == []
+    context.close()
+
+    member = chromium.new_context(locale="vi-VN", viewport={"width": 360, "height": 740}, is_mobile=True)
+    phone = member.new_page()
+    phone.goto(f"{live_server.url}/accounts/login/")
+    phone.fill("input[name=username]", volunteer.username)
+    phone.fill("input[name=password]", password)
+    phone.click("form.login button[type=submit]")
+    phone.wait_for_selector("#change-required")
+    assert "/accounts/password/" in phone.url
+    phone.goto(f"{live_server.url}/")  # anything else leads back to the change page
+    phone.wait_for_selector("#password-change-form")
+    phone.fill("#id_password", "dong-lua-2026")
+    phone.fill("#id_password_again", "dong-lua-2026")
+    phone.click("#password-change-form button[type=submit]")
+    phone.wait_for_load_state()
+    assert "/accounts/password/" not in phone.url
+    volunteer.refresh_from_db()
+    assert not volunteer.password_change_required and volunteer.check_password("dong-lua-2026")
+    member.close()
