@@ -95,11 +95,16 @@ test: setup lint browser-deps test-sqlite test-postgres test-postgres-ahead
 # by CLOCK_AHEAD, so a test that mixes a fixed date with today's fails here long before the calendar gets
 # there. CLOCK_AHEAD= (empty) runs on today's clock.
 CLOCK_AHEAD ?= +400d
+# Tests that need no real worker, server or timing run on both cores (pytest-xdist, a module per worker,
+# each worker with its own test database); those marked `postgres` start workers, servers and loads whose
+# timing is the point, so they run alone. PARALLEL= (empty) runs everything in one process.
+PARALLEL ?= -n 2 --dist loadfile
 test-sqlite:
-	$(if $(strip $(CLOCK_AHEAD)),faketime -f "$(CLOCK_AHEAD)") $(RUN) pytest -q --create-db -m "not postgres"
+	$(if $(strip $(CLOCK_AHEAD)),faketime -f "$(CLOCK_AHEAD)") $(RUN) pytest -q --create-db -m "not postgres" $(PARALLEL)
 
 test-postgres:
-	DATABASE_URL=$(PG_URL) TEST_CELERY_BROKER_URL=$(REDIS) $(RUN) pytest -q --create-db
+	DATABASE_URL=$(PG_URL) TEST_CELERY_BROKER_URL=$(REDIS) $(RUN) pytest -q --create-db -m "not postgres" $(PARALLEL)
+	DATABASE_URL=$(PG_URL) TEST_CELERY_BROKER_URL=$(REDIS) $(RUN) pytest -q --create-db -m postgres
 
 # The PostgreSQL-only tests whose rules follow the calendar (campaign rollups and recounts on a real
 # worker, follow-ups, cursors, history partitions, imports on the worker) once more with the clock

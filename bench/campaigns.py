@@ -119,7 +119,7 @@ def main():
         {
             "key": code,
             "name": name,
-            "households_visited": i % 500,
+            "households_reached": i % 500,
             "target": 500,
             "progress": (i % 500) / 500,
             "visits": i,

@@ -90,7 +90,7 @@ class TallyRowSerializer(serializers.Serializer):
         allow_blank=True, help_text="Mã xã, thôn, tổ, dịch vụ hoặc ngày; rỗng: chưa có tổ"
     )
     name = serializers.CharField()
-    households_visited = serializers.IntegerField()
+    households_reached = serializers.IntegerField()
     visits = serializers.IntegerField()
     flagged_visits = serializers.IntegerField(allow_null=True, help_text="null theo dịch vụ")
     unflagged_visits = serializers.IntegerField(allow_null=True, help_text="null theo dịch vụ")

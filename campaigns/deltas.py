@@ -26,6 +26,7 @@ from django.utils import timezone
 from backend.bulk import update_rows
 from campaigns.models import Campaign, CampaignServiceTally, CampaignVillageDay
 from campaigns.rollup import SUMMED, campaign_window, first_reach_order, reach_people
+from core.counting import counted_visits, visit_reaches
 from core.models import HelpItem, HelpResult, Household, Visit
 from core.projections import StoredVisit
 
@@ -44,7 +45,13 @@ def campaign_apply_records(*, campaign: Campaign, visits: list[StoredVisit], vil
     start, end = campaign_window(campaign)
     services = {service.pk for service in campaign.services.all()}  # prefetched by the projection
     visits = [v for v in visits if v.village in village_codes and start <= v.visited_at < end]
+    held = [visit for visit in visits if visit.held]
+    visits = [visit for visit in visits if not visit.held]
+    days: dict[tuple, dict] = defaultdict(lambda: dict.fromkeys(SUMMED, 0))
+    for visit in held:  # out of every total, but listed for review
+        days[(visit.village, visit.team, _day(visit.visited_at))]["held_visits"] += 1
     if not visits:
+        _add_rows(CampaignVillageDay, campaign, ("village_id", "team_id", "day"), days)
         return
     new_ids = {visit.id for visit in visits}
     moved = {visit.household for visit in visits if visit.household_moved}
@@ -53,17 +60,26 @@ def campaign_apply_records(*, campaign: Campaign, visits: list[StoredVisit], vil
     households: dict = {}  # household → (members, working-age members)
     pairs = sorted({(visit.village, visit.household) for visit in visits})
     seen: set = set()
-    for visit_id, village, household, team, at, members, working_age, service, result, people in _history(
-        pairs, start, end, services, province=campaign.province_id
-    ):
+    for (
+        visit_id,
+        village,
+        household,
+        team,
+        at,
+        outcome,
+        members,
+        working_age,
+        service,
+        result,
+        people,
+    ) in _history(pairs, start, end, services, province=campaign.province_id):
         if visit_id not in seen:  # a visit comes once per help item
             seen.add(visit_id)
-            by_pair[(village, household)].append((at, visit_id, team))
+            by_pair[(village, household)].append((at, visit_id, team, visit_reaches(outcome)))
         if service is not None:
             items[visit_id].append((service, result, people))
         households[household] = (members, working_age)
 
-    days: dict[tuple, dict] = defaultdict(lambda: dict.fromkeys(SUMMED, 0))
     tallies: dict[tuple, dict] = defaultdict(
         lambda: {"households": 0, "visits": 0, "people_helped": 0, "services_done": 0}
     )
@@ -105,17 +121,19 @@ def _reach_before_and_after(
     pair_visits: list, new_ids: set, items: dict, members: int
 ) -> tuple[_Reach, _Reach]:
     """What one household contributes to its village without this push's visits, and with them, in one
-    pass over its visits in the window: where it was first reached, the most people one help item
-    reached there, the services it received."""
+    pass over its counted visits in the window: where a visit first reached it (met someone), the most
+    people one help item reached there, the services it received."""
     before, after = _Reach(), _Reach()
     first_before = first_after = None
     for visit in pair_visits:
-        _at, visit_id, _team = visit
+        _at, visit_id, _team, reaches = visit
         is_new = visit_id in new_ids
-        if first_after is None or first_reach_order(visit) < first_reach_order(first_after):
+        if reaches and (first_after is None or first_reach_order(visit) < first_reach_order(first_after)):
             first_after = visit
-        if not is_new and (
-            first_before is None or first_reach_order(visit) < first_reach_order(first_before)
+        if (
+            reaches
+            and not is_new
+            and (first_before is None or first_reach_order(visit) < first_reach_order(first_before))
         ):
             first_before = visit
         for service, _result, helped in items.get(visit_id, ()):
@@ -139,9 +157,9 @@ def _history(
     *,
     province: str,
 ) -> list[tuple]:
-    """Every visit of these (village, household) pairs in the window, the new ones included, once per
-    help item of the campaign's services (or once with none): (id, village, household, team, visited_at,
-    members, working_age, service, result, people). On PostgreSQL one statement, the same text every
+    """Every counted visit of these (village, household) pairs in the window, the new ones included, once
+    per help item of the campaign's services (or once with none): (id, village, household, team,
+    visited_at, outcome, members, working_age, service, result, people). On PostgreSQL one statement, the same text every
     time: the pairs travel as two arrays joined to the visits' (village, household) index, in the
     campaign's province's partitions only."""
     if connection.vendor == "postgresql":
@@ -149,14 +167,14 @@ def _history(
         visits, homes, help_items = (quote(m._meta.db_table) for m in (Visit, Household, HelpItem))
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT v.id, v.village_id, v.household_id, v.team_id, v.visited_at, h.members, "  # noqa: S608
+                "SELECT v.id, v.village_id, v.household_id, v.team_id, v.visited_at, v.outcome, h.members, "  # noqa: S608
                 "h.working_age, i.service_id, i.result, i.people "
                 "FROM unnest(%s::varchar[], %s::uuid[]) AS p(village_id, household_id) "
                 f"JOIN {visits} AS v ON v.village_id = p.village_id AND v.household_id = p.household_id "
                 f"JOIN {homes} AS h ON h.id = v.household_id "
                 f"LEFT JOIN {help_items} AS i ON i.visit_id = v.id AND i.province_id = v.province_id "
                 "AND (cardinality(%s::varchar[]) = 0 OR i.service_id = ANY(%s::varchar[])) "
-                "WHERE v.province_id = %s AND v.visited_at >= %s AND v.visited_at < %s",
+                "WHERE v.province_id = %s AND v.visited_at >= %s AND v.visited_at < %s AND NOT v.held",
                 [
                     [village for village, _h in pairs],
                     [household for _v, household in pairs],
@@ -172,12 +190,13 @@ def _history(
     visits = [
         row
         for row in Visit.objects.filter(
+            counted_visits(),
             province_id=province,
             village_id__in={v for v, _h in pairs},
             household_id__in={h for _v, h in pairs},
             visited_at__gte=start,
             visited_at__lt=end,
-        ).values_list("id", "village_id", "household_id", "team_id", "visited_at")
+        ).values_list("id", "village_id", "household_id", "team_id", "visited_at", "outcome")
         if (row[1], row[2]) in wanted
     ]
     homes = {

@@ -122,7 +122,9 @@ class CampaignTarget(models.Model):
 
 class CampaignVillageDay(models.Model):
     """One campaign × village × team × day. ``households_reached`` counts each household once, on the
-    day (and under the team) of its first visit in the campaign, so sums over days stay unique."""
+    day (and under the team) of its first visit in the campaign that met someone, so sums over days
+    stay unique. ``flagged_visits`` are counted visits with weak flags; ``held_visits`` those out of
+    every total until a leader confirms them (core.counting)."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
     village = models.ForeignKey(Village, on_delete=models.CASCADE, related_name="+")
@@ -130,6 +132,7 @@ class CampaignVillageDay(models.Model):
     day = models.DateField()
     visits = models.PositiveIntegerField(default=0)
     flagged_visits = models.PositiveIntegerField(default=0)
+    held_visits = models.PositiveIntegerField(default=0)
     households_reached = models.PositiveIntegerField(default=0)
     people_helped = models.PositiveIntegerField(default=0)
     unique_people = models.PositiveIntegerField(default=0)

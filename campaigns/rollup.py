@@ -6,7 +6,8 @@ nightly (campaigns.tasks), when a campaign's rollup is first asked for, and for 
 households moved, left or were counted again. A recomputation is always safe to repeat.
 
 A household counts once per village: reached on the day (and under the team) of its first visit there
-in the campaign's window (earliest visit time, then visit id), never if it moved away.
+that met someone in the campaign's window (earliest visit time, then visit id), never if it moved away.
+Held visits count in nothing but ``held_visits`` (core.counting).
 """
 
 import datetime as dt
@@ -17,12 +18,14 @@ from django.utils import timezone
 
 from campaigns.figures import figures_changed
 from campaigns.models import Campaign, CampaignRollupState, CampaignServiceTally, CampaignVillageDay
+from core.counting import counted_visits, visit_reaches
 from core.models import HelpItem, Household, Village, Visit
 from core.projections import village_rollups_lock
 
 SUMMED = (
     "visits",
     "flagged_visits",
+    "held_visits",
     "households_reached",
     "people_helped",
     "unique_people",
@@ -81,7 +84,9 @@ def campaign_rollup_refresh(*, campaign: Campaign, village_codes: list[str] | No
     visits = Visit.objects.filter(
         province_id=province, village_id__in=codes, visited_at__gte=start, visited_at__lt=end
     )
-    items = HelpItem.objects.filter(province_id=province, visit__in=visits.values("id"))
+    items = HelpItem.objects.filter(
+        province_id=province, visit__in=visits.filter(counted_visits()).values("id")
+    )
     if services:
         items = items.filter(service_id__in=services)
     households = {
@@ -104,18 +109,23 @@ def campaign_rollup_refresh(*, campaign: Campaign, village_codes: list[str] | No
     per_service: dict[tuple, dict] = defaultdict(
         lambda: {"households": set(), "visits": 0, "people_helped": 0, "services_done": 0}
     )
-    for visit_id, household_id, village, team, visited_at, flagged in (
+    for visit_id, household_id, village, team, visited_at, flagged, held, outcome in (
         visits.order_by("visited_at", "id")
-        .values_list("id", "household_id", "village_id", "team_id", "visited_at", "is_flagged")
+        .values_list(
+            "id", "household_id", "village_id", "team_id", "visited_at", "is_flagged", "held", "outcome"
+        )
         .iterator(chunk_size=5000)
     ):
         day = timezone.localtime(visited_at).date()
         row = rows[(village, team, day)]
+        if held:  # out of every total, but listed for review
+            row["held_visits"] += 1
+            continue
         row["visits"] += 1
         row["flagged_visits"] += int(flagged)
         members, working_age, moved = households.get(household_id, (1, 0, True))
         pair = (village, household_id)
-        if pair not in first_reach and not moved:
+        if pair not in first_reach and not moved and visit_reaches(outcome):
             first_reach[pair] = (village, team, day)
             row["households_reached"] += 1
             row["working_age_reached"] += working_age

@@ -3,14 +3,15 @@
 Definitions (also in the API description):
 - a visit counts when it falls in the campaign's days (Vietnam time), in its province and communes;
   help items count when their service is in the campaign's services (all services if none chosen);
-- households_visited: distinct households visited at least once in the campaign, not moved away,
-  each counted once: in the village, under the team and on the day of its first campaign visit;
-- visits: all visits; flagged_visits: those with integrity flags (counted, and shown separately);
+- households_reached: distinct households a visit met in the campaign (core.counting), not moved
+  away, each counted once: in the village, under the team and on the day of the first such visit;
+- visits: counted visits; flagged_visits: those of them with weak integrity flags (counted, and shown
+  separately); held_visits: visits with strong flags, out of every total until a leader confirms;
 - people_helped (lượt): sum of help items' people; unique_people: per household, the most people
   helped in any one help item, capped at the household's members (a lower bound: a person is
   guided in several services but counted once);
 - target: see campaigns/targets.py (one rule for commune and village targets);
-- progress = households_visited / target (0 when there is no target).
+- progress = households_reached / target (0 when there is no target).
 
 Every breakdown is cut to the caller's scope, and the rows of the commune, village, team and day
 breakdowns add up to the same totals (``campaign_totals``). Rows by service overlap (a household
@@ -41,9 +42,10 @@ UNASSIGNED = "unassigned"
 
 def _blank() -> dict:
     return {
-        "households_visited": 0,
+        "households_reached": 0,
         "visits": 0,
         "flagged_visits": 0,
+        "held_visits": 0,
         "unflagged_visits": 0,
         "people_helped": 0,
         "unique_people": 0,
@@ -53,10 +55,11 @@ def _blank() -> dict:
 
 
 def _add(row: dict, values: dict) -> None:
-    row["households_visited"] += values["households_reached"] or 0
+    row["households_reached"] += values["households_reached"] or 0
     for key in (
         "visits",
         "flagged_visits",
+        "held_visits",
         "people_helped",
         "unique_people",
         "working_age_reached",
@@ -69,7 +72,7 @@ def _add(row: dict, values: dict) -> None:
 def _finish(row: dict, target_households: int, target_people: int) -> dict:
     row["target"] = target_households
     row["target_people"] = target_people
-    row["progress"] = round(row["households_visited"] / target_households, 4) if target_households else 0.0
+    row["progress"] = round(row["households_reached"] / target_households, 4) if target_households else 0.0
     row["people_progress"] = round(row["people_helped"] / target_people, 4) if target_people else None
     return row
 
@@ -166,7 +169,7 @@ def tally_by_day(*, campaign: Campaign, scope: Scope) -> list[dict]:
         row = _blank()
         if day in daily:
             _add(row, daily[day])
-        reached += row["households_visited"]
+        reached += row["households_reached"]
         row.update(
             {
                 "key": day.isoformat(),
@@ -199,7 +202,7 @@ def tally_by_service(*, campaign: Campaign, scope: Scope) -> list[dict]:
             {
                 "key": service,
                 "name": name,
-                "households_visited": households or 0,
+                "households_reached": households or 0,
                 "visits": visits or 0,
                 "unflagged_visits": None,
                 "flagged_visits": None,
@@ -274,7 +277,7 @@ def with_pace(rows: list[dict], *, share: float) -> list[dict]:
         target = row.get("target")
         expected = round(target * share) if target else 0
         row["expected"] = expected
-        row["pace"] = round(row["households_visited"] / expected, 4) if expected else None
+        row["pace"] = round(row["households_reached"] / expected, 4) if expected else None
     return rows
 
 

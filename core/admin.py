@@ -337,10 +337,26 @@ class ErasedHouseholdAdmin(admin.ModelAdmin):
 
 @admin.register(models.Visit)
 class VisitAdmin(admin.ModelAdmin):
-    list_display = ["id", "household", "volunteer", "visited_at", "outcome", "is_flagged"]
-    list_filter = ["outcome", "is_flagged", "is_demo"]
+    list_display = ["id", "household", "volunteer", "visited_at", "outcome", "is_flagged", "held", "review"]
+    list_filter = ["outcome", "is_flagged", "held", "review", "is_demo"]
     readonly_fields = readonly([f.name for f in models.Visit._meta.fields])
     list_select_related = ["household", "volunteer"]
 
+    def has_add_permission(self, request):
+        return False  # visits come from the phones (the push), which check and count them
+
     def has_change_permission(self, request, obj=None):
-        return False  # visits are immutable records of what happened
+        return False  # visits are immutable records of what happened; leaders review flags on their page
+
+
+@admin.register(models.VisitReview)
+class VisitReviewAdmin(admin.ModelAdmin):
+    list_display = ["visit_id", "village", "decision", "reviewed_by", "reviewed_at"]
+    list_filter = ["decision"]
+    readonly_fields = readonly([f.name for f in models.VisitReview._meta.fields])
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -493,6 +493,14 @@ class Outcome(models.TextChoices):
     MOVED = "moved", _("Đã chuyển đi")
 
 
+class Review(models.TextChoices):
+    """A commune leader's verdict on a flagged visit (core.counting says what it changes)."""
+
+    NONE = "", _("Chưa xem")
+    CONFIRMED = "confirmed", _("Đã xác nhận")
+    REJECTED = "rejected", _("Đã bác bỏ")
+
+
 class HelpResult(models.TextChoices):
     DONE = "done", _("Hoàn thành")
     PENDING = "pending", _("Đang chờ")
@@ -620,6 +628,9 @@ class Visit(models.Model):
     notes = models.TextField(_("ghi chú"), blank=True)
     flags = models.JSONField(_("cảnh báo"), default=list, blank=True)
     is_flagged = models.BooleanField(_("có cảnh báo"), default=False)
+    # Out of every total until a leader confirms it (core.counting.visit_held sets it).
+    held = models.BooleanField(_("đang giữ lại chờ xem"), default=False)
+    review = models.CharField(_("xem xét"), max_length=10, choices=Review.choices, blank=True, default="")
     content_hash = models.CharField(max_length=64, editable=False)
     received_at = models.DateTimeField(auto_now_add=True)
     is_demo = models.BooleanField(_("dữ liệu mẫu"), default=False)
@@ -639,12 +650,41 @@ class Visit(models.Model):
     def save(self, *args, **kwargs):
         # One visit at a time (the admin, tests): the province always follows the village, by the one
         # rule every writer uses (core/visit_province.py), whatever the caller set.
+        from core.counting import visit_held
         from core.visit_province import village_provinces
 
+        self.is_flagged = bool(self.flags)
+        self.held = visit_held(flags=self.flags, review=self.review)
         self.province_id = village_provinces([self.village_id])[self.village_id]
         if self._state.adding:
             VisitKey.objects.get_or_create(id=self.id)
         super().save(*args, **kwargs)
+
+
+class VisitReview(models.Model):
+    """One leader's decision on one flagged visit: who, when, what and why, kept for good."""
+
+    id = models.BigAutoField(primary_key=True)
+    # The visit by its id alone: visits are partitioned by province (their key is (id, province)).
+    visit_id = models.UUIDField(_("lượt thăm"), db_index=True)
+    village = models.ForeignKey(
+        Village, on_delete=models.CASCADE, related_name="+", verbose_name=_("thôn"), db_index=False
+    )
+    decision = models.CharField(_("quyết định"), max_length=10, choices=Review.choices)
+    reason = models.TextField(_("lý do"), blank=True)
+    flags = models.JSONField(_("cảnh báo"), default=list)
+    reviewed_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("người xem xét")
+    )
+    reviewed_at = models.DateTimeField(_("lúc xem xét"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("xem xét lượt thăm")
+        verbose_name_plural = _("xem xét lượt thăm")
+        indexes = [models.Index(fields=["village", "reviewed_at"], name="visitreview_village_time")]
+
+    def __str__(self) -> str:
+        return f"{self.visit_id}: {self.decision}"
 
 
 class HouseholdExit(models.Model):

@@ -53,6 +53,8 @@ class StoredVisit(NamedTuple):
     household_moved: bool  # after this write: a moved household's visits never count as coverage
     visited_at: dt.datetime
     flagged: bool
+    outcome: str
+    held: bool  # out of every total (core.counting): the rollups skip it
     help: tuple[HelpGiven, ...]
 
 

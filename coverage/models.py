@@ -12,7 +12,10 @@ class VillageCoverage(models.Model):
     )
     # The API's denominator: declared households, or the registered (not moved) ones if more.
     households = models.PositiveIntegerField(_("số hộ"), default=0)
-    households_visited = models.PositiveIntegerField(_("số hộ đã thăm"), default=0)
+    households_registered = models.PositiveIntegerField(_("số hộ đã đăng ký"), default=0)
+    # core.counting: a household met by a counted visit; one only tried (not home, come back, refused).
+    households_reached = models.PositiveIntegerField(_("số hộ đã gặp"), default=0)
+    households_tried = models.PositiveIntegerField(_("số hộ đã đến chưa gặp"), default=0)
     people_helped = models.PositiveIntegerField(_("lượt người được hướng dẫn"), default=0)
     services_done = models.PositiveIntegerField(_("dịch vụ hoàn thành"), default=0)
     visits = models.PositiveIntegerField(_("lượt thăm"), default=0)
@@ -24,4 +27,4 @@ class VillageCoverage(models.Model):
         verbose_name_plural = _("độ phủ theo thôn")
 
     def __str__(self) -> str:
-        return f"{self.village_id}: {self.households_visited}/{self.households}"
+        return f"{self.village_id}: {self.households_reached}/{self.households}"

@@ -2,10 +2,13 @@
 
 - households: the village's declared count, or the registered households if more (the registry grows
   as volunteers walk the village: 3 registered of a declared 40 is 3/40, not 3/3). Moved households
-  never count, in the numerator or the denominator.
-- households_visited: distinct households with at least one visit (several visits count once).
-- coverage = households_visited / households, 0 when there are no households.
-- people_helped: sum of help items' people (lượt); services_done: help items with result ``done``.
+  never count, in the numerator or the denominator. households_registered: the registered ones, so a
+  page says why the denominator is what it is (``households_text``).
+- households_reached: distinct households a counted visit met (core.counting: the one rule; several
+  visits count once); households_tried: those with counted visits that never met anyone.
+- coverage = households_reached / households, 0 when there are no households.
+- people_helped: sum of help items' people (lượt); services_done: help items with result ``done``;
+  visits: counted visits. Held visits (a strong flag not confirmed) are in none of these.
 Higher levels sum their villages. Unfiltered numbers come from the per-village rollup
 (``VillageCoverage``), brought up to date inside each push's transaction from the pushed rows alone
 (``coverage_apply_records``) and rebuilt nightly; filtered ones (campaign, dates, service) are
@@ -14,20 +17,29 @@ SQL aggregates over the visits of the areas asked for.
 
 import datetime as dt
 import uuid
-from collections import Counter
 from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import ngettext
 
+from core.counting import REACHING_OUTCOMES, counted_visits, reaching_visits
 from core.models import HelpItem, HelpResult, Household, Village, Visit
 from core.projections import StoredVisit, village_rollups_lock
 from core.scope import Scope
 from core.selectors import history_provinces
 from coverage.models import VillageCoverage
 
-NUMBERS = ("households", "households_visited", "people_helped", "services_done")
+NUMBERS = (
+    "households",
+    "households_registered",
+    "households_reached",
+    "households_tried",
+    "people_helped",
+    "services_done",
+)
 
 
 @dataclass(frozen=True)
@@ -88,7 +100,7 @@ def _local_midnight(day: dt.date) -> dt.datetime:
 def _filtered_visits(village_codes: list[str], filters: CoverageFilter) -> tuple[QuerySet, Q]:
     """Visits in scope of the filters, and the condition their help items must meet."""
     provinces = history_provinces(village_codes=village_codes)
-    visits = Visit.objects.filter(province_id__in=provinces, village_id__in=village_codes)
+    visits = Visit.objects.filter(counted_visits(), province_id__in=provinces, village_id__in=village_codes)
     # Help items are grouped by their visit's village, a second join to the visits: both sides name the
     # provinces, or that join would probe every province's partition for each help item.
     help_condition = Q(province_id__in=provinces, visit__province_id__in=provinces)
@@ -108,8 +120,9 @@ def _filtered_visits(village_codes: list[str], filters: CoverageFilter) -> tuple
     return visits, help_condition
 
 
-def _households_counts(village_codes: list[str]) -> dict[str, int]:
-    """The denominator per village: declared, or registered (not moved) if more. An index count."""
+def _households_counts(village_codes: list[str]) -> dict[str, tuple[int, int]]:
+    """The denominator per village (declared, or registered if more) and the registered households
+    (not moved) it is read against. An index count."""
     declared = dict(Village.objects.filter(code__in=village_codes).values_list("code", "declared_households"))
     registered = dict(
         Household.objects.filter(village_id__in=village_codes, moved=False)
@@ -117,7 +130,10 @@ def _households_counts(village_codes: list[str]) -> dict[str, int]:
         .annotate(n=Count("id"))
         .values_list("village_id", "n")
     )
-    return {code: max(declared.get(code) or 0, registered.get(code, 0)) for code in village_codes}
+    return {
+        code: (max(declared.get(code) or 0, registered.get(code, 0)), registered.get(code, 0))
+        for code in village_codes
+    }
 
 
 def compute_village_numbers(*, village_codes: list[str], filters: CoverageFilter) -> dict[str, dict]:
@@ -125,20 +141,25 @@ def compute_village_numbers(*, village_codes: list[str], filters: CoverageFilter
     numbers = {code: dict.fromkeys(NUMBERS, 0) | {"visits": 0} for code in village_codes}
     if not village_codes:
         return numbers
-    for code, households in _households_counts(village_codes).items():
+    for code, (households, registered) in _households_counts(village_codes).items():
         numbers[code]["households"] = households
+        numbers[code]["households_registered"] = registered
 
     visits, help_condition = _filtered_visits(village_codes, filters)
-    for code, visited, count in (
+    for code, visited, reached, count in (
         visits.order_by()
         .values("village_id")
         .annotate(
             visited=Count("household_id", distinct=True, filter=Q(household__moved=False)),
+            reached=Count(
+                "household_id", distinct=True, filter=Q(household__moved=False) & reaching_visits()
+            ),
             count=Count("id", distinct=True),
         )
-        .values_list("village_id", "visited", "count")
+        .values_list("village_id", "visited", "reached", "count")
     ):
-        numbers[code]["households_visited"] = visited
+        numbers[code]["households_reached"] = reached
+        numbers[code]["households_tried"] = visited - reached
         numbers[code]["visits"] = count
     help_items = HelpItem.objects.filter(help_condition, visit__in=visits.order_by().values("id"))
     for code, people, done in (
@@ -177,9 +198,9 @@ def coverage_apply_records(
 ) -> None:
     """Bring these villages' rollup up to date with records just stored, inside the writer's transaction.
 
-    The cost follows the records, not the villages' history: the new visits (as the writer describes
-    them) are added to the numbers already stored; a household counts as visited when it has no other
-    visit in that village. Villages with no rollup row yet, and those whose households left or moved
+    The cost follows the records, not the villages' history: the new counted visits (as the writer
+    describes them) are added to the numbers already stored; a household becomes reached when none of
+    its other counted visits in that village met anyone, and tried when it had no counted visit there. Villages with no rollup row yet, and those whose households left or moved
     (``recount_village_codes``), are recounted from all their visits instead. The denominator is an
     index count, taken again only where households came, moved or left (``denominator_village_codes``).
 
@@ -208,14 +229,20 @@ def coverage_apply_records(
 def _numbers_added(
     *, stored: dict[str, dict], visits: list[StoredVisit], denominator_village_codes: list[str]
 ) -> dict[str, dict]:
-    """The stored numbers plus the new visits: one lookup of the (village, household) pairs they name,
-    by the visits' index, to tell a household's first visit in a village from a later one."""
+    """The stored numbers plus the new counted visits: one lookup of the (village, household) pairs they
+    name, by the visits' index, to tell what each household was before this write (tried, reached or
+    neither) from what it is now."""
     numbers = {code: {key: row[key] for key in (*NUMBERS, "visits")} for code, row in stored.items()}
-    for code, households in _households_counts(denominator_village_codes).items():
+    for code, (households, registered) in _households_counts(denominator_village_codes).items():
         numbers[code]["households"] = households
-    new_per_pair = Counter((visit.village, visit.household) for visit in visits)
-    visited_before = _pairs_visited_before(
-        list(new_per_pair),
+        numbers[code]["households_registered"] = registered
+    visits = [visit for visit in visits if not visit.held]
+    reaching_now: dict[tuple, bool] = {}
+    for visit in visits:
+        pair = (visit.village, visit.household)
+        reaching_now[pair] = reaching_now.get(pair, False) or visit.outcome in REACHING_OUTCOMES
+    before = _pairs_before(
+        list(reaching_now),
         new_ids=[visit.id for visit in visits],
         provinces=sorted({v.province for v in visits}),
     )
@@ -226,51 +253,68 @@ def _numbers_added(
             counts["people_helped"] += people
             counts["services_done"] += result == HelpResult.DONE
     moved = {visit.household for visit in visits if visit.household_moved}
-    for code, household in new_per_pair:
-        # No visit of the pair but these: the household is newly visited in this village.
-        if household not in moved and (code, household) not in visited_before:
-            numbers[code]["households_visited"] += 1
+    for (code, household), reaches in reaching_now.items():
+        if household in moved:
+            continue
+        was = before.get((code, household))  # None: no counted visit before; else whether one reached
+        if reaches and not was:
+            numbers[code]["households_reached"] += 1
+            numbers[code]["households_tried"] -= was is False
+        elif not reaches and was is None:
+            numbers[code]["households_tried"] += 1
     return numbers
 
 
-def _pairs_visited_before(
+def _pairs_before(
     pairs: list[tuple[str, uuid.UUID]], *, new_ids: list[uuid.UUID], provinces: list[str]
-) -> set[tuple[str, uuid.UUID]]:
-    """The (village, household) pairs with a visit other than the new ones. On PostgreSQL the pairs
-    travel as two arrays probing the visits' (village, household) index, each probe stopping at the
-    first older visit, so the cost follows the batch, never a household's history; in the partitions of
-    their ``provinces`` only. SQLite, a single writer's embedded database, takes the ORM's IN lists."""
+) -> dict[tuple[str, uuid.UUID], bool]:
+    """The (village, household) pairs with a counted visit other than the new ones, and whether one of
+    those reached the household. On PostgreSQL the pairs travel as two arrays probing the visits'
+    (village, household) index, each probe stopping at the first visit that answers it, so the cost
+    follows the batch, never a household's history; in the partitions of their ``provinces`` only.
+    SQLite, a single writer's embedded database, takes the ORM's IN lists."""
     if not pairs:
-        return set()
+        return {}
     if connection.vendor == "postgresql":
         table = connection.ops.quote_name(Visit._meta.db_table)
+        probe = (
+            f"SELECT 1 FROM {table} AS v WHERE v.village_id = p.village_id "  # noqa: S608
+            "AND v.household_id = p.household_id AND v.province_id = ANY(%s::varchar[]) "
+            "AND v.id <> ALL(%s::uuid[]) AND NOT v.held"
+        )
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT p.village_id, p.household_id "  # noqa: S608
-                "FROM unnest(%s::varchar[], %s::uuid[]) AS p(village_id, household_id) "
-                f"WHERE EXISTS (SELECT 1 FROM {table} AS v WHERE v.village_id = p.village_id "
-                "AND v.household_id = p.household_id AND v.province_id = ANY(%s::varchar[]) "
-                "AND v.id <> ALL(%s::uuid[]))",
+                f"SELECT * FROM (SELECT p.village_id, p.household_id, EXISTS ({probe}) AS tried, "  # noqa: S608
+                f"EXISTS ({probe} AND v.outcome = ANY(%s::varchar[])) AS reached "
+                "FROM unnest(%s::varchar[], %s::uuid[]) AS p(village_id, household_id)) AS answers "
+                "WHERE tried",
                 [
-                    [code for code, _household in pairs],
-                    [household for _code, household in pairs],
                     provinces,
                     new_ids,
+                    provinces,
+                    new_ids,
+                    sorted(REACHING_OUTCOMES),
+                    [code for code, _household in pairs],
+                    [household for _code, household in pairs],
                 ],
             )
-            return set(cursor.fetchall())
+            return {(code, household): reached for code, household, _tried, reached in cursor.fetchall()}
     wanted = set(pairs)
     rows = (
         Visit.objects.filter(
+            counted_visits(),
             province_id__in=provinces,
             village_id__in={code for code, _h in pairs},
             household_id__in={h for _c, h in pairs},
         )
         .exclude(id__in=new_ids)
-        .values_list("village_id", "household_id")
-        .distinct()
+        .values_list("village_id", "household_id", "outcome")
     )
-    return {pair for pair in rows if pair in wanted}
+    result: dict[tuple, bool] = {}
+    for code, household, outcome in rows:
+        if (code, household) in wanted:
+            result[(code, household)] = result.get((code, household), False) or outcome in REACHING_OUTCOMES
+    return result
 
 
 def ensure_coverage_rollup(villages: QuerySet[Village]) -> None:
@@ -279,9 +323,23 @@ def ensure_coverage_rollup(villages: QuerySet[Village]) -> None:
         coverage_refresh(village_codes=missing)
 
 
+def households_text(row: dict) -> str:
+    """The denominator with its reason, the one wording of every page: "6 hộ (1 hộ chưa đăng ký)"."""
+    households, registered = row["households"] or 0, row.get("households_registered") or 0
+    text = ngettext("%(n)s hộ", "%(n)s hộ", households) % {
+        "n": number_format(households, force_grouping=True)
+    }
+    if households > registered:
+        missing = households - registered
+        text += " " + ngettext("(%(n)s hộ chưa đăng ký)", "(%(n)s hộ chưa đăng ký)", missing) % {
+            "n": number_format(missing, force_grouping=True)
+        }
+    return text
+
+
 def with_coverage(row: dict) -> dict:
     households = row["households"] or 0
-    row["coverage"] = round(row["households_visited"] / households, 4) if households else 0.0
+    row["coverage"] = round(row["households_reached"] / households, 4) if households else 0.0
     return row
 
 

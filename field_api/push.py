@@ -33,6 +33,7 @@ from rest_framework import status
 from backend.bulk import insert_new, insert_rows, model_rows, update_rows
 from backend.exceptions import ApplicationError
 from core.audit import households_logged
+from core.counting import visit_held
 from core.models import (
     ErasedHousehold,
     GroupSession,
@@ -635,6 +636,7 @@ class _Push:
             "notes": item.notes,
             "flags": visit.flags,
             "is_flagged": bool(visit.flags),
+            "held": visit_held(flags=visit.flags),
             "content_hash": item.content_hash,
             "received_at": self.now_text,
             "is_demo": False,
@@ -779,6 +781,8 @@ class _Push:
                     household_moved=self.stored[item.household].moved,
                     visited_at=item.visited_at,
                     flagged=bool(visit.flags),
+                    outcome=item.outcome,
+                    held=visit_held(flags=visit.flags),
                     help=tuple(HelpGiven(h.service, h.result, h.people) for h in visit.item.help),
                 )
             )

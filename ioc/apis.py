@@ -25,17 +25,22 @@ GEOJSON = "application/geo+json"
 class CommuneProgressSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Mã xã")
     name = serializers.CharField(help_text="Tên xã")
-    households_visited = serializers.IntegerField(help_text="Số hộ đã tiếp cận (mỗi hộ tính một lần)")
+    households_reached = serializers.IntegerField(
+        help_text="Số hộ đã gặp được (mỗi hộ tính một lần; lượt bị giữ lại chờ xem xét không tính)"
+    )
     target = serializers.IntegerField(help_text="Chỉ tiêu hộ")
-    progress = serializers.FloatField(help_text="households_visited ÷ target (0 khi không có chỉ tiêu)")
+    progress = serializers.FloatField(help_text="households_reached ÷ target (0 khi không có chỉ tiêu)")
     expected = serializers.IntegerField(
         help_text="Số hộ lẽ ra đã tiếp cận theo tiến độ: chỉ tiêu × ngày đã qua ÷ tổng số ngày"
     )
     pace = serializers.FloatField(
-        allow_null=True, help_text="households_visited ÷ expected; 1 là đúng tiến độ"
+        allow_null=True, help_text="households_reached ÷ expected; 1 là đúng tiến độ"
     )
     visits = serializers.IntegerField(help_text="Lượt thăm")
-    flagged_visits = serializers.IntegerField(help_text="Lượt thăm có cảnh báo")
+    flagged_visits = serializers.IntegerField(help_text="Lượt thăm có cảnh báo nhẹ (vẫn được tính)")
+    held_visits = serializers.IntegerField(
+        help_text="Lượt thăm có cảnh báo nặng, bị giữ ngoài mọi số liệu đến khi lãnh đạo xã xác nhận"
+    )
     people_helped = serializers.IntegerField(help_text="Lượt người được hướng dẫn")
     unique_people = serializers.IntegerField(help_text="Số người không trùng (ước tính dưới)")
     services_done = serializers.IntegerField(help_text="Dịch vụ hoàn thành")
@@ -77,8 +82,9 @@ class CommuneCoverageSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Mã xã")
     name = serializers.CharField(help_text="Tên xã")
     households = serializers.IntegerField(help_text="Số hộ (khai báo, hoặc đã đăng ký nếu nhiều hơn)")
-    households_visited = serializers.IntegerField(help_text="Số hộ đã thăm")
-    coverage = serializers.FloatField(help_text="households_visited ÷ households")
+    households_reached = serializers.IntegerField(help_text="Số hộ đã gặp được")
+    households_tried = serializers.IntegerField(help_text="Số hộ đã đến nhưng chưa gặp được ai")
+    coverage = serializers.FloatField(help_text="households_reached ÷ households")
     people_helped = serializers.IntegerField(help_text="Lượt người được hướng dẫn")
     services_done = serializers.IntegerField(help_text="Dịch vụ hoàn thành")
 

@@ -16,18 +16,26 @@ from ioc.models import FeedKey
 
 # Only these figures leave through the feed (the tally has more, all aggregates too).
 COMMUNE_FIGURES = (
-    "households_visited",
+    "households_reached",
     "target",
     "progress",
     "expected",
     "pace",
     "visits",
     "flagged_visits",
+    "held_visits",
     "people_helped",
     "unique_people",
     "services_done",
 )
-COVERAGE_FIGURES = ("households", "households_visited", "coverage", "people_helped", "services_done")
+COVERAGE_FIGURES = (
+    "households",
+    "households_reached",
+    "households_tried",
+    "coverage",
+    "people_helped",
+    "services_done",
+)
 
 
 def feed_scope(feed_key: FeedKey) -> Scope:
@@ -52,7 +60,7 @@ def feed_campaign_progress(*, feed_key: FeedKey, campaign: Campaign) -> dict:
         "totals": {
             **{key: totals[key] for key in COMMUNE_FIGURES if key in totals},
             "expected": expected,
-            "pace": round(totals["households_visited"] / expected, 4) if expected else None,
+            "pace": round(totals["households_reached"] / expected, 4) if expected else None,
         },
         "communes": [
             {"code": row["key"], "name": row["name"], **{key: row[key] for key in COMMUNE_FIGURES}}

@@ -19,7 +19,8 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.models import FollowUp, Outcome, Village, team_display_name
+from core import counting
+from core.models import FollowUp, Outcome, Review, Village, team_display_name
 from core.scope import Scope
 from core.selectors import households_for, services_list, villages_for, visits_for
 from core.services.integrity import FLAG_DESCRIPTIONS
@@ -278,3 +279,68 @@ def flagged_visits(*, scope: Scope, commune: str, filters: LeaderFilter) -> list
             }
         )
     return sorted(volunteers.values(), key=lambda group: (-len(group["visits"]), group["volunteer"]))
+
+
+def village_numbers(*, village: Village, filters: LeaderFilter) -> dict:
+    """The village's coverage under the filters: the same row the commune page ranks it by, with the
+    denominator's reason ("6 hộ (1 hộ chưa đăng ký)")."""
+    (row,) = coverage.village_rows(
+        villages=Village.objects.filter(code=village.code), filters=filters.coverage()
+    )
+    return row | {"households_text": coverage.households_text(row)}
+
+
+REVIEW_SHOWN = 200  # visits listed on the review page, held ones first
+
+
+def visits_to_review(*, scope: Scope, commune: str, filters: LeaderFilter) -> list[dict]:
+    """Flagged visits of the commune in the filters' window: those held out of the totals and not yet
+    decided first (oldest first, so nothing waits forever), then the rest, newest first."""
+    visits = visits_for(scope=scope).filter(
+        filters.visit_window(), village__commune_id=commune, is_flagged=True
+    )
+    identity = scope.sees_identity
+    rows = []
+    for row in visits.order_by("-visited_at").values(
+        "id",
+        "visited_at",
+        "outcome",
+        "flags",
+        "distance_m",
+        "held",
+        "review",
+        "volunteer__full_name",
+        "volunteer__username",
+        "household__label",
+        "village__name",
+    )[: REVIEW_SHOWN * 2]:
+        strong = counting.strong_flags(row["flags"] or [])
+        rows.append(
+            {
+                "id": row["id"],
+                "visited_at": timezone.localtime(row["visited_at"]),
+                "village": row["village__name"],
+                "household": row["household__label"] if identity else "",
+                "volunteer": row["volunteer__full_name"] or row["volunteer__username"],
+                "outcome": Outcome(row["outcome"]).label
+                if row["outcome"] in Outcome.values
+                else row["outcome"],
+                "reasons": [
+                    _(FLAG_DESCRIPTIONS[flag]) if flag in FLAG_DESCRIPTIONS else flag
+                    for flag in row["flags"] or []
+                ],
+                "strong": bool(strong),
+                "held": row["held"],
+                "review": row["review"],
+                "review_label": Review(row["review"]).label,
+                "waiting": bool(strong) and not row["review"],
+            }
+        )
+    waiting = sorted((row for row in rows if row["waiting"]), key=lambda row: row["visited_at"])
+    return (waiting + [row for row in rows if not row["waiting"]])[:REVIEW_SHOWN]
+
+
+def review_counts(*, scope: Scope, commune: str) -> dict:
+    """Held visits waiting for a decision, and weakly flagged ones not yet looked at."""
+    flagged = visits_for(scope=scope).filter(village__commune_id=commune, is_flagged=True, review="")
+    return {"held": flagged.filter(held=True).count(), "weak": flagged.filter(held=False).count()}

@@ -6,6 +6,7 @@ from leaders import views
 
 urlpatterns = [
     path("communes/<str:code>/", views.commune_page, name="leader-commune"),
+    path("communes/<str:code>/review/", views.review_page, name="leader-review"),
     path("communes/<str:code>/xlsx/<str:kind>/", views.commune_export, name="leader-export"),
     path("villages/<str:code>/", views.village_page, name="leader-village"),
     path("villages/<str:code>/xlsx/", views.village_export, name="leader-village-export"),

@@ -6,17 +6,20 @@ household name or phone (the selectors in leaders/dashboard.py decide). Others g
 Bad filters answer a 400 page naming the field, never a 500.
 """
 
+import uuid
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backend.exceptions import ApplicationError
 from backend.navigation import area_breadcrumbs
 from core.selectors import communes_for, villages_for
+from core.services.reviews import REASON_MAX_CHARS, visit_review
 from leaders import dashboard as leader
 from leaders import exports as leader_exports
 
@@ -172,6 +175,7 @@ def village_page(request, code: str):
         return _bad_request(request, bad.message)
     query = _query(request)
     households = leader.village_households(scope=scope, village=village, filters=filters)
+    numbers = leader.village_numbers(village=village, filters=filters)
     commune = village.commune
     return render(
         request,
@@ -189,7 +193,7 @@ def village_page(request, code: str):
             "query": query,
             "sees_identity": scope.sees_identity,
             "households": households,
-            "visited": sum(1 for row in households if row["last_visit"]),
+            "numbers": numbers,
             "export_url": reverse("maps:leader-village-export", args=[village.code]) + query,
         },
     )
@@ -204,3 +208,47 @@ def village_export(request, code: str):
         return _bad_request(request, bad.message)
     rows = leader.village_households(scope=scope, village=village, filters=filters)
     return _xlsx(leader_exports.households_xlsx(rows, scope=scope), f"{village.code}-ho.xlsx")
+
+
+@login_required
+def review_page(request, code: str):
+    """The review queue: flagged visits of the commune; its leader confirms or rejects each held one."""
+    scope, commune = _commune(request, code)
+    try:
+        form, filters = _filters(request, scope)
+    except BadFilters as bad:
+        return _bad_request(request, bad.message)
+    error = None
+    status = 200
+    if request.method == "POST":
+        try:
+            visit_id = uuid.UUID(request.POST.get("visit", ""))
+        except ValueError:
+            raise Http404 from None
+        try:
+            visit_review(
+                actor=request.user,
+                visit_id=visit_id,
+                decision=request.POST.get("decision", ""),
+                reason=request.POST.get("reason", ""),
+            )
+        except ApplicationError as refused:
+            error, status = refused.message, 400
+        else:
+            return redirect(reverse("maps:leader-review", args=[code]) + _query(request))
+    context = {
+        "commune": commune,
+        "title": _("Lượt thăm cần xem lại — %(name)s") % {"name": commune.full_name},
+        "breadcrumbs": area_breadcrumbs(scope=scope, province=commune.province, commune=commune),
+        "back_url": reverse("maps:leader-commune", args=[code]) + _query(request),
+        "filter_form": form,
+        "query": _query(request),
+        "sees_identity": scope.sees_identity,
+        "decides": scope.leads_commune == code,
+        "visits": leader.visits_to_review(scope=scope, commune=code, filters=filters),
+        "counts": leader.review_counts(scope=scope, commune=code),
+        "shown": leader.REVIEW_SHOWN,
+        "error": error,
+        "reason_max": REASON_MAX_CHARS,
+    }
+    return render(request, "leaders/review.html", context, status=status)

@@ -96,7 +96,7 @@ def test_pooled_server_stores_every_push_once(world, settings):
         assert set(answers) == {200}
         assert coverage.status_code == 200, coverage.text
         assert Visit.objects.count() == 40
-        assert VillageCoverage.objects.get(village=world.a.village).households_visited == 40
+        assert VillageCoverage.objects.get(village=world.a.village).households_reached == 40
         # Each worker's pool (and nothing else) holds the server's connections.
         assert 0 < peak[0] <= WORKERS * POOL_SIZE
     finally:

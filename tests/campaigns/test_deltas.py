@@ -37,6 +37,7 @@ a_visit = st.tuples(
     st.sampled_from([choice.value for choice in Outcome]),
     help_items,
     st.integers(1, 60 * 24 * (CAMPAIGN_DAYS + 3)),  # minutes ago: some before the campaign began
+    st.booleans(),  # location mocked: a strong flag, so the visit is held out of the totals
 )
 a_push = st.tuples(
     st.lists(st.tuples(st.booleans(), st.integers(1, 5)), max_size=4),  # new households: village, size

@@ -86,4 +86,4 @@ def test_a_campaigns_first_reader_builds_it_a_few_villages_at_a_time(world, monk
     villages = rollup.campaign_villages(campaign).count()
     assert built_while_recounting == [False] * villages and villages >= 2
     assert CampaignRollupState.objects.filter(campaign=campaign).exists()
-    assert sum(row["households_visited"] for row in rows) == 1
+    assert sum(row["households_reached"] for row in rows) == 1

@@ -18,7 +18,7 @@ from core.scope import Kind, Scope
 from tests import factories
 
 NATIONAL = Scope(Kind.NATIONAL)
-COUNTED = ("households_visited", "visits", "flagged_visits", "people_helped", "services_done", "target")
+COUNTED = ("households_reached", "visits", "flagged_visits", "people_helped", "services_done", "target")
 
 
 @pytest.fixture

@@ -83,3 +83,13 @@ def test_visits_are_read_only_in_admin(admin_client, world):
     visit.refresh_from_db()
     assert visit.notes == ""
     assert response.status_code in (200, 403)
+
+
+@pytest.mark.parametrize("model", ["visit", "visitreview"])
+def test_visits_and_their_reviews_cannot_be_added_in_admin(admin_client, model):
+    """Visits come from the phones through the push (checked, flagged and counted there); the admin's
+    add page used to answer 500. Now it is refused, and the list offers no add button."""
+    assert admin_client.get(f"/admin/field_api/{model}/add/").status_code == 403
+    listing = admin_client.get(f"/admin/field_api/{model}/")
+    assert listing.status_code == 200
+    assert f"/admin/field_api/{model}/add/" not in listing.content.decode()

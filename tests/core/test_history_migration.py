@@ -80,7 +80,8 @@ def test_every_row_goes_through_partitioning_and_back():
     try:
         _migrate(AFTER)
         assert history_is_partitioned() == (connection.vendor == "postgresql")
-        stored = {v.id: v.province_id for v in Visit.objects.all()}
+        # Columns, not model instances: later migrations add columns this state does not have yet.
+        stored = dict(Visit.objects.values_list("id", "province_id"))
         assert stored == {visit_id: province for visit_id, (province, _item) in written.items()}
         assert set(VisitKey.objects.values_list("id", flat=True)) == set(written)
         items = dict(HelpItem.objects.values_list("visit_id", "id"))
@@ -90,9 +91,11 @@ def test_every_row_goes_through_partitioning_and_back():
         )
         assert FollowUp.objects.count() == 2
         # New help items take ids after the old ones: the id sequence went along.
-        visit = Visit.objects.filter(province_id="52").first()
+        visit_id = Visit.objects.filter(province_id="52").values_list("id", flat=True).first()
         Service.objects.get_or_create(code="online_safety", defaults={"name": "An toàn trên mạng"})
-        later = HelpItem.objects.create(visit=visit, service_id="online_safety", result="done", people=1)
+        later = HelpItem.objects.create(
+            visit_id=visit_id, province_id="52", service_id="online_safety", result="done", people=1
+        )
         assert later.id > max(item for _p, item in written.values())
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:

@@ -75,7 +75,7 @@ def test_the_push_writes_its_work_in_its_own_transaction(world, services):
             (AFTER_PUSH, {"village_codes": [world.a.village.code]})
         ]
         # The coverage rollup took the pushed rows in the push's own transaction.
-        assert VillageCoverage.objects.get(village=world.a.village).households_visited == 1
+        assert VillageCoverage.objects.get(village=world.a.village).households_reached == 1
         raise RuntimeError("the push's transaction rolls back")
     assert not OutboxMessage.objects.exists()
     assert Household.objects.get(pk=home["id"]).members == 4

@@ -20,7 +20,8 @@ SERVICES = ["vneid_level2", "public_service_account", "online_safety"]
 
 @pytest.fixture
 def field_data(world):
-    """Households with repeat visits, flagged visits, moved households and never-visited ones."""
+    """Households with repeat visits, attempts that met no one, weakly and strongly flagged visits (some
+    confirmed by a leader, some rejected), moved households and never-visited ones."""
     call_command("loaddata", "fixtures/services.json", verbosity=0)
     rng = random.Random(4)
     world.a.village.declared_households = 40  # more than registered: the declared count is the denominator
@@ -35,8 +36,9 @@ def field_data(world):
                     household=household,
                     volunteer=world.a.users[Role.VOLUNTEER],
                     visited_at=now - dt.timedelta(days=rng.randint(0, 20), hours=knock),
-                    is_flagged=rng.random() < 0.3,
-                    flags=["far_from_household"] if rng.random() < 0.3 else [],
+                    outcome=rng.choice(["met", "met", "not_home", "come_back", "refused"]),
+                    flags=rng.choice([[], [], ["far_from_household"], ["very_far_from_household"]]),
+                    review=rng.choice(["", "", "confirmed", "rejected"]),
                 )
                 for service in rng.sample(SERVICES, rng.randint(0, 2)):
                     HelpItem.objects.create(
@@ -55,7 +57,8 @@ def independent(village, *, since=None, until=None, service=None, services=None)
     visits = [
         v
         for v in Visit.objects.filter(household__village=village).prefetch_related("help_items")
-        if (since is None or timezone.localtime(v.visited_at).date() >= since)
+        if not v.held
+        and (since is None or timezone.localtime(v.visited_at).date() >= since)
         and (until is None or timezone.localtime(v.visited_at).date() <= until)
         and (service is None or any(i.service_id == service for i in v.help_items.all()))
     ]
@@ -66,11 +69,13 @@ def independent(village, *, since=None, until=None, service=None, services=None)
         if (service is None or i.service_id == service) and (services is None or i.service_id in services)
     ]
     denominator = max(village.declared_households or 0, len(registered))
-    visited = len({v.household_id for v in visits if not v.household.moved})
+    visited = {v.household_id for v in visits if not v.household.moved}
+    reached = {v.household_id for v in visits if not v.household.moved and v.outcome == "met"}
     return {
         "households": denominator,
-        "households_visited": visited,
-        "coverage": round(visited / denominator, 4) if denominator else 0.0,
+        "households_reached": len(reached),
+        "households_tried": len(visited - reached),
+        "coverage": round(len(reached) / denominator, 4) if denominator else 0.0,
         "people_helped": sum(i.people for i in items),
         "services_done": sum(1 for i in items if i.result == "done"),
     }
@@ -78,7 +83,15 @@ def independent(village, *, since=None, until=None, service=None, services=None)
 
 def _numbers(row):
     return {
-        k: row[k] for k in ("households", "households_visited", "coverage", "people_helped", "services_done")
+        k: row[k]
+        for k in (
+            "households",
+            "households_reached",
+            "households_tried",
+            "coverage",
+            "people_helped",
+            "services_done",
+        )
     }
 
 
@@ -100,9 +113,9 @@ def test_commune_sums_its_villages(field_data, world):
     )[0]
     parts = [independent(v) for v in field_data]
     assert row["households"] == sum(p["households"] for p in parts)
-    assert row["households_visited"] == sum(p["households_visited"] for p in parts)
+    assert row["households_reached"] == sum(p["households_reached"] for p in parts)
     assert row["people_helped"] == sum(p["people_helped"] for p in parts)
-    assert row["coverage"] == round(row["households_visited"] / row["households"], 4)
+    assert row["coverage"] == round(row["households_reached"] / row["households"], 4)
     empty = commune_rows(
         communes=world.a.province.communes.filter(code=world.a.other_commune.code),
         filters=CoverageFilter(),
@@ -115,9 +128,9 @@ def test_commune_sums_its_villages(field_data, world):
         scope=world.a.users[Role.VOLUNTEER].scope,
     )[0]
     own = independent(world.a.village)
-    assert (team_row["households"], team_row["households_visited"]) == (
+    assert (team_row["households"], team_row["households_reached"]) == (
         own["households"],
-        own["households_visited"],
+        own["households_reached"],
     )
     assert (empty["households"], empty["coverage"]) == (0, 0.0)
 
@@ -177,7 +190,7 @@ def test_push_refreshes_the_rollup_and_the_cached_page(world, client_for, django
     def visited():
         collection = json.loads(leader.get("/api/v1/coverage/", url).content)
         return {
-            f["properties"]["code"]: f["properties"]["households_visited"] for f in collection["features"]
+            f["properties"]["code"]: f["properties"]["households_reached"] for f in collection["features"]
         }
 
     assert visited()[world.a.village.code] == 0  # now cached

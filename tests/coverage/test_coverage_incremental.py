@@ -32,6 +32,7 @@ a_visit = st.tuples(
     st.sampled_from([choice.value for choice in Outcome]),
     help_items,
     st.integers(1, 60 * 24 * 20),  # minutes ago
+    st.booleans(),  # location mocked: a strong flag, so the visit is held out of the totals
 )
 a_push = st.tuples(
     st.lists(st.booleans(), max_size=4),  # new households: in the first (True) or second village

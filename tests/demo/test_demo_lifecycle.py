@@ -99,7 +99,7 @@ def test_remove_demo_takes_exactly_the_demo_and_recounts_coverage(quang_ngai_bou
     # A demo account's visit to a real household: it goes, and the real village's numbers with it.
     factories.VisitFactory(household=real_home, volunteer=demo_volunteer, team=None, is_demo=True)
     coverage_refresh(village_codes=["21025-01"])
-    assert VillageCoverage.objects.get(village_id="21025-01").households_visited == 1
+    assert VillageCoverage.objects.get(village_id="21025-01").households_reached == 1
     # Real rows that came to use demo ones: a real member in a demo team, a real household in a demo village.
     demo_team = Team.objects.filter(is_demo=True, commune_id="21025").order_by("pk").first()
     factories.UserFactory(
@@ -132,7 +132,7 @@ def test_remove_demo_takes_exactly_the_demo_and_recounts_coverage(quang_ngai_bou
     recount = compute_village_numbers(village_codes=codes, filters=CoverageFilter())
     stored = {row["village_id"]: row for row in VillageCoverage.objects.filter(village_id__in=codes).values()}
     assert {code: {key: stored[code][key] for key in recount[code]} for code in codes} == recount
-    assert recount["21025-01"]["households_visited"] == 1  # the real visit alone
+    assert recount["21025-01"]["households_reached"] == 1  # the real visit alone
     text = out.getvalue()
     assert "Đã xoá dữ liệu mẫu" in text and "Giữ lại vì dữ liệu thật đang dùng: 1 thôn, 1 tổ" in text
     for person in ("nguoi-that", "Trần Thị Thật", "Phạm Văn Mới", "Đỗ Thị Sống", "tv-21025"):

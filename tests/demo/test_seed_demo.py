@@ -135,7 +135,7 @@ def test_demo_is_stored_by_the_writers_real_data_goes_through(quang_ngai, tmp_pa
     recount = compute_village_numbers(village_codes=codes, filters=CoverageFilter())
     assert set(stored) == set(codes)
     assert {code: {key: stored[code][key] for key in recount[code]} for code in codes} == recount
-    assert sum(numbers["households_visited"] for numbers in recount.values()) > 50
+    assert sum(numbers["households_reached"] for numbers in recount.values()) > 50
 
     events = defaultdict(list)
     for household, service, result, at, visit in HelpItem.objects.filter(

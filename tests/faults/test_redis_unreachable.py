@@ -110,7 +110,7 @@ def test_redis_away_then_back(field, tmp_path):
         assert Household.objects.filter(pk__in=[h["id"] for h in homes]).count() == 3
         assert list(OutboxMessage.objects.values_list("task", flat=True)) == ["campaigns.run_export"]
         # Coverage and the running campaign took the pushed rows in the push itself.
-        assert VillageCoverage.objects.filter(village=village, households=3, households_visited=2).exists()
+        assert VillageCoverage.objects.filter(village=village, households=3, households_reached=2).exists()
         assert _reached(village) == 2
         stop(processes.pop())
 
@@ -140,7 +140,7 @@ def test_redis_away_then_back(field, tmp_path):
             "/api/v1/sync/push/", {"households": [recounted], "visits": [visit(homes[2]["id"])]}
         )
         assert push.status_code == 200, push.text
-        assert VillageCoverage.objects.filter(village=village, households_visited=3).exists()
+        assert VillageCoverage.objects.filter(village=village, households_reached=3).exists()
         assert wait_for(lambda: _reached(village) == 3), "the push after the outage was not published"
         job = officer.get(job_url).json()
         assert job["status"] == "done" and job["progress"] == 100

@@ -123,7 +123,7 @@ def test_a_recount_killed_mid_run_is_done_again_and_counted_once(prefork_worker,
         lock.release()
     assert wait_for(lambda: not VillageRecountAsk.objects.exists()), "the recount was not done again"
     assert wait_for(lambda: not OutboxMessage.objects.exists())
-    assert VillageCoverage.objects.get(village=world.a.village).households_visited == 3
+    assert VillageCoverage.objects.get(village=world.a.village).households_reached == 3
     # Independent count from the visits: one row per (village, team, day), households counted once.
     expected = Counter(
         (v.village_id, v.team_id, timezone.localtime(v.visited_at).date())

@@ -32,7 +32,7 @@ def _at(minutes_ago: int) -> str:
 
 def _coverage(code: str) -> dict:
     stored = VillageCoverage.objects.filter(village_id=code).values(
-        "households", "households_visited", "visits"
+        "households", "households_reached", "visits"
     )[0]
     counted = compute_village_numbers(village_codes=[code], filters=CoverageFilter())[code]
     assert {name: counted[name] for name in stored} == stored  # the rollup stays exact
@@ -116,7 +116,7 @@ def test_a_visit_that_meets_the_household_after_its_move_undoes_it(volunteer, wo
     assert Household.objects.get(id=home["id"]).moved is True
     moved = _coverage(code)
     assert moved["households"] <= before["households"]
-    assert moved["households_visited"] == before["households_visited"]  # a moved household never counts
+    assert moved["households_reached"] == before["households_reached"]  # a moved household never counts
 
     # Found at home before the move was reported, or nobody at home after it: still moved.
     _push(
@@ -127,14 +127,14 @@ def test_a_visit_that_meets_the_household_after_its_move_undoes_it(volunteer, wo
         ],
     )
     assert Household.objects.get(id=home["id"]).moved is True
-    assert _coverage(code)["households_visited"] == before["households_visited"]
+    assert _coverage(code)["households_reached"] == before["households_reached"]
 
     # Met after the move: the household lives there again, and counts again.
     _push(volunteer, visits=[visit(home["id"], minutes_ago=100, outcome="met", help=[])])
     stored = Household.objects.get(id=home["id"])
     assert stored.moved is False and stored.last_outcome == "met"
     again = _coverage(code)
-    assert again["households_visited"] == before["households_visited"] + 1
+    assert again["households_reached"] == before["households_reached"] + 1
     assert again["households"] >= moved["households"]
 
 
@@ -145,7 +145,7 @@ def test_a_move_reported_late_but_dated_before_a_meeting_does_not_stick(voluntee
     _push(volunteer, households=[home], visits=[visit(home["id"], minutes_ago=100, outcome="met", help=[])])
     _push(volunteer, visits=[visit(home["id"], minutes_ago=300, outcome="moved", help=[])])
     assert Household.objects.get(id=home["id"]).moved is False
-    assert _coverage(code)["households_visited"] >= 1
+    assert _coverage(code)["households_reached"] >= 1
 
 
 # --- a visit's province follows its village ---------------------------------------------------------

@@ -77,12 +77,12 @@ def test_campaign_progress_per_commune_against_the_pace_line(running, key_a):
     body = response.json()
     assert body["elapsed_share"] == pytest.approx(10 / 30, abs=1e-3)
     rows = {row["code"]: row for row in body["communes_progress"]}
-    assert rows["51001"]["households_visited"] == 4 and rows["51001"]["target"] == 30
+    assert rows["51001"]["households_reached"] == 4 and rows["51001"]["target"] == 30
     assert rows["51001"]["expected"] == 10 and rows["51001"]["pace"] == pytest.approx(0.4)
-    assert rows["51002"]["households_visited"] == 0 and rows["51002"]["expected"] == 20
+    assert rows["51002"]["households_reached"] == 0 and rows["51002"]["expected"] == 20
     # Furthest behind the pace line first.
     assert [row["code"] for row in body["communes_progress"]] == ["51002", "51001"]
-    assert body["totals"]["households_visited"] == 4 and body["totals"]["target"] == 90
+    assert body["totals"]["households_reached"] == 4 and body["totals"]["target"] == 90
     assert body["totals"]["people_helped"] == 8
     assert NAME not in response.content.decode() and PHONE not in response.content.decode()
 
@@ -97,7 +97,7 @@ def test_campaign_geojson_has_commune_boundaries(running, key_a):
     features = {feature["id"]: feature for feature in body["features"]}
     assert features["51001"]["geometry"]["type"] == "Polygon"
     assert features["51002"]["geometry"] is None  # no boundary loaded: still listed
-    assert features["51001"]["properties"]["households_visited"] == 4
+    assert features["51001"]["properties"]["households_reached"] == 4
     assert NAME not in response.content.decode()
 
 
@@ -105,12 +105,13 @@ def test_coverage_per_commune_json_and_geojson(running, key_a, world):
     client = feed_client(key_a[1])
     rows = {row["code"]: row for row in client.get("/api/v1/ioc/coverage/").json()}
     assert set(rows) == {"51001", "51002"}  # the key's province only
-    assert rows["51001"]["households_visited"] == 4 and rows["51001"]["households"] >= 4
+    assert rows["51001"]["households_reached"] == 4 and rows["51001"]["households"] >= 4
     assert set(rows["51001"]) == {
         "code",
         "name",
         "households",
-        "households_visited",
+        "households_reached",
+        "households_tried",
         "coverage",
         "people_helped",
         "services_done",

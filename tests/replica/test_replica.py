@@ -67,7 +67,7 @@ def _session(base: str, username: str) -> requests.Session:
 def _visited(leader: requests.Session, base: str) -> int:
     answer = leader.get(base + COVERAGE, timeout=30)
     assert answer.status_code == 200, answer.text
-    return answer.json()["features"][0]["properties"]["households_visited"]
+    return answer.json()["features"][0]["properties"]["households_reached"]
 
 
 def _push(phone: requests.Session, base: str) -> dict:
