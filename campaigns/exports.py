@@ -30,6 +30,8 @@ def columns() -> list[tuple[str, str, str]]:
         ("households_reached", _("Số hộ đã gặp"), "#,##0"),
         ("target", _("Chỉ tiêu hộ"), "#,##0"),
         ("progress", _("Tiến độ"), "0.0%"),
+        ("target_people", _("Chỉ tiêu lượt người"), "#,##0"),
+        ("people_progress", _("Tiến độ lượt người"), "0.0%"),
         ("visits", _("Lượt thăm"), "#,##0"),
         ("flagged_visits", _("Lượt thăm có cảnh báo nhẹ"), "#,##0"),
         ("held_visits", _("Lượt thăm bị giữ lại chờ xem xét"), "#,##0"),

@@ -270,12 +270,37 @@ def elapsed_share(*, campaign: Campaign, day: dt.date | None = None) -> float:
     return elapsed / total_days
 
 
-def with_pace(rows: list[dict], *, share: float) -> list[dict]:
-    """Adds to each row (with a target) ``expected`` = target × share and ``pace`` = reached ÷ expected
-    (1.0 on the line, below 1 behind it; None without a target or before the first day)."""
-    for row in rows:
-        target = row.get("target")
-        expected = round(target * share) if target else 0
+def expected_reached(*, target: int, share: float) -> int:
+    """Households a unit on the pace line has reached by now: target × share, rounded. The headline's
+    one rounding; breakdowns share it out (``with_pace``) so their rows add up to it."""
+    return round(target * share) if target else 0
+
+
+def apportion(total: int, weights: list[int]) -> list[int]:
+    """``total`` shared out in proportion to ``weights``, in whole numbers that add up to it: each gets
+    the floor of its exact share, and what is left goes one by one to the largest remainders (the first
+    row first on a tie). All zeros when the weights are."""
+    whole = sum(weights)
+    if not whole or not total:
+        return [0] * len(weights)
+    exact = [total * weight / whole for weight in weights]
+    shares = [int(value) for value in exact]
+    by_remainder = sorted(range(len(weights)), key=lambda i: (-(exact[i] - shares[i]), i))
+    for index in by_remainder[: total - sum(shares)]:
+        shares[index] += 1
+    return shares
+
+
+def with_pace(rows: list[dict], *, share: float, total_expected: int | None = None) -> list[dict]:
+    """Adds to each row ``expected``, its part of the expected figure of the whole (by default
+    ``expected_reached`` of the rows' targets summed; a commune's own when the rows are its villages)
+    shared out by target, so the rows add up to the figure above them (743 is 743 summed, never 768);
+    and ``pace`` = reached ÷ expected (1.0 on the line, below 1 behind it; None without a target or
+    before the first day)."""
+    targets = [row.get("target") or 0 for row in rows]
+    if total_expected is None:
+        total_expected = expected_reached(target=sum(targets), share=share)
+    for row, expected in zip(rows, apportion(total_expected, targets), strict=True):
         row["expected"] = expected
         row["pace"] = round(row["households_reached"] / expected, 4) if expected else None
     return rows

@@ -168,7 +168,7 @@ def campaign_dashboard(request, pk: int):
         row["villages_url"] = reverse("maps:campaign-commune", args=[campaign.pk, row["key"]])
         row["map_url"] = reverse("maps:commune", args=[row["key"]]) if row["key"] in openable else None
     totals = tally.campaign_totals(campaign=campaign, scope=scope)
-    totals["expected"] = round(totals["target"] * share)
+    totals["expected"] = tally.expected_reached(target=totals["target"], share=share)
     total_days = (campaign.ends_on - campaign.starts_on).days + 1
     province_map_url = (
         reverse("maps:province", args=[campaign.province_id])
@@ -208,7 +208,11 @@ def campaign_commune(request, pk: int, code: str):
         for row in tally.campaign_tally(campaign=campaign, by="village", scope=scope)
         if row["key"].startswith(f"{code}-") or row["key"].startswith(f"{code}/")
     ]
-    rows = _with_text(tally.with_pace(rows, share=share))
+    # The villages share out their commune's expected figure, so they add up to its row.
+    (commune_row,) = [
+        row for row in tally.communes_by_pace(campaign=campaign, scope=scope) if row["key"] == code
+    ]
+    rows = _with_text(tally.with_pace(rows, share=share, total_expected=commune_row["expected"]))
     rows.sort(key=lambda row: (row["pace"] is None, row["pace"] or 0, row["progress"], row["name"]))
     return render(
         request,

@@ -30,6 +30,10 @@ class CommuneProgressSerializer(serializers.Serializer):
     )
     target = serializers.IntegerField(help_text="Chỉ tiêu hộ")
     progress = serializers.FloatField(help_text="households_reached ÷ target (0 khi không có chỉ tiêu)")
+    target_people = serializers.IntegerField(help_text="Chỉ tiêu lượt người được hướng dẫn (0 khi không đặt)")
+    people_progress = serializers.FloatField(
+        allow_null=True, help_text="people_helped ÷ target_people (null khi không có chỉ tiêu người)"
+    )
     expected = serializers.IntegerField(
         help_text="Số hộ lẽ ra đã tiếp cận theo tiến độ: chỉ tiêu × ngày đã qua ÷ tổng số ngày"
     )

@@ -8,7 +8,7 @@ from django.db.models import Prefetch, QuerySet
 
 from campaigns.models import Campaign
 from campaigns.selectors import campaigns_for
-from campaigns.tally import campaign_totals, communes_by_pace, elapsed_share
+from campaigns.tally import campaign_totals, communes_by_pace, elapsed_share, expected_reached
 from core.models import Commune, Service
 from core.scope import Scope
 from coverage.numbers import CoverageFilter, commune_rows
@@ -19,6 +19,8 @@ COMMUNE_FIGURES = (
     "households_reached",
     "target",
     "progress",
+    "target_people",
+    "people_progress",
     "expected",
     "pace",
     "visits",
@@ -54,7 +56,7 @@ def feed_campaign_progress(*, feed_key: FeedKey, campaign: Campaign) -> dict:
     scope = feed_scope(feed_key)
     share = elapsed_share(campaign=campaign)
     totals = campaign_totals(campaign=campaign, scope=scope)
-    expected = round(totals["target"] * share)
+    expected = expected_reached(target=totals["target"], share=share)
     return {
         "elapsed_share": round(share, 4),
         "totals": {
