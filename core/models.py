@@ -546,7 +546,7 @@ class Household(models.Model):
         editable=False,
         db_index=False,  # only read when a user is deleted
     )
-    device_id = models.CharField(max_length=100, blank=True, editable=False)
+    device_id = models.CharField(_("mã thiết bị"), max_length=100, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     is_demo = models.BooleanField(_("dữ liệu mẫu"), default=False)
@@ -618,7 +618,7 @@ class Visit(models.Model):
         verbose_name=_("tổ"),
         db_index=False,
     )
-    device_id = models.CharField(max_length=100, blank=True)
+    device_id = models.CharField(_("mã thiết bị"), max_length=100, blank=True)
     visited_at = models.DateTimeField(_("thời điểm thăm"))
     lat = models.FloatField(_("vĩ độ"), null=True, blank=True)
     lon = models.FloatField(_("kinh độ"), null=True, blank=True)
@@ -819,7 +819,7 @@ class GroupSession(models.Model):
     village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="group_sessions")
     volunteer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="group_sessions")
     team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    device_id = models.CharField(max_length=100, blank=True)
+    device_id = models.CharField(_("mã thiết bị"), max_length=100, blank=True)
     held_at = models.DateTimeField(_("thời điểm tổ chức"))
     services = models.JSONField(_("dịch vụ"), default=list)
     attendees = models.PositiveIntegerField(_("số người tham dự"))

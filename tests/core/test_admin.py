@@ -39,6 +39,12 @@ def test_admin_has_no_english_labels_left(admin_client, world):
         admin_client.get(f"/admin/field_api/household/{household.pk}/change/").content.decode()
     )
     assert "Created at" not in text and "Updated at" not in text and "Tạo lúc" in text
+    member = world.a.users[Role.VOLUNTEER]
+    text = _visible_text(admin_client.get(f"/admin/field_api/user/{member.pk}/change/").content.decode())
+    assert "Reset password" not in text and "Đặt lại mật khẩu" in text
+    visit = factories.VisitFactory(household=household)
+    text = _visible_text(admin_client.get(f"/admin/field_api/visit/{visit.pk}/change/").content.decode())
+    assert "Device id" not in text and "Mã thiết bị" in text
 
 
 @pytest.mark.parametrize(
