@@ -49,8 +49,8 @@ def village_ranking(*, scope: Scope, commune: str, filters: LeaderFilter) -> lis
     }
     never = Counter(
         dict(
-            households_for(scope=scope)
-            .filter(village__in=villages, moved=False, last_visited_at__isnull=True)
+            _never_visited(scope=scope, commune=commune, filters=filters)
+            .order_by()
             .values("village_id")
             .annotate(n=Count("id"))
             .values_list("village_id", "n")
@@ -183,12 +183,15 @@ def never_visited_count(*, scope: Scope, commune: str, filters: LeaderFilter) ->
 
 
 def _never_visited(*, scope: Scope, commune: str, filters: LeaderFilter):
+    """Registered households no counted visit has reached (in the period, if one is asked for): the
+    complement of coverage's households_reached (core.counting), so the list and the percentage agree.
+    Households only tried (not home, come back, refused) or visited only by held visits are in it."""
     villages = villages_for(scope=scope, commune=commune)
     households = households_for(scope=scope).filter(village__in=villages, moved=False)
+    reached = visits_for(scope=scope).filter(counting.reaching_visits(), village__in=villages)
     if filters.has_period:
-        visited = visits_for(scope=scope).filter(filters.visit_window(), village__in=villages)
-        return households.exclude(id__in=visited.values("household_id"))
-    return households.filter(last_visited_at__isnull=True)
+        reached = reached.filter(filters.visit_window())
+    return households.exclude(id__in=reached.values("household_id"))
 
 
 def never_visited(
