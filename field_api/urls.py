@@ -7,6 +7,7 @@ app_name = "field_api"
 urlpatterns = [
     path("auth/login/", auth.LoginApi.as_view(), name="login"),
     path("auth/logout/", auth.LogoutApi.as_view(), name="logout"),
+    path("auth/password/", auth.PasswordChangeApi.as_view(), name="password-change"),
     path("auth/logoutall/", auth.LogoutAllApi.as_view(), name="logoutall"),
     path("me/", auth.MeApi.as_view(), name="me"),
     path("areas/communes/", areas.CommuneListApi.as_view(), name="communes"),

@@ -26,8 +26,18 @@ STRINGS = {
         "Cán bộ tỉnh và quản trị viên dùng trang bản đồ và báo cáo trên máy tính."
     ),
     "role.web": _("Mở trang bản đồ và báo cáo"),
-    "reauth.title": _("Phiên đăng nhập đã hết hạn"),
-    "reauth.lead": _("Nhập lại mật khẩu của %(user)s để tiếp tục gửi. Dữ liệu chờ gửi vẫn được giữ nguyên."),
+    # The phone only knows that the server refused its token: every reason it can be, said as such.
+    "reauth.title": _("Cần nhập lại mật khẩu"),
+    "reauth.lead": _(
+        "Máy chủ không còn nhận phiên đăng nhập của %(user)s trên máy này: mật khẩu đã được đổi (ở máy khác "
+        "hoặc do tổ trưởng cấp lại), tài khoản bị tạm dừng, hoặc phiên đã hết hạn. Nhập mật khẩu hiện tại "
+        "để tiếp tục gửi."
+    ),
+    "reauth.kept": _("%(count)d mục chờ gửi vẫn được giữ trên máy này."),
+    "reauth.help": _(
+        "Nếu mật khẩu không còn đúng hoặc tài khoản bị tạm dừng, hãy nhờ tổ trưởng hoặc xã; các mục chờ gửi "
+        "vẫn ở trên máy này."
+    ),
     "reauth.submit": _("Đăng nhập lại"),
     "signout.waiting_title": _("Còn %(count)d mục chưa gửi lên máy chủ"),
     "signout.sync_first": _("Đồng bộ trước"),
@@ -212,4 +222,34 @@ STRINGS = {
     "field.held_at": _("Thời gian"),
     "field.services": _("Nội dung hướng dẫn"),
     "field.attendees": _("Số người tham dự"),
+    # Issue 23 §5: the member's own password after a handed-out one; issue 22 §6: keeping what is stored
+    "password.title": _("Đặt mật khẩu của bạn"),
+    "password.lead": _(
+        "Tài khoản %(user)s đang dùng mật khẩu được cấp (trên phiếu, hoặc do tổ trưởng đặt lại). Hãy đặt "
+        "mật khẩu riêng, chỉ bạn biết, trước khi bắt đầu."
+    ),
+    "password.current": _("Mật khẩu được cấp"),
+    "password.new": _("Mật khẩu mới"),
+    "password.again": _("Nhập lại mật khẩu mới"),
+    "password.hint": _("Dễ nhớ với bạn, khó đoán với người khác; máy chủ sẽ báo nếu chưa đạt."),
+    "password.mismatch": _("Hai lần nhập mật khẩu mới không khớp."),
+    "password.submit": _("Lưu mật khẩu"),
+    "password.busy": _("Đang lưu…"),
+    "password.saved": _("Đã đặt mật khẩu mới. Các máy khác đang đăng nhập tài khoản này phải đăng nhập lại."),
+    "password.kept": _("%(count)d mục chờ gửi vẫn được giữ trên máy này."),
+    "password.offline": _(
+        "Cần có mạng để đặt mật khẩu. Bạn vẫn ghi được lượt thăm; khi có mạng, ứng dụng sẽ hỏi lại."
+    ),
+    "password.later": _("Làm việc trước, đặt mật khẩu sau"),
+    "password.deferred": _("Bạn chưa đặt mật khẩu riêng; khi có mạng, ứng dụng sẽ hỏi lại."),
+    "storage.low": _("Bộ nhớ của máy sắp đầy: còn khoảng %(free)d MB cho ứng dụng."),
+    "storage.low_lead": _(
+        "Hãy đồng bộ khi có mạng và xoá bớt ảnh, video hay ứng dụng không dùng. Nếu hết chỗ, máy không lưu "
+        "thêm được lượt thăm mới."
+    ),
+    "storage.not_kept": _(
+        "Trình duyệt chưa cam kết giữ dữ liệu của ứng dụng: khi máy thiếu bộ nhớ, dữ liệu có thể bị xoá, kể "
+        "cả các mục chưa gửi. Hãy cài ứng dụng lên màn hình chính và đồng bộ thường xuyên."
+    ),
+    "storage.kept": _("Trình duyệt giữ dữ liệu của ứng dụng lâu dài, không tự xoá khi máy thiếu bộ nhớ."),
 }

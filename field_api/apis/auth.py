@@ -1,7 +1,9 @@
-"""Login for phones (knox tokens), logout, logout-all and /me, exactly as in API.md."""
+"""Login for phones (knox tokens), the member's own password, logout, logout-all and /me, as in API.md."""
 
-from django.contrib.auth import authenticate, logout
+from django.contrib.auth import authenticate, logout, update_session_auth_hash
 from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
@@ -15,6 +17,7 @@ from rest_framework.views import APIView
 from backend.logins import LoginRateThrottle
 from core.models import User
 from core.selectors import member_villages
+from core.services.members import member_password_change
 
 
 class MeSerializer(serializers.ModelSerializer):
@@ -66,16 +69,73 @@ class LoginApi(APIView):
             raise serializers.ValidationError(
                 {"non_field_errors": [_("Tên đăng nhập hoặc mật khẩu không đúng.")]}
             )
-        instance, token = get_token_model().objects.create(user, knox_settings.TOKEN_TTL)
         user_logged_in.send(sender=user.__class__, request=request, user=user)
-        output = {
-            "token": token,
-            "expiry": instance.expiry,
-            "user": user,
-            "password_change_required": user.password_change_required,
-        }
-        response = Response(self.LoginOutputSerializer(output).data)
-        add_never_cache_headers(response)  # it carries the token
+        return _token_response(user=user)
+
+
+def _token_response(*, user: User) -> Response:
+    """A new token for ``user``, in the login's shape (the password change answers the same)."""
+    instance, token = get_token_model().objects.create(user, knox_settings.TOKEN_TTL)
+    output = {
+        "token": token,
+        "expiry": instance.expiry,
+        "user": user,
+        "password_change_required": user.password_change_required,
+    }
+    response = Response(LoginApi.LoginOutputSerializer(output).data)
+    add_never_cache_headers(response)  # it carries the token
+    return response
+
+
+class PasswordChangeApi(APIView):
+    """The member sets their own password (the phone's "Đặt mật khẩu của bạn", after signing in with a
+    handed-out one, or whenever they choose). The current password is asked for every time, also when a
+    change is required: the phone has just been given it (it signed in with it), while a token alone is
+    something a shared or lost phone still holds; and a wrong guess here counts against the account like a
+    failed login (django-axes), so a token cannot be used to guess the password. Changing it ends every
+    sign-in of the member (``User.save``), this phone's token too, so the answer carries a new token in
+    the login's shape and the phone keeps working."""
+
+    throttle_classes = [LoginRateThrottle]
+
+    class PasswordChangeInputSerializer(serializers.Serializer):
+        current_password = serializers.CharField(max_length=128, trim_whitespace=False)
+        new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+    @extend_schema(
+        operation_id="auth_password_change",
+        request=PasswordChangeInputSerializer,
+        responses={200: LoginApi.LoginOutputSerializer},
+        summary="Đổi mật khẩu của tôi, nhận token mới",
+        description=(
+            "Kiểm tra mật khẩu hiện tại (sai nhiều lần thì bị khoá như khi đăng nhập) và mật khẩu mới theo "
+            "quy định của hệ thống (phải khác mật khẩu được cấp). Thành công: mọi phiên đăng nhập khác của "
+            "thành viên (các token, các trình duyệt) kết thúc, token đang dùng cũng vậy; câu trả lời mang "
+            "token mới, cùng dạng với đăng nhập. Lỗi: 400 theo từng trường current_password, new_password."
+        ),
+    )
+    def post(self, request):
+        data = self.PasswordChangeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = request.user
+        # authenticate(), not check_password(): a wrong guess counts toward the account's lockout.
+        if (
+            authenticate(
+                request._request,
+                username=user.get_username(),
+                password=data.validated_data["current_password"],
+            )
+            is None
+        ):
+            raise serializers.ValidationError({"current_password": [_("Mật khẩu hiện tại không đúng.")]})
+        with transaction.atomic():
+            try:
+                member_password_change(member=user, password=data.validated_data["new_password"])
+            except ValidationError as error:
+                raise serializers.ValidationError({"new_password": error.message_dict["password"]}) from error
+            response = _token_response(user=user)
+        if request.auth is None:
+            update_session_auth_hash(request._request, user)  # Swagger UI's browser stays signed in
         return response
 
 

@@ -2,8 +2,10 @@
 import { ApiError, Offline, api } from './api.js';
 import { currentFix } from './geo.js';
 import { isoLocal, uuid } from './ids.js';
+import { t } from './i18n.js';
 import {
   ROLES_ALLOWED,
+  emit,
   enqueue,
   outboxRemove,
   outboxUpdate,
@@ -14,9 +16,28 @@ import {
   state,
   withSearch,
 } from './store.js';
+import { keepStorage } from './storage.js';
 import { requestSync } from './sync.js';
 
 export class SignInError extends Error {}
+
+// Setting one's own password failed: `errors` per field as the server named them (current_password,
+// new_password, new_password_again), or `offline`.
+export class PasswordError extends Error {
+  constructor({ errors = {}, offline = false } = {}) {
+    super('password');
+    this.errors = errors;
+    this.offline = offline;
+  }
+}
+
+// The handed-out password the volunteer has just signed in with, held in memory only (never stored) so the
+// "set your own password" screen does not ask for it a second time. Gone on reload, sign-out or success.
+let issuedPassword = null;
+
+export function issuedPasswordHeld() {
+  return Boolean(issuedPassword) && Boolean(state.session);
+}
 
 function deviceName() {
   const ua = navigator.userAgent;
@@ -53,15 +74,72 @@ export async function signIn(username, password) {
   const earlier = state.leaving.find((s) => s.userId === answer.user.id);
   if (earlier && earlier.token) api('auth/logout/', { method: 'POST', token: earlier.token }).catch(() => {});
   await sessionStart(answer);
+  issuedPassword = answer.password_change_required ? password : null;
+  keepStorage();
   requestSync();
 }
 
-// The token expired: the password again, and everything waiting stays as it was.
+// The server no longer takes this phone's token (it expired, the password was changed elsewhere or reset
+// by a leader, the account was paused): the password again, and everything waiting stays as it was. A
+// leader's reset hands out a password, so the app then asks for the member's own (app.jsx).
 export async function signInAgain(password) {
   const session = state.session;
   const answer = await login(session.username, password);
-  await sessionUpdate(session, { token: answer.token, expiry: answer.expiry, user: answer.user, needsPassword: false });
+  await sessionUpdate(state.session || session, {
+    token: answer.token,
+    expiry: answer.expiry,
+    user: answer.user,
+    needsPassword: false,
+    passwordChangeRequired: Boolean(answer.password_change_required),
+  });
+  issuedPassword = answer.password_change_required ? password : null;
   requestSync();
+}
+
+// The member's own password (POST auth/password/). Every other sign-in of theirs ends on the server, this
+// phone's token too: the answer's new token replaces it, so the queue goes on being sent.
+export async function setOwnPassword({ current, password, again }) {
+  const session = state.session;
+  if (password !== again) {
+    throw new PasswordError({ errors: { new_password_again: [t('password.mismatch')] } });
+  }
+  let answer;
+  try {
+    answer = await api('auth/password/', {
+      method: 'POST',
+      token: session.token,
+      body: { current_password: current || issuedPassword || '', new_password: password },
+    });
+  } catch (error) {
+    if (error instanceof Offline) throw new PasswordError({ offline: true });
+    if (error instanceof ApiError && error.status === 401) {
+      // The token ended meanwhile (a change or a reset elsewhere): the password again first.
+      await sessionUpdate(session, { needsPassword: true });
+      throw new PasswordError({});
+    }
+    if (error instanceof ApiError && error.status === 400 && Object.keys(error.body.errors || {}).length) {
+      if (error.body.errors.current_password) issuedPassword = null;  // ask for it on the screen
+      throw new PasswordError({ errors: error.body.errors });
+    }
+    if (error instanceof ApiError) throw new PasswordError({ errors: { non_field_errors: [error.message] } });
+    throw error;
+  }
+  issuedPassword = null;
+  await sessionUpdate(state.session, {
+    token: answer.token,
+    expiry: answer.expiry,
+    user: answer.user,
+    needsPassword: false,
+    passwordChangeRequired: Boolean(answer.password_change_required),
+  });
+  state.passwordDeferred = false;
+  requestSync();
+}
+
+// Offline at the "set your own password" screen: work on; the next contact with the server asks again.
+export function deferPassword() {
+  state.passwordDeferred = true;
+  emit();
 }
 
 export function waitingCount() {
@@ -81,6 +159,8 @@ export async function signOut() {
     }
     await bounded(api('auth/logout/', { method: 'POST', token: session.token }).catch(() => {}), 3000);
   }
+  issuedPassword = null;
+  state.passwordDeferred = false;
   await sessionEnd();
 }
 

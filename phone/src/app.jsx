@@ -2,14 +2,24 @@
 // (#/, #/h/<id>, #/h/<id>/edit, #/new, #/group, #/sync, #/guide, #/me, #/fix/<key>), so Android's back
 // button and a reload keep the volunteer where they were.
 import { useEffect, useLayoutEffect, useState } from 'preact/hooks';
-import { SignInError, signIn, signInAgain, signOut, waitingCount } from './actions.js';
+import {
+  PasswordError,
+  SignInError,
+  deferPassword,
+  issuedPasswordHeld,
+  setOwnPassword,
+  signIn,
+  signInAgain,
+  signOut,
+  waitingCount,
+} from './actions.js';
 import { GroupForm, Handbook } from './forms.jsx';
 import { HouseholdForm, HouseholdList, HouseholdScreen } from './households.jsx';
 import { LANGS, LANG_NAMES, currentLang, formatDateTime, switchLang, t } from './i18n.js';
 import { ROLES_ALLOWED, emit, ownItems, state, subscribe } from './store.js';
 import { SyncScreen, FixItem } from './syncscreen.jsx';
 import { requestSync } from './sync.js';
-import { Icon, dismissToast, go, onToast, toastState } from './ui.jsx';
+import { Icon, dismissToast, go, onToast, toast, toastState } from './ui.jsx';
 import { applyUpdate, onUpdate, update } from './updates.js';
 
 export function useStore() {
@@ -105,15 +115,96 @@ function PasswordAgain() {
       setError(failure instanceof SignInError ? t(failure.message) : String(failure.message || failure));
     }
   }
+  // What the phone knows is only that the server refused its token; the message names every reason that
+  // can be, and says the queue is kept.
+  const waiting = ownItems(state.session.userId).length;
   return (
-    <form class="banner warn" onSubmit={submit}>
+    <form class="banner warn" onSubmit={submit} data-testid="reauth">
       <strong>{t('reauth.title')}</strong>
       <span>{t('reauth.lead', { user: state.session.username })}</span>
+      {waiting > 0 && <span data-testid="reauth-kept">{t('reauth.kept', { count: waiting })}</span>}
       <input type="password" name="password-again" autocomplete="current-password" required value={password}
         aria-label={t('signin.password')} onInput={(e) => setPassword(e.currentTarget.value)} />
-      {error && <span class="error">{error}</span>}
+      {error && <span class="error" role="alert">{error}</span>}
+      {error && <span class="small">{t('reauth.help')}</span>}
       <button class="primary" type="submit">{t('reauth.submit')}</button>
     </form>
+  );
+}
+
+// Signed in with a handed-out password: the member's own, before anything else. Offline, they may work on
+// (the queue is on the phone either way) and are asked again at the next contact with the server.
+function SetPassword() {
+  const [current, setCurrent] = useState('');
+  const [password, setPassword] = useState('');
+  const [again, setAgain] = useState('');
+  const [errors, setErrors] = useState({});
+  const [offline, setOffline] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const askCurrent = !issuedPasswordHeld() || Boolean(errors.current_password);
+  const waiting = ownItems(state.session.userId).length;
+  const canDefer = offline || !state.sync.online;
+
+  async function submit(event) {
+    event.preventDefault();
+    setBusy(true);
+    setErrors({});
+    setOffline(false);
+    try {
+      await setOwnPassword({ current: askCurrent ? current : '', password, again });
+      toast(t('password.saved'));
+    } catch (failure) {
+      if (!(failure instanceof PasswordError)) throw failure;
+      setErrors(failure.errors);
+      setOffline(failure.offline);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const said = (field) => (errors[field] || []).map((message) => (
+    <span class="error note" role="alert" key={message}>{message}</span>
+  ));
+  return (
+    <main class="signin" data-testid="set-password">
+      <h1>{t('password.title')}</h1>
+      <p>{t('password.lead', { user: state.session.username })}</p>
+      <form onSubmit={submit}>
+        {askCurrent && (
+          <label>
+            {t('password.current')}
+            <input name="current-password" type="password" autocomplete="current-password" required value={current}
+              onInput={(e) => setCurrent(e.currentTarget.value)} />
+            {said('current_password')}
+          </label>
+        )}
+        <label>
+          {t('password.new')}
+          <input name="new-password" type="password" autocomplete="new-password" required value={password}
+            onInput={(e) => setPassword(e.currentTarget.value)} />
+          <span class="muted small note">{t('password.hint')}</span>
+          {said('new_password')}
+        </label>
+        <label>
+          {t('password.again')}
+          <input name="new-password-again" type="password" autocomplete="new-password" required value={again}
+            onInput={(e) => setAgain(e.currentTarget.value)} />
+          {said('new_password_again')}
+        </label>
+        {said('non_field_errors')}
+        <button class="primary big" type="submit" disabled={busy}>
+          {busy ? t('password.busy') : t('password.submit')}
+        </button>
+      </form>
+      {waiting > 0 && <p class="notice" data-testid="password-kept">{t('password.kept', { count: waiting })}</p>}
+      {canDefer && (
+        <div class="banner warn" data-testid="password-offline">
+          <span>{t('password.offline')}</span>
+          <button class="big" type="button" onClick={deferPassword}>{t('password.later')}</button>
+        </div>
+      )}
+      <button class="big" type="button" onClick={() => signOut()}>{t('me.signout')}</button>
+    </main>
   );
 }
 
@@ -244,6 +335,7 @@ export function App() {
   const session = state.session;
   if (!session) return <SignIn />;
   if (session.roleRefused || !ROLES_ALLOWED.includes(session.user.role)) return <RoleRefused />;
+  if (session.passwordChangeRequired && !session.needsPassword && !state.passwordDeferred) return <SetPassword />;
   const head = route.split('/')[0];
   const problems = ownItems(session.userId).filter((i) => i.state !== 'waiting').length;
   return (
@@ -259,6 +351,9 @@ export function App() {
         </div>
       )}
       {session.needsPassword && <PasswordAgain />}
+      {session.passwordChangeRequired && state.passwordDeferred && (
+        <p class="banner warn" role="status" data-testid="password-deferred">{t('password.deferred')}</p>
+      )}
       <Screen route={route} />
       <nav class="tabs">
         {TABS.map(([path, icon, label]) => (

@@ -3,7 +3,8 @@
 import { render } from 'preact';
 import { App } from './app.jsx';
 import { loadCatalogue, storedLang } from './i18n.js';
-import { load } from './store.js';
+import { load, state } from './store.js';
+import { checkSpace, keepStorage } from './storage.js';
 import { startSync } from './sync.js';
 import { registerWorker } from './updates.js';
 import './styles.css';
@@ -23,6 +24,9 @@ async function boot() {
   document.body.dataset.ready = '1';
   registerWorker();
   startSync();
+  // Keeping the queue through a phone short of space (storage.js): asked once someone has signed in.
+  if (state.session) keepStorage();
+  checkSpace();
 }
 
 boot();

@@ -47,6 +47,11 @@ export const state = {
   campaigns: [],
   meta: {},
   sync: { running: false, error: null, online: typeof navigator === 'undefined' ? true : navigator.onLine },
+  // The volunteer chose to work on while offline instead of setting their own password (app.jsx): kept in
+  // memory only, and ended by the next contact with the server (sync.js), which asks again.
+  passwordDeferred: false,
+  // What the browser says about the app's storage (storage.js).
+  storage: { persisted: null, usage: null, quota: null, low: false },
   // Bumped whenever the lists change, so derived views (the coach's order) are computed once per change.
   dataVersion: 0,
 };
@@ -129,9 +134,19 @@ function leavingRecord(session) {
   return { userId: session.userId, username: session.username, status: 'leaving', token: null, expiry: null };
 }
 
-export async function sessionStart({ token, expiry, user }) {
+// `password_change_required`: the password was handed out (a sheet's slip, a leader's reset); the app asks
+// for the member's own before anything else (app.jsx), and keeps asking after a reload until it is set.
+export async function sessionStart({ token, expiry, user, password_change_required: passwordChangeRequired }) {
   const previous = state.session;
-  const session = { userId: user.id, username: user.username, token, expiry, user, status: 'active' };
+  const session = {
+    userId: user.id,
+    username: user.username,
+    token,
+    expiry,
+    user,
+    status: 'active',
+    passwordChangeRequired: Boolean(passwordChangeRequired),
+  };
   await db.transaction('rw', [db.sessions, db.meta, ...PERSONAL.map((name) => db[name])], async () => {
     if (previous && previous.userId !== user.id) {
       // Someone signed in over another volunteer without signing them out: their queue stays, their token

@@ -33,6 +33,7 @@ import {
   state,
   withSearch,
 } from './store.js';
+import { checkSpace } from './storage.js';
 
 // The API takes at most 500 items a push; smaller batches show progress and waste less when a slow
 // link drops one.
@@ -51,6 +52,9 @@ export const MAX_ITEM_TRIES = 6;
 
 class NeedsPassword extends Error {}
 class RoleRefused extends Error {}
+// The volunteer set a new password (or signed in again) while this sync ran with the old token: the sync
+// ends quietly and starts again with the new one.
+class TokenReplaced extends Error {}
 
 let timer = null;
 let attempt = 0;
@@ -82,7 +86,9 @@ async function call(session, path, options) {
     return await api(path, { ...options, token: session.token });
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) {
-      await sessionUpdate(session, { needsPassword: true });
+      const now = [state.session, ...state.leaving].find((s) => s && s.userId === session.userId);
+      if (now && now.token && now.token !== session.token) throw new TokenReplaced();
+      await sessionUpdate(now || session, { needsPassword: true });
       throw new NeedsPassword();
     }
     throw error;
@@ -308,7 +314,9 @@ async function syncOnce() {
       await pushOwner(leaving);
       if (!state.outbox.some((item) => item.owner === leaving.userId)) await forgetLeaving(leaving);
     } catch (error) {
-      if (!(error instanceof NeedsPassword || error instanceof RoleRefused)) throw error;
+      if (!(error instanceof NeedsPassword || error instanceof RoleRefused || error instanceof TokenReplaced)) {
+        throw error;
+      }
     }
   }
   const session = state.session;
@@ -324,6 +332,10 @@ async function syncOnce() {
     if (state.session && state.session.roleRefused) await sessionUpdate(state.session, { roleRefused: false });
   } catch (error) {
     if (error instanceof NeedsPassword) return;
+    if (error instanceof TokenReplaced) {
+      again = true;
+      return;
+    }
     if (error instanceof RoleRefused) {
       if (state.session) await sessionUpdate(state.session, { roleRefused: true });
       return;
@@ -372,8 +384,11 @@ export function requestSync({ auto = false, force = false } = {}) {
     try {
       await runLocked();
       attempt = 0;
+      // The server answered: a volunteer who put off setting their own password is asked again now.
+      if (state.passwordDeferred && state.session && !state.session.needsPassword) state.passwordDeferred = false;
       setSync({ running: false, error: null, stopped: 0 });
       scheduleDelayed();
+      checkSpace();
     } catch (error) {
       const offline = error instanceof Offline;
       const retryable = offline || (error instanceof ApiError && error.retryable);

@@ -2,13 +2,14 @@
 // refused (its message, and a way to fix it), what the server can never place (named, explained, and
 // discarded with a confirmation), what stopped after too many tries, and household edits in conflict
 // (the server's version beside the phone's; the volunteer chooses).
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { discard, resolveConflict, retryItem } from './actions.js';
 import { GroupForm } from './forms.jsx';
 import { HouseholdForm, VisitForm } from './households.jsx';
 import { coachRow } from './coach.js';
 import { formatDateTime, t } from './i18n.js';
 import { ownItems, state } from './store.js';
+import { checkSpace, freeMegabytes } from './storage.js';
 import { MAX_SYNC_TRIES, requestSync, retrySync } from './sync.js';
 import { leaveForm } from './ui.jsx';
 
@@ -179,6 +180,26 @@ function Conflict({ item }) {
   );
 }
 
+// Whether the browser keeps the app's storage, and a warning when the phone is running out of room.
+function Storage() {
+  useEffect(() => {
+    checkSpace();
+  }, []);
+  const { persisted, low } = state.storage;
+  return (
+    <>
+      {low && (
+        <div class="banner warn" role="alert" data-testid="storage-low">
+          <strong>{t('storage.low', { free: freeMegabytes() })}</strong>
+          <span>{t('storage.low_lead')}</span>
+        </div>
+      )}
+      {persisted === false && <p class="notice" data-testid="storage-not-kept">{t('storage.not_kept')}</p>}
+      {persisted === true && <p class="muted small" data-testid="storage-kept">{t('storage.kept')}</p>}
+    </>
+  );
+}
+
 export function SyncScreen() {
   const mine = ownItems(state.session.userId);
   const waiting = mine.filter((i) => i.state === 'waiting');
@@ -207,6 +228,7 @@ export function SyncScreen() {
         onClick={() => (state.sync.stopped ? retrySync() : requestSync({ force: true }))}>
         {state.sync.running ? t('sync.running') : state.sync.stopped ? t('sync.retry') : t('sync.now')}
       </button>
+      <Storage />
       {finals.length > 0 && (
         <>
           <h3>{t('sync.final_title')}</h3>
