@@ -319,6 +319,9 @@ class User(AbstractUser):
         Team, on_delete=models.PROTECT, null=True, blank=True, related_name="members", verbose_name=_("tổ")
     )
     is_demo = models.BooleanField(_("dữ liệu mẫu"), default=False)
+    # When this member's phone last reached the server (push or pull), to the SYNC_SEEN_EVERY; read by
+    # the province's home page ("teams silent for N days").
+    last_synced_at = models.DateTimeField(_("lần đồng bộ gần nhất"), null=True, blank=True, editable=False)
     # A password someone else handed out (a sheet's, a leader's reset): the member sets their own at the
     # next sign-in (onboarding's password change; the phone API's login says so).
     password_change_required = models.BooleanField(_("phải đổi mật khẩu"), default=False)

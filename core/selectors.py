@@ -3,9 +3,12 @@
 Anything outside scope is simply absent from these querysets, so views answer 404.
 """
 
-from django.db.models import QuerySet
+import datetime as dt
+
+from django.db.models import Q, QuerySet
 
 from backend.text import search_key
+from core.counting import reaching_visits
 from core.models import (
     Commune,
     ErasedHousehold,
@@ -19,6 +22,9 @@ from core.models import (
     Visit,
 )
 from core.scope import Kind, Scope
+
+# Follow-ups due within this many days are "due soon" (overdue: due before today), on every page.
+DUE_SOON_DAYS = 7
 
 
 def provinces_for(*, scope: Scope) -> QuerySet[Province]:
@@ -96,6 +102,33 @@ def visits_for(*, scope: Scope) -> QuerySet[Visit]:
 
 def followups_for(*, scope: Scope) -> QuerySet[FollowUp]:
     return FollowUp.objects.filter(scope.villages(prefix="household__village__"))
+
+
+def followups_open_for(*, scope: Scope) -> QuerySet[FollowUp]:
+    """Follow-ups still to do: open, and the household still here."""
+    return followups_for(scope=scope).filter(closed_at__isnull=True, household__moved=False)
+
+
+def followups_due_soon(followups: QuerySet[FollowUp], *, today: dt.date) -> QuerySet[FollowUp]:
+    """Those due by ``DUE_SOON_DAYS`` from ``today``, overdue ones included (``due < today``)."""
+    return followups.filter(due__lte=today + dt.timedelta(days=DUE_SOON_DAYS))
+
+
+def households_not_reached_for(
+    *, scope: Scope, villages: QuerySet[Village], window: Q | None = None
+) -> QuerySet[Household]:
+    """Registered households of these villages no counted visit has reached (in ``window``, a condition
+    on Visit, when given): the complement of coverage's households_reached (core.counting)."""
+    households = households_for(scope=scope).filter(village__in=villages, moved=False)
+    reached = visits_for(scope=scope).filter(reaching_visits(), village__in=villages)
+    if window is not None:
+        reached = reached.filter(window)
+    return households.exclude(id__in=reached.values("household_id"))
+
+
+def visits_to_review_for(*, scope: Scope) -> QuerySet[Visit]:
+    """Visits held out of the totals that no leader has decided on yet (core.counting)."""
+    return visits_for(scope=scope).filter(is_flagged=True, held=True, review="")
 
 
 def services_list() -> QuerySet[Service]:

@@ -22,12 +22,20 @@ from django.utils.translation import gettext as _
 from core import counting
 from core.models import FollowUp, Outcome, Review, Village, team_display_name
 from core.scope import Scope
-from core.selectors import households_for, services_list, villages_for, visits_for
+from core.selectors import (
+    followups_due_soon,
+    followups_open_for,
+    households_for,
+    households_not_reached_for,
+    services_list,
+    villages_for,
+    visits_for,
+    visits_to_review_for,
+)
 from core.services.integrity import FLAG_DESCRIPTIONS
 from coverage import numbers as coverage
 from maps.filters import LeaderFilter, LeaderFilterForm  # noqa: F401  (the leaders' pages name them here)
 
-DUE_SOON_DAYS = 7
 SHOWN_ROWS = 100  # longer lists are cut on the page (the count says so) and whole in the XLSX
 
 
@@ -58,7 +66,8 @@ def village_ranking(*, scope: Scope, commune: str, filters: LeaderFilter) -> lis
     )
     open_followups = Counter(
         dict(
-            FollowUp.objects.filter(household__village__in=villages, closed_at__isnull=True)
+            followups_open_for(scope=scope)
+            .filter(household__village__in=villages)
             .values("household__village_id")
             .annotate(n=Count("id"))
             .values_list("household__village_id", "n")
@@ -133,11 +142,11 @@ def followups_due(
 ) -> list[dict]:
     """Open follow-ups overdue or due within 7 days, grouped by team (teams with overdue ones first)."""
     today = today or timezone.localdate()
-    rows = FollowUp.objects.filter(
-        closed_at__isnull=True,
-        household__village__in=villages_for(scope=scope, commune=commune),
-        household__moved=False,
-        due__lte=today + dt.timedelta(days=DUE_SOON_DAYS),
+    rows = followups_due_soon(
+        followups_open_for(scope=scope).filter(
+            household__village__in=villages_for(scope=scope, commune=commune)
+        ),
+        today=today,
     )
     if filters.service:
         rows = rows.filter(service_id=filters.service)
@@ -183,15 +192,13 @@ def never_visited_count(*, scope: Scope, commune: str, filters: LeaderFilter) ->
 
 
 def _never_visited(*, scope: Scope, commune: str, filters: LeaderFilter):
-    """Registered households no counted visit has reached (in the period, if one is asked for): the
-    complement of coverage's households_reached (core.counting), so the list and the percentage agree.
-    Households only tried (not home, come back, refused) or visited only by held visits are in it."""
-    villages = villages_for(scope=scope, commune=commune)
-    households = households_for(scope=scope).filter(village__in=villages, moved=False)
-    reached = visits_for(scope=scope).filter(counting.reaching_visits(), village__in=villages)
-    if filters.has_period:
-        reached = reached.filter(filters.visit_window())
-    return households.exclude(id__in=reached.values("household_id"))
+    """Registered households not reached (in the period, if one is asked for): households only tried,
+    or visited only by held visits, are in it, so the list and the percentage agree."""
+    return households_not_reached_for(
+        scope=scope,
+        villages=villages_for(scope=scope, commune=commune),
+        window=filters.visit_window() if filters.has_period else None,
+    )
 
 
 def never_visited(
@@ -345,5 +352,8 @@ def visits_to_review(*, scope: Scope, commune: str, filters: LeaderFilter) -> li
 
 def review_counts(*, scope: Scope, commune: str) -> dict:
     """Held visits waiting for a decision, and weakly flagged ones not yet looked at."""
-    flagged = visits_for(scope=scope).filter(village__commune_id=commune, is_flagged=True, review="")
-    return {"held": flagged.filter(held=True).count(), "weak": flagged.filter(held=False).count()}
+    weak = visits_for(scope=scope).filter(village__commune_id=commune, is_flagged=True, held=False, review="")
+    return {
+        "held": visits_to_review_for(scope=scope).filter(village__commune_id=commune).count(),
+        "weak": weak.count(),
+    }

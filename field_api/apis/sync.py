@@ -17,6 +17,7 @@ from core import record_spec as spec
 from core.models import Outcome
 from core.services.changes import Cursor
 from core.services.integrity import FLAG_DESCRIPTIONS
+from core.services.sync_seen import member_sync_seen
 from field_api.pull import MAX_LIMIT, sync_pull
 from field_api.push import MAX_ITEMS, PUSH_STATUSES, sync_push
 from field_api.schema import ErrorSerializer
@@ -239,7 +240,9 @@ class PushApi(APIView):
         description="Mỗi mục có kết quả riêng; gửi lại bao nhiêu lần cũng không bị trùng. " + FLAGS_DOC,
     )
     def post(self, request):
-        return Response(sync_push(user=request.user, payload=request.data))
+        answer = sync_push(user=request.user, payload=request.data)
+        member_sync_seen(user=request.user)
+        return Response(answer)
 
 
 # A phone's first pull is its team's whole list, often over a slow link: compressed it is a fraction of
@@ -287,11 +290,11 @@ class PullApi(APIView):
         except ValueError as error:
             message = _("Con trỏ không hợp lệ.")
             raise ApplicationError(message, errors={"cursor": [message]}) from error
-        return Response(
-            sync_pull(
-                scope=request.user.scope,
-                cursor=cursor,
-                limit=filters.validated_data["limit"],
-                catalogue=filters.validated_data.get("catalogue"),
-            )
+        answer = sync_pull(
+            scope=request.user.scope,
+            cursor=cursor,
+            limit=filters.validated_data["limit"],
+            catalogue=filters.validated_data.get("catalogue"),
         )
+        member_sync_seen(user=request.user)
+        return Response(answer)
