@@ -104,9 +104,19 @@ def followups_for(*, scope: Scope) -> QuerySet[FollowUp]:
     return FollowUp.objects.filter(scope.villages(prefix="household__village__"))
 
 
+def followups_open(followups: QuerySet[FollowUp] | None = None) -> QuerySet[FollowUp]:
+    """Follow-ups still to do: open, and the household still here (of ``followups``, already scoped)."""
+    followups = FollowUp.objects.all() if followups is None else followups
+    return followups.filter(closed_at__isnull=True, household__moved=False)
+
+
 def followups_open_for(*, scope: Scope) -> QuerySet[FollowUp]:
-    """Follow-ups still to do: open, and the household still here."""
-    return followups_for(scope=scope).filter(closed_at__isnull=True, household__moved=False)
+    return followups_open(followups_for(scope=scope))
+
+
+def followups_overdue(followups: QuerySet[FollowUp], *, today: dt.date) -> QuerySet[FollowUp]:
+    """Those whose due day has passed (due before today)."""
+    return followups.filter(due__lt=today)
 
 
 def followups_due_soon(followups: QuerySet[FollowUp], *, today: dt.date) -> QuerySet[FollowUp]:

@@ -183,7 +183,8 @@ def followups_due(
             "village": row["household__village__name"],
             "village_code": row["household__village_id"],
         }
-        group["overdue" if days < 0 else "upcoming"].append(item)
+        # Overdue as core.selectors.followups_overdue says: due before today.
+        group["overdue" if row["due"] < today else "upcoming"].append(item)
     return sorted(teams.values(), key=lambda group: (-len(group["overdue"]), group["team"]))
 
 

@@ -111,6 +111,8 @@ def commune_page(request, code: str):
         "never_visited_count": leader.never_visited_count(scope=scope, commune=code, filters=filters),
         "flagged": flagged,
         "flagged_count": sum(len(group["visits"]) for group in flagged),
+        "review_counts": leader.review_counts(scope=scope, commune=code),
+        "review_url": reverse("maps:leader-review", args=[code]) + query,
         "shown_rows": leader.SHOWN_ROWS,
         "shown_per_group": SHOWN_PER_GROUP,
         "shown_flagged": SHOWN_FLAGGED,

@@ -65,7 +65,7 @@ class CoverageApi(APIView):
         ],
         responses={
             (200, "application/geo+json"): OpenApiResponse(
-                description="FeatureCollection; properties: code, name, households, households_visited, coverage, "
+                description="FeatureCollection; properties: code, name, households, households_reached, coverage, "
                 "people_helped, services_done"
             )
         },

@@ -10,6 +10,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 from django.db.models import QuerySet
+from shapely.ops import polylabel
 
 # (simplification tolerance in degrees, grid size): ~5 m for villages, ~30 m per commune on a
 # province map, ~300 m for 3,321 communes nationally.
@@ -56,9 +57,33 @@ def coverage_frame(*, areas: QuerySet, rows: list[dict], level: str) -> gpd.GeoD
     return gpd.GeoDataFrame(frame, geometry="geometry", crs=4326)
 
 
-def feature_collection(frame: gpd.GeoDataFrame) -> str:
-    """GeoJSON text; GEOS writes the trimmed coordinates, json the properties."""
+def label_point(geometry) -> tuple[float, float] | None:
+    """Where an area's name goes: inside its largest part, as far from its edges as it gets (a concave
+    commune's centroid can fall outside it); a point is its own place. (lat, lon) to 3 decimals."""
+    if geometry is None or geometry.is_empty:
+        return None
+    if geometry.geom_type in ("Polygon", "MultiPolygon"):
+        largest = max(shapely.get_parts(geometry), key=lambda part: part.area)
+        west, south, east, north = largest.bounds
+        try:
+            point = polylabel(largest, tolerance=max(east - west, north - south) / 40 or 1e-6)
+        except Exception:  # noqa: BLE001 - a degenerate ring: any point on it will do
+            point = largest.representative_point()
+    else:
+        point = geometry.centroid if geometry.geom_type != "Point" else geometry
+    # ~100 m: a place for a name, never a household's door (maps.pages' coarse positions, the same rounding).
+    return round(point.y, 3), round(point.x, 3)
+
+
+def feature_collection(frame: gpd.GeoDataFrame, *, label_points: bool = False) -> str:
+    """GeoJSON text; GEOS writes the trimmed coordinates, json the properties. With ``label_points``
+    (map pages), each area's ``label_lat``/``label_lon`` (``label_point``)."""
     properties = frame.drop(columns="geometry").to_dict("records")
+    if label_points:
+        for row, geometry in zip(properties, frame.geometry, strict=True):
+            point = label_point(geometry)
+            if point:
+                row["label_lat"], row["label_lon"] = point
     geometries = [
         shapely.to_geojson(g) if g is not None and not g.is_empty else "null" for g in frame.geometry
     ]

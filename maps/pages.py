@@ -6,6 +6,7 @@ two people with different scopes never share a page.
 
 import math
 
+import pandas as pd
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -15,11 +16,39 @@ from django.utils.translation import gettext as _
 from backend.formats import number, percent
 from core.models import Commune, FollowUp, Household, Outcome, Service
 from core.scope import Scope
-from core.selectors import communes_for, households_for, villages_for
+from core.selectors import communes_for, followups_open, followups_overdue, households_for, villages_for
 from coverage import numbers as coverage
 from coverage.cache import cached
 from coverage.numbers import CoverageFilter
 from maps import geo, render
+
+
+def overdue_followups(*, villages, service: str | None = None, by: str = "village") -> dict[str, int]:
+    """Open follow-ups whose due day has passed (before today), households not moved, per village or
+    per commune (``by``): the overdue count the commune leader's page shows, for the map's cards."""
+    key = "household__village_id" if by == "village" else "household__village__commune_id"
+    rows = followups_overdue(
+        followups_open().filter(household__village__in=villages), today=timezone.localdate()
+    )
+    if service:
+        rows = rows.filter(service_id=service)
+    return dict(rows.values(key).annotate(n=Count("id")).values_list(key, "n"))
+
+
+def _with_overdue(rows: list[dict], overdue: dict[str, int]) -> list[dict]:
+    for row in rows:
+        row["overdue_text"] = number(overdue.get(row["code"], 0))
+    return rows
+
+
+def _flavour(scope: Scope, filters: CoverageFilter) -> str:
+    """A page's cache flavour: the scope, the language, today (overdue follow-ups change with the day
+    even when no figure does) and the filters."""
+    flavour = f"page-{scope.cache_key}-{get_language()}-{timezone.localdate().isoformat()}"
+    if not filters.is_empty:
+        # Filtered pages are versioned like the others (never stale), kept per filter combination.
+        flavour = f"{flavour}-filtered-{filters.key()}"
+    return flavour
 
 
 def _rows_with_display(rows: list[dict], link_for=None) -> list[dict]:
@@ -83,20 +112,33 @@ def province_page(*, scope: Scope, province: str, filters: CoverageFilter | None
         rows = _rows_with_display(
             coverage.commune_rows(communes=communes, filters=filters, scope=scope), link
         )
+        overdue = overdue_followups(
+            villages=villages_for(scope=scope).filter(commune__in=communes),
+            service=filters.service,
+            by="commune",
+        )
+        _with_overdue(rows, overdue)
         frame = geo.coverage_frame(
             areas=Commune.objects.filter(province_id=province), rows=rows, level="commune"
         )
+        # The province's other communes as a light outline around (boundaries only: no name, no number).
+        around = Commune.objects.filter(province_id=province).exclude(code__in=[row["code"] for row in rows])
+        around_frame = geo.coverage_frame(
+            areas=around,
+            rows=[{"code": code} for code in around.values_list("code", flat=True)],
+            level="commune",
+        )
         return render.choropleth_page(
-            geojson_text=geo.feature_collection(frame),
+            geojson_text=geo.feature_collection(frame, label_points=True),
             bounds=geo.bounds(frame),
             layer_name=_("Xã, phường, đặc khu"),
             with_links=True,
+            context_geojson=geo.feature_collection(around_frame[~around_frame.geometry.isna()])
+            if not around_frame.geometry.isna().all()
+            else None,
         )
 
-    flavour = f"page-{scope.cache_key}-{get_language()}"
-    if not filters.is_empty:
-        flavour = f"{flavour}-filtered-{filters.key()}"
-    return cached(level="province", code=province, flavour=flavour, build=build)
+    return cached(level="province", code=province, flavour=_flavour(scope, filters), build=build)
 
 
 def national_page(*, scope: Scope) -> str:
@@ -107,6 +149,7 @@ def national_page(*, scope: Scope) -> str:
         )
         frame = geo.coverage_frame(areas=communes, rows=rows, level="national")
         return render.choropleth_page(
+            # No names on 3,321 communes at once: a province's map names its own.
             geojson_text=geo.feature_collection(frame),
             bounds=geo.bounds(frame),
             layer_name=_("Xã, phường, đặc khu"),
@@ -243,6 +286,7 @@ def commune_page(*, scope: Scope, commune: str, filters: CoverageFilter | None =
     def build():
         villages = villages_for(scope=scope, commune=commune)
         rows = _rows_with_display(coverage.village_rows(villages=villages, filters=filters))
+        _with_overdue(rows, overdue_followups(villages=villages, service=filters.service))
         frame = village_frame(villages=villages, rows=rows, scope=scope)
         shapes = _estimated_village_shapes(villages=villages, scope=scope)
         estimated = False
@@ -257,14 +301,13 @@ def commune_page(*, scope: Scope, commune: str, filters: CoverageFilter | None =
         outline = Commune.objects.filter(code=commune, geometry_simplified__isnull=False)
         outline_frame = geo.coverage_frame(areas=outline, rows=[{"code": commune}], level="commune")
         has_outline = not outline_frame.geometry.isna().all()
-        area_bounds = geo.bounds(frame) if not frame.geometry.isna().all() else None
-        if has_outline:
-            area_bounds = geo.bounds(outline_frame)
+        # The commune and every village drawn (a village's boundary may reach past the commune's).
+        area_bounds = geo.bounds(pd.concat([frame[["geometry"]], outline_frame[["geometry"]]]))
         points, service_names = (
             _household_points(scope=scope, commune=commune) if show_households else (None, [])
         )
         return render.commune_page(
-            geojson_text=geo.feature_collection(frame[~frame.geometry.isna()]),
+            geojson_text=geo.feature_collection(frame[~frame.geometry.isna()], label_points=True),
             bounds=area_bounds,
             households=points,
             service_names=service_names,
@@ -272,8 +315,4 @@ def commune_page(*, scope: Scope, commune: str, filters: CoverageFilter | None =
             estimated=estimated,
         )
 
-    flavour = f"page-{scope.cache_key}-{get_language()}"
-    if not filters.is_empty:
-        # Filtered pages are versioned like the others (never stale), kept per filter combination.
-        flavour = f"{flavour}-filtered-{filters.key()}"
-    return cached(level="commune", code=commune, flavour=flavour, build=build)
+    return cached(level="commune", code=commune, flavour=_flavour(scope, filters), build=build)

@@ -37,7 +37,7 @@ STATUS_COLOURS = {"visited": "#1a9850", "not_yet": "#d73027", "followup": "#f28e
 
 
 def _local_assets(map_: folium.Map) -> None:
-    map_.default_js = [("leaflet", static("vendor/leaflet/leaflet.js"))]
+    map_.default_js = [("leaflet", static("vendor/leaflet/leaflet.js")), ("areas", static("maps/areas.js"))]
     map_.default_css = [("leaflet_css", static("vendor/leaflet/leaflet.css"))]
 
 
@@ -50,7 +50,8 @@ def _base_map(bounds) -> folium.Map:
         control_scale=False,  # folium's scale shows miles and feet too: MetricScale below
         prefer_canvas=False,
         # folium gives max_zoom to the tile layer only; without tiles, clusters need it on the map.
-        **{"maxZoom": 18},
+        # Without tiles the map fits its area in quarter zoom steps (tiles would blur between steps).
+        **{"maxZoom": 18, "zoomSnap": 1 if tiles_url else 0.25},
     )
     _local_assets(map_)
     PageData(block_id=_block_id(map_)).add_to(map_)
@@ -58,8 +59,7 @@ def _base_map(bounds) -> folium.Map:
         folium.TileLayer(
             tiles_url, attr=settings.MAP_TILES_ATTRIBUTION, name=_("Bản đồ nền"), max_zoom=18
         ).add_to(map_)
-    if bounds:
-        map_.fit_bounds(bounds, padding=(20, 20))
+    FitArea().add_to(map_)
     MetricScale().add_to(map_)
     map_.get_root().header.add_child(
         folium.Element(f'<style>{MAP_CSS}</style><meta name="credit" content="{BOUNDARY_CREDIT}">')
@@ -67,18 +67,35 @@ def _base_map(bounds) -> folium.Map:
     return map_
 
 
-# Phones first: tooltips and popups wrap within 260 px, the legend sits bottom right (the zoom buttons
+# Phones first: tooltips and popups wrap within 300 px (less on a narrower screen), the legend sits bottom right (the zoom buttons
 # are top left, the layer switch top right), controls shrink below 600 px.
 MAP_CSS = """
 .leaflet-container { background: #f4f6f8; font-size: 14px; }
 .leaflet-container .leaflet-control-attribution { font-size: 11px; }
-/* A tooltip's box is absolutely placed in a pane of no width: without max-content it shrinks to its
-   narrowest (one letter a line, once text may wrap anywhere). */
-.leaflet-container .leaflet-tooltip { width: max-content; max-width: 260px; white-space: normal;
-  overflow-wrap: anywhere; }
-.leaflet-tooltip table th { text-align: left; padding-right: 6px; font-weight: 600; }
-.leaflet-tooltip table td { text-align: right; }
-.leaflet-container .leaflet-popup-content { max-width: 240px; margin: 10px 12px; overflow-wrap: anywhere; }
+/* A tooltip's box is absolutely placed in a pane of no width: it takes its content's width (up to a
+   phone's), and words wrap only between words, never a letter a line. */
+.leaflet-container .leaflet-tooltip { width: max-content; max-width: min(300px, calc(100vw - 24px));
+  white-space: normal; overflow-wrap: break-word; padding: 6px 8px; }
+.leaflet-container .leaflet-popup-content { margin: 10px 12px; overflow-wrap: break-word; }
+.area-card { font: 13px/1.35 system-ui, sans-serif; color: #1f2933; min-width: 150px; }
+.area-card .title { font-weight: 700; font-size: 14px; margin-bottom: 3px; }
+.area-card table { border-collapse: collapse; width: 100%; }
+.area-card th, .area-card td { border: 0; padding: 1px 0; vertical-align: baseline; }
+.area-card th { text-align: left; font-weight: 400; color: #52606d; padding-right: 10px; }
+.area-card td { text-align: right; font-weight: 600; white-space: nowrap; font-variant-numeric: tabular-nums; }
+.area-card tr.main td { font-size: 14px; }
+.area-card tr.bad td { color: #b71c1c; }
+.area-card .area-link { display: block; margin-top: 6px; font-weight: 600; }
+/* A click or tap focuses an area: no box drawn round it then (the keyboard's focus ring stays). */
+.leaflet-container path.leaflet-interactive:focus:not(:focus-visible) { outline: none; }
+/* Area names on the map: centred on their label point, a white halo to read over any colour. */
+.area-label-anchor { width: 0 !important; height: 0 !important; background: none; border: 0; }
+.area-label { position: absolute; left: 0; top: 0; transform: translate(-50%, -50%); display: block;
+  width: max-content; max-width: 10em; text-align: center; font: 600 12px/1.15 system-ui, sans-serif;
+  color: #102a43; white-space: normal; overflow-wrap: break-word; pointer-events: none;
+  text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff, 0 0 4px #fff; }
+.leaflet-control button.fit-area, button.fit-area { width: 30px; height: 30px; padding: 0; font: 18px/30px sans-serif;
+  background: #fff; border: 2px solid rgba(0,0,0,.2); border-radius: 4px; cursor: pointer; color: #1f2933; }
 .map-legend { background: rgba(255,255,255,.92); padding: 6px 8px; border-radius: 4px; font: 12px/1.35 sans-serif;
   box-shadow: 0 1px 4px rgba(0,0,0,.3); max-width: 180px; }
 .map-legend .caption { font-weight: 600; margin-bottom: 3px; }
@@ -283,78 +300,40 @@ def split_page(html: str) -> MapParts:
     return MapParts(head=head.strip(), body=body.strip(), script=script.strip())
 
 
-# Leaflet calls these with the hovered or clicked layer; each builds its content from text nodes.
-TEXT_TABLE = """
-function (layer) {
-    var properties = layer.feature.properties;
-    var fields = tooltip.fields;
-    var aliases = tooltip.aliases;
-    var div = L.DomUtil.create('div');
-    var table = L.DomUtil.create('table', '', div);
-    fields.forEach(function (field, index) {
-        var value = properties[field];
-        if (value === null || value === undefined || value === '') { return; }
-        var row = L.DomUtil.create('tr', '', table);
-        L.DomUtil.create('th', '', row).textContent = aliases[index];
-        L.DomUtil.create('td', '', row).textContent = String(value);
-    });
-    return div;
-}
-"""
+class AreaCards(MacroElement):
+    """An area layer's card (the data block's ``card``, see ``area_card``): the hover tooltip, the popup a
+    tap or click opens (with the link to the area's own map when ``link_url`` is there), and the areas'
+    names on the map (maps/static/maps/areas.js builds all of them from text nodes)."""
 
-AREA_LINK = """
-function (layer) {
-    var properties = layer.feature.properties;
-    var div = L.DomUtil.create('div');
-    var url = properties.link_url;
-    if (typeof url === 'string' && url.charAt(0) === '/' && url.charAt(1) !== '/') {
-        var link = L.DomUtil.create('a', '', div);
-        link.href = url;
-        link.textContent = properties.link_label;
-    } else {
-        div.textContent = properties.name;
-    }
-    return div;
-}
-"""
-
-
-class TextTooltip(MacroElement):
-    """A GeoJSON layer's tooltip as a table of the data block's ``tooltip`` fields, from text nodes."""
-
-    # While a popup is open its tooltip is hidden (they would cover each other on a phone's tap).
     _template = Template(
-        "{% macro script(this, kwargs) %}(function (layer, tooltip) {"
-        " layer.bindTooltip(" + TEXT_TABLE + ", {{ this.options | tojavascript }});"
-        " layer.on('popupopen', function () { layer.getTooltip().setOpacity(0); });"
-        " layer.on('popupclose', function () { layer.getTooltip().setOpacity(0.9); });"
-        "})({{ this._parent.get_name() }}, {{ this.data_var }}.tooltip);{% endmacro %}"
+        "{% macro script(this, kwargs) %}"
+        "CnscdAreas.bindCards({{ this._parent._parent.get_name() }}, {{ this._parent.get_name() }},"
+        " {{ this.data_var }}.card, {{ this.links | tojson }});"
+        "CnscdAreas.labels({{ this._parent._parent.get_name() }}, {{ this._parent.get_name() }},"
+        " {{ this.data_var }}.card.title);"
+        "{% endmacro %}"
     )
 
-    def __init__(self, *, data_var: str, sticky: bool = True):
+    def __init__(self, *, data_var: str, links: bool):
         super().__init__()
-        self._name = "TextTooltip"
-        self.data_var = data_var
-        self.options = {
-            "sticky": sticky,
-            "class_name": "foliumtooltip",
-            "direction": "top",
-            "offset": [0, -12],
-        }
+        self._name = "AreaCards"
+        self.data_var, self.links = data_var, links
 
 
-class AreaLinkPopup(MacroElement):
-    """A popup with a link to the area's own map (``link_url``, ``link_label``), or its name."""
+class FitArea(MacroElement):
+    """The map fitted to the data block's ``bounds`` (again when its box changes size, and from a button)."""
 
     _template = Template(
-        "{% macro script(this, kwargs) %}{{ this._parent.get_name() }}.bindPopup("
-        + AREA_LINK
-        + ");{% endmacro %}"
+        "{% macro script(this, kwargs) %}"
+        "CnscdAreas.fit({{ this._parent.get_name() }}, {{ this._parent.get_name() }}_data.bounds,"
+        " {{ this.label | tojson }});"
+        "{% endmacro %}"
     )
 
     def __init__(self):
         super().__init__()
-        self._name = "AreaLinkPopup"
+        self._name = "FitArea"
+        self.label = _("Xem cả vùng")
 
 
 AREAS_SCRIPT = """
@@ -392,37 +371,47 @@ class DataGeoJson(folium.map.Layer):
         "{% macro script(this, kwargs) %}"
         "{% if this.outline %}"
         "var {{ this.get_name() }} = L.geoJson({{ this.data_var }}.{{ this.key }}, {"
-        "style: function () { return {fill: false, color: '#455a64', weight: 2}; }, interactive: false});"
+        "style: function () { return {{ this.look | tojson }}; }, interactive: false});"
         "{% else %}" + AREAS_SCRIPT + "{% endif %}{% endmacro %}"
     )
 
-    def __init__(self, *, data_var: str, key: str, name: str, outline: bool = False):
+    # Outlines that take no pointer: the commune's boundary, and the light "basemap" of the areas around
+    # (no tile server at run time: the areas' own outlines show where a place is).
+    LOOKS = {
+        "boundary": {"fill": False, "color": "#455a64", "weight": 2},
+        "context": {"fill": True, "fillColor": "#e9edf1", "fillOpacity": 1, "color": "#b3bdc8", "weight": 1},
+    }
+
+    def __init__(self, *, data_var: str, key: str, name: str, outline: bool = False, look: str = "boundary"):
         super().__init__(name=name, overlay=True, control=not outline, show=True)
         self._name = "DataGeoJson"
         self.data_var, self.key, self.outline = data_var, key, outline
+        self.look = self.LOOKS[look]
 
 
-def _tooltip_fields():
-    """Numbers as text already formatted for the language (backend/formats.py), never raw floats."""
-    fields = [
-        "name",
-        "households_text",
-        "households_visited_text",
-        "coverage_pct",
-        "people_helped_text",
-        "services_done_text",
-        "estimated_note",
-    ]
-    aliases = [
-        _("Tên"),
-        _("Số hộ"),
-        _("Số hộ đã thăm"),
-        _("Độ phủ"),
-        _("Lượt người được hướng dẫn"),
-        _("Dịch vụ hoàn thành"),
-        _("Vị trí trên bản đồ"),
-    ]
-    return fields, aliases
+def card_row(label: str, *fields: str, cls: str = "") -> dict:
+    """One line of an area's card: the label and the properties it shows (joined by " / "). The line is
+    left out where an area lacks any of them, so a number a page does not have yet needs only its line."""
+    return {"label": label, "fields": list(fields), "cls": cls}
+
+
+def area_card(rows: list[dict] | None = None, *, title: str = "name") -> dict:
+    """What an area's tooltip and popup show. Numbers are text already formatted for the language
+    (backend/formats.py), never raw floats. The coverage maps' lines by default; ``flagged_text`` (visits
+    flagged for review) shows once the rows carry it."""
+    if rows is None:
+        rows = [
+            card_row(_("Đã thăm / số hộ"), "households_reached_text", "households_text", cls="main"),
+            card_row(_("Độ phủ"), "coverage_pct", cls="main"),
+            card_row(_("Hộ đã đến nhưng chưa gặp"), "households_tried_text"),
+            card_row(_("Hộ đã đăng ký"), "households_registered_text"),
+            card_row(_("Việc quá hạn"), "overdue_text", cls="bad"),
+            card_row(_("Lượt thăm có cảnh báo"), "flagged_text"),
+            card_row(_("Lượt người được hướng dẫn"), "people_helped_text"),
+            card_row(_("Dịch vụ hoàn thành"), "services_done_text"),
+            card_row(_("Vị trí trên bản đồ"), "estimated_note"),
+        ]
+    return {"title": title, "rows": rows}
 
 
 def _features(geojson_text: str, colormap=None) -> dict:
@@ -438,9 +427,7 @@ def _features(geojson_text: str, colormap=None) -> dict:
 def _coverage_layer(map_: folium.Map, *, name: str, with_links: bool) -> DataGeoJson:
     data_var = _data_var(map_)
     layer = DataGeoJson(data_var=data_var, key="areas", name=name)
-    TextTooltip(data_var=data_var).add_to(layer)
-    if with_links:
-        AreaLinkPopup().add_to(layer)
+    AreaCards(data_var=data_var, links=with_links).add_to(layer)
     return layer
 
 
@@ -450,18 +437,26 @@ def choropleth_page(
     bounds,
     layer_name: str,
     with_links: bool,
-    tooltip: tuple[list[str], list[str]] | None = None,
+    card: dict | None = None,
     legend_caption: str | None = None,
+    context_geojson: str | None = None,
 ) -> str:
-    """Areas coloured by coverage (a 0–1 ``coverage`` property), with a legend, Vietnamese tooltips and
-    links to the next level. ``tooltip``: other (fields, labels) than coverage's, e.g. a campaign's."""
+    """Areas coloured by coverage (a 0–1 ``coverage`` property), named where they fit, with a legend,
+    Vietnamese cards (tooltip and popup) and links to the next level. ``card``: other lines than
+    coverage's (``area_card``), e.g. a campaign's. ``context_geojson``: the areas around, drawn as a light
+    outline beneath (no names, no numbers)."""
     map_ = _base_map(bounds)
-    fields, aliases = tooltip or _tooltip_fields()
     data = {
+        "bounds": bounds,
         "areas": _features(geojson_text, _colormap()),
-        "tooltip": {"fields": fields, "aliases": aliases},
+        "card": card or area_card(),
         "legend": legend_spec(caption=legend_caption),
     }
+    if context_geojson:
+        data["context"] = _features(context_geojson)
+        DataGeoJson(data_var=_data_var(map_), key="context", name="", outline=True, look="context").add_to(
+            map_
+        )
     _coverage_layer(map_, name=layer_name, with_links=with_links).add_to(map_)
     Legend().add_to(map_)
     folium.LayerControl(collapsed=False).add_to(map_)
@@ -552,10 +547,10 @@ def commune_page(
     """Villages coloured by coverage (those without a boundary drawn from their households' locations);
     households clustered and coloured by status when allowed."""
     map_ = _base_map(bounds)
-    fields, aliases = _tooltip_fields()
     data = {
+        "bounds": bounds,
         "areas": _features(geojson_text, _colormap()),
-        "tooltip": {"fields": fields, "aliases": aliases},
+        "card": area_card(),
         "legend": legend_spec(households=households is not None, estimated=estimated),
     }
     if outline_geojson:

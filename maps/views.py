@@ -36,10 +36,23 @@ def home(request):
             {"url": reverse("maps:province", args=[province.code]), "label": province.full_name}
             for province in provinces_for(scope=scope).order_by("name")
         ]
+    from maps import overview  # the home's numbers: coverage, follow-ups, campaigns
+
+    commune_overview = province_overview = None
+    if scope.leads_commune:
+        commune_overview = overview.commune_overview(scope=scope, commune=scope.leads_commune)
+    elif scope.runs_campaigns and scope.map_province:
+        province_overview = overview.province_overview(scope=scope, province=scope.map_province)
     return render(
         request,
         "maps/home.html",
-        {"items": items, "provinces": provinces, "api_docs_url": reverse("swagger-ui")},
+        {
+            "items": items,
+            "provinces": provinces,
+            "api_docs_url": reverse("swagger-ui"),
+            "commune_overview": commune_overview,
+            "province_overview": province_overview,
+        },
     )
 
 
@@ -170,11 +183,17 @@ def campaign_map(request, pk: int):
                 "code": row["key"],
                 "name": row["name"],
                 "coverage": min(row["progress"], 1.0001),  # the colour scale
-                "reached_text": number(row["households_visited"]),
+                "reached_text": number(row["households_reached"]),
                 "target_text": number(row["target"]),
                 "progress_pct": percent(row["progress"]),
                 "expected_text": number(row["expected"]),
                 "pace_pct": percent(row["pace"]) if row["pace"] is not None else "–",
+                # A card line shows only where its number is there (render.card_row).
+                **{
+                    f"{key}_text": number(row[key])
+                    for key in ("flagged_visits", "held_visits", "people_helped")
+                    if row.get(key) is not None
+                },
                 "link_url": reverse("maps:campaign-commune", args=[campaign.pk, row["key"]]),
                 "link_label": _("Xem theo thôn: %(name)s") % {"name": row["name"]},
             }
@@ -187,20 +206,22 @@ def campaign_map(request, pk: int):
             areas=Commune.objects.filter(code__in=[r["code"] for r in rows]), rows=rows, level="commune"
         )
         return render.choropleth_page(
-            geojson_text=geo.feature_collection(frame),
+            geojson_text=geo.feature_collection(frame, label_points=True),
             bounds=geo.bounds(frame),
             layer_name=_("Xã của chiến dịch"),
             with_links=True,
-            tooltip=(
-                ["name", "reached_text", "target_text", "progress_pct", "expected_text", "pace_pct"],
+            card=render.area_card(
                 [
-                    _("Xã"),
-                    _("Hộ đã tiếp cận"),
-                    _("Chỉ tiêu"),
-                    _("Tiến độ"),
-                    _("Lẽ ra đã tiếp cận (theo tiến độ)"),
-                    _("So với tiến độ"),
-                ],
+                    render.card_row(
+                        _("Hộ đã tiếp cận / chỉ tiêu"), "reached_text", "target_text", cls="main"
+                    ),
+                    render.card_row(_("Tiến độ"), "progress_pct", cls="main"),
+                    render.card_row(_("Lẽ ra đã tiếp cận (theo tiến độ)"), "expected_text"),
+                    render.card_row(_("So với tiến độ"), "pace_pct"),
+                    render.card_row(_("Lượt có cảnh báo"), "flagged_visits_text"),
+                    render.card_row(_("Lượt chờ xã xác nhận (chưa tính)"), "held_visits_text"),
+                    render.card_row(_("Lượt người được hướng dẫn"), "people_helped_text"),
+                ]
             ),
             legend_caption=_("Tiến độ (hộ đã tiếp cận so với chỉ tiêu)"),
         )

@@ -164,7 +164,7 @@ def test_filters_in_vietnamese_dates_and_by_campaign(lw, client):
     )
     client.force_login(lw.leader)
     response = client.get(f"/communes/51001/?date_from={today - dt.timedelta(days=2):%d/%m/%Y}")
-    assert response.status_code == 200 and "hộ chưa được thăm trong kỳ" in response.content.decode()
+    assert response.status_code == 200 and "hộ chưa gặp được trong kỳ" in response.content.decode()
     response = client.get(f"/communes/51001/?campaign={campaign.pk}&service=vneid_level2")
     assert response.status_code == 200
 

@@ -152,10 +152,12 @@ def test_hostile_names_and_labels_show_literally_and_run_nothing(
         response = page.goto(f"{live_server.url}/maps/commune/77001/")
         assert response.status == 200
         page.wait_for_selector("path.leaflet-interactive")
-        # The village: hover its middle; the tooltip's name cell is the stored name, character for character.
+        # The village: hover its middle; the tooltip's title is the stored name, character for character.
         page.locator("path.leaflet-interactive").first.hover()
-        tooltip = page.wait_for_selector(".leaflet-tooltip td")
+        tooltip = page.wait_for_selector(".leaflet-tooltip .area-card .title")
         assert tooltip.text_content() == stored["village"]
+        # Its name on the map, as text too.
+        assert stored["village"] in page.locator(".area-label").all_text_contents()
         page.screenshot(path=str(ARTIFACTS / f"hostile-village-{viewport}.png"))
         _assert_nothing_ran(page, "village tooltip")
 

@@ -293,7 +293,11 @@ def _run(scene, texts: dict) -> None:
     assert prerender_maps(commune_codes=["51001"], province_codes=["51"]) == 2
     leader_scope = Scope.commune_leader(commune="51001", province="51")
     officer_scope = Scope.province_officer(province="51")
-    assert is_cached(level="commune", code="51001", flavour=f"page-{leader_scope.cache_key}-vi")
+    assert is_cached(
+        level="commune",
+        code="51001",
+        flavour=f"page-{leader_scope.cache_key}-vi-{timezone.localdate().isoformat()}",
+    )
     prerendered = _check_render(pages.commune_page(scope=leader_scope, commune="51001"))
     assert village in area_names(prerendered) and service in prerendered["texts"]["services"]
     assert sorted(row[3] for row in prerendered["households"]) == sorted(labels)

@@ -60,15 +60,25 @@ def test_push_takes_its_rollups_at_once_and_the_worker_prerenders(real_worker, w
     )
     assert real_worker.poll() is None, "the worker died"
     # … but renders nothing for the push: pages follow readers, not writers.
-    assert not is_cached(level="province", code="51", flavour=f"page-province-51-vi-{timezone.localdate().isoformat()}")
-    assert not is_cached(level="commune", code="51001", flavour=f"page-commune-51001-vi-{timezone.localdate().isoformat()}")
+    assert not is_cached(
+        level="province", code="51", flavour=f"page-province-51-vi-{timezone.localdate().isoformat()}"
+    )
+    assert not is_cached(
+        level="commune", code="51001", flavour=f"page-commune-51001-vi-{timezone.localdate().isoformat()}"
+    )
 
     # Beat's periodic pre-render renders what changed since its last run, once, on the worker.
     prerender_maps.apply_async()
-    assert wait_for(lambda: is_cached(level="province", code="51", flavour=f"page-province-51-vi-{timezone.localdate().isoformat()}")), (
-        "no pre-rendered page"
+    assert wait_for(
+        lambda: is_cached(
+            level="province", code="51", flavour=f"page-province-51-vi-{timezone.localdate().isoformat()}"
+        )
+    ), "no pre-rendered page"
+    assert wait_for(
+        lambda: is_cached(
+            level="commune", code="51001", flavour=f"page-commune-51001-vi-{timezone.localdate().isoformat()}"
+        )
     )
-    assert wait_for(lambda: is_cached(level="commune", code="51001", flavour=f"page-commune-51001-vi-{timezone.localdate().isoformat()}"))
 
 
 def test_the_nightly_coverage_rebuild_runs_on_the_worker_one_task_per_province(real_worker, world):
