@@ -73,6 +73,7 @@ def independent(village, *, since=None, until=None, service=None, services=None)
     reached = {v.household_id for v in visits if not v.household.moved and v.outcome == "met"}
     return {
         "households": denominator,
+        "households_registered": len(registered),
         "households_reached": len(reached),
         "households_tried": len(visited - reached),
         "coverage": round(len(reached) / denominator, 4) if denominator else 0.0,
@@ -86,6 +87,7 @@ def _numbers(row):
         k: row[k]
         for k in (
             "households",
+            "households_registered",
             "households_reached",
             "households_tried",
             "coverage",
