@@ -72,6 +72,8 @@ serve:
 	@echo ""
 	@# DEBUG off: Vietnamese 404/500 pages, never Django's technical pages listing every URL; static files
 	@# come from WhiteNoise (WHITENOISE_USE_FINDERS), not from runserver.
+	@# Sheets checked but never saved are purged here too: the embedded default has no Celery beat.
+	$(RUN) python manage.py purge_import_jobs
 	DJANGO_DEBUG=false $(RUN) python manage.py runserver 127.0.0.1:$(PORT)
 
 # ruff (with its complexity ceiling, C901), the layers' import contract (pyproject.toml), migrations.

@@ -519,7 +519,15 @@ class _Push:
             )
         for item in accepted:
             if item.id in inserted:
-                self.outcomes.add("visit", item.position, item.id, "created", flags=flags[item.id].flags)
+                visit_flags = flags[item.id].flags
+                self.outcomes.add(
+                    "visit",
+                    item.position,
+                    item.id,
+                    "created",
+                    flags=visit_flags,
+                    held=visit_held(flags=visit_flags),
+                )
             elif existing.get(item.id) == item.content_hash:
                 self.outcomes.add("visit", item.position, item.id, "duplicate")
             else:

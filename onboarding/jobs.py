@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -27,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backend.outbox import outbox_enqueue
+from backend.sheets import SkippedRow
 from core.models import User
 from core.services.imports import ImportRejected
 from core.services.members import ONE_TIME_LENGTH
@@ -38,6 +40,8 @@ logger = logging.getLogger(__name__)
 CHECK_TASK = "onboarding.check_sheet"
 IMPORT_TASK = "onboarding.import_sheet"
 ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+# In a job's answers: the numbers of the rows the person unticked at preview, never checked nor stored.
+LEFT_OUT = "left_out"
 
 
 def secret_cookie(job: ImportJob) -> str:
@@ -86,12 +90,41 @@ def job_slips(*, job: ImportJob, secret: str, members: Sequence[Sequence[str]]) 
 
 
 def job_sheet(job: ImportJob) -> Sheet:
+    """The job's sheet as checked and stored: the rows the person left out at preview are not in it, so
+    the preview and the store see the same rows."""
     return Sheet(
         headers=list(job.headers),
         rows=[(number, cells) for number, cells in job.rows],
         header_row=job.header_row,
         dropped=list(job.dropped),
-    )
+        sheet_name=job.sheet_name,
+        sheet_names=list(job.sheet_names),
+    ).without(job_left_out(job))
+
+
+def job_left_out(job: ImportJob) -> list[int]:
+    """The rows the person unticked at preview (their numbers in the file)."""
+    return [int(number) for number in job.answers.get(LEFT_OUT, [])]
+
+
+def job_left_out_rows(job: ImportJob) -> list[tuple[int, list[str]]]:
+    """The rows left out at preview, as read (to show them, and tick them back)."""
+    left_out = set(job_left_out(job))
+    return [(number, cells) for number, cells in job.rows if number in left_out]
+
+
+def left_out_after(*, job: ImportJob, shown: Iterable[int], kept: Iterable[int]) -> list[int]:
+    """The rows left out once the person sent the preview back: of the rows the page showed with a box
+    (``shown``), those not ticked (``kept``); rows it did not show stay as they were. Only the sheet's
+    own row numbers count."""
+    numbers = {number for number, _cells in job.rows}
+    shown, kept = set(shown) & numbers, set(kept)
+    return sorted((set(job_left_out(job)) - shown) | (shown - kept))
+
+
+def job_skipped(job: ImportJob) -> list[SkippedRow]:
+    """The lines the reader left out as no data (title, total, example lines), each with its message."""
+    return [SkippedRow(number=number, text=text, reason=reason) for number, text, reason in job.skipped]
 
 
 def job_mapping(job: ImportJob) -> dict[int, str]:
@@ -100,6 +133,9 @@ def job_mapping(job: ImportJob) -> dict[int, str]:
 
 @transaction.atomic
 def import_job_create(*, user: User, kind: str, file_name: str, sheet: Sheet) -> ImportJob:
+    """A new job for an uploaded sheet. Sheets past their keeping time are emptied first (``import_jobs_purge``):
+    where no beat runs (the embedded default), a new import is when old ones go."""
+    import_jobs_purge()
     return ImportJob.objects.create(
         kind=kind,
         created_by=user,
@@ -108,6 +144,9 @@ def import_job_create(*, user: User, kind: str, file_name: str, sheet: Sheet) ->
         headers=sheet.headers,
         rows=[[number, cells] for number, cells in sheet.rows],
         dropped=sheet.dropped,
+        skipped=[list(line) for line in sheet.skipped],
+        sheet_name=sheet.sheet_name[:200],
+        sheet_names=list(sheet.sheet_names),
         mapping={str(index): name for index, name in sheet.detected_mapping(kind).items()},
     )
 
@@ -231,7 +270,7 @@ def import_job_fail(
     empties it, as every sheet never stored; else the names and phones go now and the person uploads
     the file again. The preview goes either way: nothing is stored from it."""
     now = timezone.now()
-    fields = {} if keep_rows else {"rows": []}
+    fields = {} if keep_rows else {"rows": [], "skipped": []}
     ImportJob.objects.filter(
         pk=job_id, status__in=[ImportJob.Status.CHECKING, ImportJob.Status.IMPORTING]
     ).update(
@@ -273,20 +312,44 @@ def import_job_expire(*, job: ImportJob, now=None) -> ImportJob:
     return job
 
 
-def import_jobs_purge(*, now=None) -> int:
-    """Jobs older than IMPORT_JOB_KEEP_HOURS lose their rows, preview and waiting passwords (names and
-    phones); one never finished is marked failed. Returns how many were emptied."""
-    import datetime as dt
+def import_job_abandon(*, user: User, job_id: str) -> None:
+    """A job its uploader replaced by uploading the file again (to read another of its sheets): its sheet
+    goes now rather than at the purge. Nothing of it was stored; a job running or done is left as is."""
+    try:
+        pk = uuid.UUID(str(job_id))
+    except ValueError:
+        return
+    now = timezone.now()
+    ImportJob.objects.filter(
+        pk=pk,
+        created_by=user,
+        status__in=[ImportJob.Status.UPLOADED, ImportJob.Status.CHECKED, ImportJob.Status.FAILED],
+    ).update(
+        status=ImportJob.Status.FAILED,
+        error=_("Đã thay bằng lần tải lên sau; không có gì được lưu."),
+        rows=[],
+        skipped=[],
+        preview=None,
+        answers={},
+        finished_at=now,
+        touched_at=now,
+    )
 
+
+def import_jobs_purge(*, now=None) -> int:
+    """Jobs older than IMPORT_JOB_KEEP_HOURS lose their rows, the lines left out, preview, answers and
+    waiting passwords (names, birth dates, phones, notes): sheets checked and never stored, failed or
+    abandoned; one never finished is marked failed. Returns how many were emptied.
+
+    The one retention rule, run by the beat task (``onboarding.purge_jobs``), by every new import and
+    import page (``import_job_create``, the upload page: the embedded default has no beat), and by
+    ``manage.py purge_import_jobs`` (at server start)."""
     from django.conf import settings
     from django.db.models import Q
-    from django.utils.translation import gettext
 
     now = now or timezone.now()
     old = ImportJob.objects.filter(created_at__lt=now - dt.timedelta(hours=settings.IMPORT_JOB_KEEP_HOURS))
-    old = old.filter(~Q(rows=[]) | Q(preview__isnull=False) | ~Q(new_members=[]))
+    old = old.filter(~Q(rows=[]) | ~Q(skipped=[]) | Q(preview__isnull=False) | ~Q(new_members=[]))
     unfinished = old.exclude(status__in=[ImportJob.Status.DONE, ImportJob.Status.FAILED])
-    unfinished.update(
-        status=ImportJob.Status.FAILED, error=gettext("Quá hạn: tải tệp lên lại."), finished_at=now
-    )
-    return old.update(rows=[], preview=None, new_members=[], answers={})
+    unfinished.update(status=ImportJob.Status.FAILED, error=_("Quá hạn: tải tệp lên lại."), finished_at=now)
+    return old.update(rows=[], skipped=[], preview=None, new_members=[], answers={})

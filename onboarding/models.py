@@ -2,8 +2,8 @@
 
 A job holds the sheet as read (citizen ID columns already dropped), the column mapping the person
 chose, their answers to the preview's questions, the preview and, once stored, the report. Names and
-phones in it are gone when the job is done (``rows`` and ``preview`` are emptied); what stays is the
-count of what happened. A failed job keeps its rows for a retry (check again, then store) until
+phones in it are gone when the job is done (``rows``, ``skipped`` and ``preview`` are emptied); what
+stays is the count of what happened. A failed job keeps its rows for a retry (check again, then store) until
 ``import_jobs_purge`` empties it with every unsaved sheet. One-time
 passwords are never stored: they are derived from a secret only the uploader's browser holds
 (``onboarding.jobs``), so only ``new_members`` (username, name) waits for the download, once.
@@ -39,8 +39,13 @@ class ImportJob(models.Model):
     headers = models.JSONField(default=list)
     rows = models.JSONField(default=list)  # [[row number, [cells…]], …]
     dropped = models.JSONField(default=list)  # citizen ID headers dropped unread
+    # Lines the reader left out as no data (titles, totals): [[row number, first cells, why], …].
+    skipped = models.JSONField(default=list, blank=True)
+    sheet_name = models.CharField(max_length=200, blank=True)  # the worksheet read ("" for a CSV)
+    sheet_names = models.JSONField(default=list, blank=True)  # the workbook's worksheets, to read another
     mapping = models.JSONField(default=dict)  # column index (text) → field
-    answers = models.JSONField(default=dict, blank=True)  # row (text) → field → what the preview was told
+    # Row (text) → field → what the preview was told; "titles" → roles; "left_out" → rows not to store.
+    answers = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.UPLOADED)
     progress = models.PositiveSmallIntegerField(default=0)
     preview = models.JSONField(null=True, blank=True)

@@ -14,7 +14,8 @@ villages sheets mean.
 """
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -142,6 +143,17 @@ class Sheet:
     rows: list[tuple[int, list[str]]]  # (row number in the file, cells), blank lines skipped
     header_row: int = 1
     dropped: list[str] = field(default_factory=list)  # citizen ID headers, dropped unread
+    # Lines of the file that are no data, left out by the reader: (row number, its first cells, why).
+    skipped: list[tuple[int, str, str]] = field(default_factory=list)
+    sheet_name: str = ""  # the worksheet read ("" for a CSV)
+    sheet_names: list[str] = field(default_factory=list)  # the workbook's worksheets
+
+    def without(self, numbers: Iterable[int]) -> "Sheet":
+        """The sheet less the rows numbered ``numbers`` (those the person left out at preview)."""
+        left_out = set(numbers)
+        if not left_out:
+            return self
+        return replace(self, rows=[(number, cells) for number, cells in self.rows if number not in left_out])
 
     def detected_mapping(self, kind: str) -> dict[int, str]:
         """Column index → our field, for the headers we recognise (each field taken once)."""
@@ -173,25 +185,40 @@ def header_field(header: str, kind: str) -> str | None:
     return None
 
 
-def _header_score(cells: list[str]) -> int:
-    score = 0
-    for cell in cells:
+def header_cell_for(kind: str | None = None) -> Callable[[str], bool]:
+    """How an import recognises a header cell: one of its fields (``kind``'s, or any import's), a column
+    it knowingly leaves out (STT, Ghi chú) or a citizen ID column it drops. The reader finds the header,
+    and the worksheet holding it, by these words."""
+    kinds = [kind] if kind else list(FIELDS)
+
+    def known(cell: str) -> bool:
         if not cell:
-            continue
+            return False
         if is_id_header(cell) or header_key(cell) in IGNORED_HEADERS:
-            score += 1
-        elif any(header_field(cell, kind) for kind in FIELDS):
-            score += 1
-    return score
+            return True
+        return any(header_field(cell, name) for name in kinds)
+
+    return known
 
 
-def read_sheet(*, data: bytes, filename: str) -> Sheet:
-    """The first worksheet (XLSX) or the file (CSV) as a ``Sheet``; ``SheetError`` when it is not one."""
+def read_sheet(*, data: bytes, filename: str, kind: str | None = None, sheet: str | None = None) -> Sheet:
+    """The file (CSV) or a worksheet (XLSX) as a ``Sheet``: the one named ``sheet``, else the first whose
+    header has the words ``kind``'s import reads; title, total and example lines left out and noted
+    (``Sheet.skipped``). ``SheetError`` when it is not one (with the workbook's sheets, to choose
+    another)."""
+    known = header_cell_for(kind)
     rows = sheet_text_rows(
-        data=data, filename=filename, max_bytes=MAX_UPLOAD_BYTES, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS
+        data=data,
+        filename=filename,
+        max_bytes=MAX_UPLOAD_BYTES,
+        max_rows=MAX_ROWS,
+        max_columns=MAX_COLUMNS,
+        sheet=sheet,
+        header_cell=known,
     )
+    names = list(rows.sheet_names)
     if not rows:
-        raise SheetError(_("Tệp không có dữ liệu."))
+        raise SheetError(_("Tệp không có dữ liệu."), sheet_names=names)
     if any(len(cells) > MAX_COLUMNS for _number, cells in rows):
         raise SheetError(_("Bảng có quá nhiều cột (tối đa %(count)d).") % {"count": MAX_COLUMNS})
 
@@ -199,7 +226,7 @@ def read_sheet(*, data: bytes, filename: str) -> Sheet:
     # above it have one cell and score at most one.
     best, best_score = 0, 0
     for index, (_number, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        score = _header_score(cells)
+        score = sum(1 for cell in cells if known(cell))
         if score > best_score:
             best, best_score = index, score
     if best_score < 2 and not (best_score == 1 and best == 0):
@@ -207,8 +234,14 @@ def read_sheet(*, data: bytes, filename: str) -> Sheet:
             _(
                 "Không tìm thấy dòng tiêu đề (ví dụ: Họ và tên, Số điện thoại, Xã, Thôn) trong %(count)d dòng đầu."
             )
-            % {"count": HEADER_SEARCH_ROWS}
+            % {"count": HEADER_SEARCH_ROWS},
+            sheet_names=names,
         )
+    skipped = [(line.number, line.text, line.reason) for line in rows.skipped]
+    skipped += [
+        (number, " · ".join(filter(None, cells))[:60], _("dòng tiêu đề phía trên bảng, bỏ qua."))
+        for number, cells in rows[:best]
+    ]
     header_number, headers = rows[best]
     keep = [index for index, header in enumerate(headers) if not is_id_header(header)]
     dropped = [header for header in headers if is_id_header(header)]
@@ -220,7 +253,13 @@ def read_sheet(*, data: bytes, filename: str) -> Sheet:
     if len(body) > MAX_ROWS:
         raise SheetError(_("Bảng có quá %(count)s dòng: hãy chia thành nhiều tệp.") % {"count": MAX_ROWS})
     return Sheet(
-        headers=[headers[index] for index in keep], rows=body, header_row=header_number, dropped=dropped
+        headers=[headers[index] for index in keep],
+        rows=body,
+        header_row=header_number,
+        dropped=dropped,
+        skipped=sorted(skipped),
+        sheet_name=rows.sheet_name,
+        sheet_names=names,
     )
 
 

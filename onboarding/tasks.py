@@ -83,6 +83,7 @@ def _import(job_id: str, secret: str) -> str:
         report=summary,
         new_members=new_members,
         rows=[],
+        skipped=[],
         preview=None,
         answers={},
         finished_at=timezone.now(),
@@ -103,6 +104,7 @@ def _shown(job: ImportJob, *, key: str) -> dict[int, tuple[str, str]] | None:
 
 @shared_task(name="onboarding.purge_jobs")
 def purge_jobs() -> int:
+    """The beat's purge (with a worker); the embedded default purges as imports start (``onboarding.jobs``)."""
     from onboarding.jobs import import_jobs_purge
 
     return import_jobs_purge()

@@ -47,8 +47,11 @@ def upload(request, kind: str):
     scope = _manager(request)
     if kind not in ImportJob.Kind.values:
         raise Http404
+    jobs.import_jobs_purge()  # no beat on the embedded default: sheets past their keeping time go now
     error = ""
     status = 400
+    sheet_names: list[str] = []
+    chosen = request.POST.get("sheet", "")[:200] if request.method == "POST" else ""
     if request.method == "POST" and declared_length(request) > MAX_UPLOAD_BYTES + FORM_OVERHEAD:
         # Refused before the body is read: a huge upload is never spooled to disk.
         error, status = (
@@ -66,11 +69,13 @@ def upload(request, kind: str):
             }
         else:
             try:
-                sheet = read_sheet(data=upload.read(), filename=upload.name)
+                sheet = read_sheet(data=upload.read(), filename=upload.name, kind=kind, sheet=chosen or None)
             except SheetError as problem:
-                error = str(problem)
+                error, sheet_names = str(problem), problem.sheet_names
             else:
                 job = jobs.import_job_create(user=request.user, kind=kind, file_name=upload.name, sheet=sheet)
+                if replaced := request.POST.get("replaces", ""):  # another sheet of a job's file
+                    jobs.import_job_abandon(user=request.user, job_id=replaced)
                 return redirect("onboarding:import-job", pk=job.pk)
     recent = ImportJob.objects.filter(created_by=request.user, kind=kind)[:10]
     return render(
@@ -80,6 +85,8 @@ def upload(request, kind: str):
             "kind": kind,
             "kind_label": ImportJob.Kind(kind).label,
             "error": error,
+            "sheet_names": sheet_names if len(sheet_names) > 1 else [],
+            "chosen": chosen,
             "recent": recent,
             "scope": scope,
         },
@@ -105,7 +112,12 @@ def _columns(job: ImportJob) -> list[dict]:
 @login_required
 def job_page(request, pk):
     job = _job(request, pk)
-    context = {"job": job, "columns": _columns(job), "progress": jobs.import_job_progress_of(job)}
+    context = {
+        "job": job,
+        "columns": _columns(job),
+        "progress": jobs.import_job_progress_of(job),
+        "skipped": jobs.job_skipped(job),
+    }
     if job.preview:
         rows = job.preview["rows"]
         bad = [row for row in rows if row["errors"]]
@@ -123,10 +135,28 @@ def job_page(request, pk):
             good_rows=good[:PREVIEW_OK_ROWS],
             good_hidden=max(0, len(good) - PREVIEW_OK_ROWS),
             fields=[{"name": name, "label": field_label(name)} for name in fields],
+            left_out_rows=_left_out(job),
+            editable=job.status == ImportJob.Status.CHECKED,
         )
     context["passwords_ready"] = bool(job.new_members) and jobs.secret_cookie(job) in request.COOKIES
     context["retry"] = job.status == ImportJob.Status.FAILED and bool(job.rows)
     return render(request, "onboarding/job.html", context)
+
+
+def _left_out(job: ImportJob) -> list[dict]:
+    """The rows the person unticked, with their values by field as the preview's rows have them."""
+    mapping = jobs.job_mapping(job)
+    return [
+        {
+            "number": number,
+            "values": {name: cells[index] for index, name in mapping.items() if index < len(cells)},
+        }
+        for number, cells in jobs.job_left_out_rows(job)
+    ]
+
+
+def _row_numbers(values: list[str]) -> set[int]:
+    return {int(value) for value in values if value.isdigit() and len(value) < 8}
 
 
 def _asked(rows: list[dict], answers: dict) -> list[dict]:
@@ -152,8 +182,9 @@ def _asked(rows: list[dict], answers: dict) -> list[dict]:
 @login_required
 @require_POST
 def job_answers(request, pk):
-    """The person's answers to the preview's questions (``answer-<row>-<field>``); the sheet is checked
-    again with them. Only answers to questions the preview asked, among its options, are kept."""
+    """The person's answers to the preview's questions (``answer-<row>-<field>``) and the rows they left
+    out (``row``: each row shown with a box, ``keep``: those ticked); the sheet is checked again with
+    them. Only answers to questions the preview asked, among its options, are kept."""
     job = _job(request, pk)
     if job.status != ImportJob.Status.CHECKED or not job.preview:
         return redirect("onboarding:import-job", pk=job.pk)
@@ -168,6 +199,9 @@ def job_answers(request, pk):
                 answers.setdefault(TITLES, {}).setdefault(title, value)
             else:
                 answers.setdefault(str(row["number"]), {})[name] = value
+    if shown := _row_numbers(request.POST.getlist("row")):
+        kept = _row_numbers(request.POST.getlist("keep"))
+        answers[jobs.LEFT_OUT] = jobs.left_out_after(job=job, shown=shown, kept=kept)
     jobs.import_job_check(job=job, answers=answers)
     return redirect("onboarding:import-job", pk=job.pk)
 

@@ -162,6 +162,14 @@ class PushResultSerializer(serializers.Serializer):
     flags = serializers.ListField(
         child=serializers.CharField(), required=False, help_text=f"Cảnh báo: {FLAGS_DOC}"
     )
+    held = serializers.BooleanField(
+        required=False,
+        help_text=(
+            "Lượt thăm: true khi có cảnh báo nặng (thời điểm ở tương lai, quá xa hộ, ngoài ranh giới xã, "
+            "nghi giả lập vị trí, hai hộ cách nhau dưới 60 giây): đã lưu nhưng chưa tính vào số liệu "
+            "cho đến khi lãnh đạo xã xác nhận"
+        ),
+    )
     errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
     retry = serializers.BooleanField(
         required=False,

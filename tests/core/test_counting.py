@@ -24,6 +24,7 @@ from tests.field_api.sync_helpers import by_id, household, visit
 def pushed(world, volunteer, django_capture_on_commit_callbacks):
     call_command("loaddata", "fixtures/services.json", verbosity=0)
     homes = [household(world.a.village.code) for _i in range(4)]
+    answers.clear()
 
     def push(visits: list[dict]) -> dict:
         with django_capture_on_commit_callbacks(execute=True):
@@ -33,9 +34,17 @@ def pushed(world, volunteer, django_capture_on_commit_callbacks):
         assert response.status_code == 200, response.content
         results = by_id(response)
         assert all(results[item["id"]]["status"] == "created" for item in visits), results
+        answers.update(results)
         return [item["id"] for item in visits]
 
     return homes, push
+
+
+answers: dict = {}
+
+
+def pushed_held(visit_ids: list[str]) -> list[bool]:
+    return [answers[visit_id]["held"] for visit_id in visit_ids]
 
 
 def _rollup(village) -> dict:
@@ -81,6 +90,8 @@ def test_a_strongly_flagged_visit_is_held_out_of_every_total_until_confirmed(wor
         ]
     )
     mocked, weak = (Visit.objects.get(id=item_id) for item_id in results)
+    # The phone is told at once which visit waits for the leader.
+    assert pushed_held(results) == [True, False]
     assert mocked.held and not weak.held and weak.is_flagged
     assert _rollup(world.a.village) == {"reached": 1, "tried": 0, "visits": 1} == _recount(world.a.village)
 
