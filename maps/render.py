@@ -226,7 +226,7 @@ def legend_spec(*, households: bool = False, estimated: bool = False, caption: s
                 "label": f"{number(round(low * 100))}–{percent(min(high, 1), 0)}",
             }
         )
-    sections = [{"caption": caption or _("Độ phủ (tỉ lệ hộ đã được thăm)"), "rows": list(reversed(rows))}]
+    sections = [{"caption": caption or _("Độ phủ (tỉ lệ hộ đã gặp được)"), "rows": list(reversed(rows))}]
     if households:
         sections.append(
             {
@@ -401,7 +401,7 @@ def area_card(rows: list[dict] | None = None, *, title: str = "name") -> dict:
     flagged for review) shows once the rows carry it."""
     if rows is None:
         rows = [
-            card_row(_("Đã thăm / số hộ"), "households_reached_text", "households_text", cls="main"),
+            card_row(_("Đã gặp / số hộ"), "households_reached_text", "households_text", cls="main"),
             card_row(_("Độ phủ"), "coverage_pct", cls="main"),
             card_row(_("Hộ đã đến nhưng chưa gặp"), "households_tried_text"),
             card_row(_("Hộ đã đăng ký"), "households_registered_text"),

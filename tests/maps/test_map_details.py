@@ -25,7 +25,7 @@ def leader(world, client):
 
 def test_legend_is_in_percent_and_the_scale_metric(leader):
     html = leader.get("/maps/province/51/").content.decode()
-    for label in ("0–20 %", "80–100 %", "Độ phủ (tỉ lệ hộ đã được thăm)"):
+    for label in ("0–20 %", "80–100 %", "Độ phủ (tỉ lệ hộ đã gặp được)"):
         assert shows(html, label), label
     assert "imperial: false" in html and "L.control.scale()" not in html
     assert "position: 'bottomright'" in html  # away from the zoom buttons (top left)

@@ -223,7 +223,7 @@ def test_tooltip_is_a_readable_box_and_a_tap_gives_the_numbers_of_the_table(
         rows = _card(page, ".leaflet-popup")
         assert page.locator(".leaflet-popup .area-card .title").inner_text() == "Thôn Một"
         # The same numbers as the table beside the map.
-        assert rows["Đã thăm / số hộ"] == table["Thôn Một"] == "3 / 6", rows
+        assert rows["Đã gặp / số hộ"] == table["Thôn Một"] == "3 / 6", rows
         assert rows["Độ phủ"] == coverage["Thôn Một"], rows
         assert rows["Việc quá hạn"] == "1", rows
         page.screenshot(path=str(ARTIFACTS / f"reading-popup-commune-{viewport}.png"))
@@ -393,7 +393,7 @@ def test_province_map_is_fitted_named_and_its_card_adds_up_the_villages(
         assert _inside_viewport(box, viewport), box
         rows = _card(page, ".leaflet-popup")
         # The commune's card: its two villages' 3 of 6 and 0 of 4, and Thôn Một's overdue follow-up.
-        assert rows["Đã thăm / số hộ"] == "3 / 10" and rows["Việc quá hạn"] == "1", rows
+        assert rows["Đã gặp / số hộ"] == "3 / 10" and rows["Việc quá hạn"] == "1", rows
         assert page.locator(".leaflet-popup a.area-link").get_attribute("href") == f"/maps/commune/{COMMUNE}/"
         page.screenshot(path=str(ARTIFACTS / f"reading-province-popup-{viewport}.png"))
         assert page.errors == [] and page.evaluate("window.__csp") == []
