@@ -40,7 +40,7 @@ def test_tooltips_carry_numbers_formatted_for_the_language(world, leader):
     assert shows(html, "25,0 %") and "coverage_pct" in html and "households_text" in html
     with translation.override("en"):
         english = pages.commune_page(scope=world.a.users[Role.COMMUNE_LEADER].scope, commune="51001")
-    assert shows(english, "25.0%") and shows(english, "Coverage (share of households visited)")
+    assert shows(english, "25.0%") and shows(english, "Coverage (share of households reached)")
 
 
 def test_basemap_when_tiles_are_configured(leader, settings):
@@ -118,7 +118,7 @@ def test_pages_are_cached_per_language(world, leader):
     assert shows(leader.get("/maps/province/51/").content.decode(), "Độ phủ")
     leader.post("/i18n/setlang/", {"language": "en", "next": "/"})
     english = leader.get("/maps/province/51/").content.decode()
-    assert shows(english, "Coverage (share of households visited)") and not shows(english, "Độ phủ (tỉ lệ")
+    assert shows(english, "Coverage (share of households reached)") and not shows(english, "Độ phủ (tỉ lệ")
 
 
 def test_commune_map_takes_the_leaders_filters(world, leader):
