@@ -113,10 +113,24 @@ def province_overview(*, scope: Scope, province: str, today: dt.date | None = No
             "expected": expected,
             "pace": round(reached / expected, 4) if expected else None,
         }
+    # Communes with nothing yet (no household, nothing to do, no campaign target) are named in one line
+    # under the table instead of a row of zeros each: a province has up to ~150 of them at the start.
+    active = [row for row in rows if _has_something(row)]
     return {
-        "rows": rows,
+        "rows": active,
+        "quiet": [row for row in rows if not _has_something(row)],
         "totals": total,
         "campaign": campaign,
         "campaign_url": reverse("maps:campaign-dashboard", args=[campaign.pk]) if campaign else None,
         "silent_after_days": SILENT_AFTER_DAYS,
     }
+
+
+def _has_something(row: dict) -> bool:
+    campaign = row["campaign"]
+    return bool(
+        row["households"]
+        or row["overdue"]
+        or row["to_review"]
+        or (campaign and (campaign["target"] or campaign["households_reached"]))
+    )
