@@ -168,7 +168,7 @@ def campaign_dashboard(request, pk: int):
         row["villages_url"] = reverse("maps:campaign-commune", args=[campaign.pk, row["key"]])
         row["map_url"] = reverse("maps:commune", args=[row["key"]]) if row["key"] in openable else None
     totals = tally.campaign_totals(campaign=campaign, scope=scope)
-    totals["expected"] = tally.expected_reached(target=totals["target"], share=share)
+    tally.with_pace([totals], share=share)  # expected and pace, for the cards and the totals row
     total_days = (campaign.ends_on - campaign.starts_on).days + 1
     province_map_url = (
         reverse("maps:province", args=[campaign.province_id])

@@ -83,6 +83,15 @@ def village_ranking(*, scope: Scope, commune: str, filters: LeaderFilter) -> lis
     return rows
 
 
+def village_totals(rows: list[dict]) -> dict:
+    """The commune's totals row of the village ranking: coverage's own sum (reached / households of the
+    whole), with households never visited and open follow-ups added up."""
+    return coverage.totals(rows) | {
+        "never_visited": sum(row["never_visited"] for row in rows),
+        "open_followups": sum(row["open_followups"] for row in rows),
+    }
+
+
 def village_households(*, scope: Scope, village: Village, filters: LeaderFilter) -> list[dict]:
     """The village's households (not moved): last visit, outcome, services done and still missing,
     open follow-ups. Names and phones only for scopes that see identity."""

@@ -11,12 +11,13 @@ from backend.spreadsheets import DATE, DATETIME, INTEGER, PERCENT, TEXT, Column,
 from core.scope import Scope
 
 
-def _workbook(title: str, columns: list[tuple[str, str]], rows: list[list]) -> bytes:
+def _workbook(title: str, columns: list[tuple[str, str]], rows) -> bytes:
     spec = [Column(header, number_format) for header, number_format in columns]
     return xlsx_bytes([Sheet(title, spec, rows)])
 
 
-def villages_xlsx(rows: list[dict]) -> bytes:
+def villages_xlsx(rows: list[dict], *, totals: dict | None = None) -> bytes:
+    """One row per village, then (when given) the commune's totals row."""
     columns = [
         (_("Hạng"), INTEGER),
         (_("Thôn, tổ dân phố"), TEXT),
@@ -48,8 +49,51 @@ def villages_xlsx(rows: list[dict]) -> bytes:
                 row["services_done"],
             ]
             for row in rows
-        ],
+        ]
+        + ([_totals_row(totals)] if totals else []),
     )
+
+
+def _totals_row(totals: dict) -> list:
+    return [
+        None,
+        _("Tổng"),
+        None,
+        totals["households"],
+        totals["households_reached"],
+        totals["households_tried"],
+        totals["coverage"],
+        totals["never_visited"],
+        totals["open_followups"],
+        totals["people_helped"],
+        totals["services_done"],
+    ]
+
+
+def visits_xlsx(rows, *, scope: Scope) -> bytes:
+    """The visit table (leaders/visit_table.py) as the page shows it, every filtered row."""
+    identity = scope.sees_identity
+    columns = [(_("Thời điểm thăm"), DATETIME), (_("Thôn"), TEXT)]
+    if identity:
+        columns.append((_("Hộ"), TEXT))
+    columns += [
+        (_("Thành viên"), TEXT),
+        (_("Tổ"), TEXT),
+        (_("Kết quả"), TEXT),
+        (_("Hỗ trợ đã làm"), TEXT),
+        (_("Cảnh báo"), TEXT),
+        (_("Tính vào số liệu"), TEXT),
+    ]
+
+    def lines():
+        for row in rows:
+            line = [row["visited_at"], row["village"]]
+            if identity:
+                line.append(row["household"])
+            line += [row["volunteer"], row["team"], row["outcome"], row["help"], row["flags"], row["counted"]]
+            yield line
+
+    return _workbook(_("Lượt thăm"), columns, lines())
 
 
 def followups_xlsx(groups: list[dict], *, scope: Scope) -> bytes:

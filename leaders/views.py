@@ -10,6 +10,7 @@ import uuid
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,6 +23,7 @@ from core.selectors import communes_for, villages_for
 from core.services.reviews import REASON_MAX_CHARS, visit_review
 from leaders import dashboard as leader
 from leaders import exports as leader_exports
+from leaders import visit_table
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORTS = ("villages", "followups", "never-visited", "flagged")
@@ -104,6 +106,8 @@ def commune_page(request, code: str):
         "query": query,
         "sees_identity": scope.sees_identity,
         "villages": villages,
+        "village_totals": leader.village_totals(villages),
+        "visits_url": reverse("maps:leader-visits", args=[code]),
         "followups": followups,
         "overdue_count": sum(len(group["overdue"]) for group in followups),
         "upcoming_count": sum(len(group["upcoming"]) for group in followups),
@@ -140,9 +144,8 @@ def commune_export(request, code: str, kind: str):
     except BadFilters as bad:
         return _bad_request(request, bad.message)
     if kind == "villages":
-        body = leader_exports.villages_xlsx(
-            leader.village_ranking(scope=scope, commune=code, filters=filters)
-        )
+        villages = leader.village_ranking(scope=scope, commune=code, filters=filters)
+        body = leader_exports.villages_xlsx(villages, totals=leader.village_totals(villages))
     elif kind == "followups":
         body = leader_exports.followups_xlsx(
             leader.followups_due(scope=scope, commune=code, filters=filters), scope=scope
@@ -254,3 +257,57 @@ def review_page(request, code: str):
         "reason_max": REASON_MAX_CHARS,
     }
     return render(request, "leaders/review.html", context, status=status)
+
+
+def _visit_filters(request, scope, code: str):
+    form = visit_table.VisitTableForm(request.GET or None, scope=scope, commune=code)
+    if form.is_bound and not form.is_valid():
+        raise BadFilters(form.error_text())
+    if not form.is_bound:
+        return visit_table.VisitTableForm(scope=scope, commune=code), visit_table.VisitTableFilter(), 1
+    return form, visit_table.VisitTableFilter.from_form(form), form.cleaned_data.get("page") or 1
+
+
+@login_required
+def visits_page(request, code: str):
+    """The commune's visits one by one, newest first, filtered, a page of them at a time."""
+    scope, commune = _commune(request, code)
+    try:
+        form, filters, page_number = _visit_filters(request, scope, code)
+    except BadFilters as bad:
+        return _bad_request(request, bad.message)
+    visits = visit_table.commune_visits(scope=scope, commune=code, filters=filters)
+    page = Paginator(visits, visit_table.PER_PAGE).get_page(page_number)
+    params = request.GET.copy()
+    params.pop("page", None)
+    query = f"?{params.urlencode()}" if params else ""
+
+    def page_url(number: int) -> str:
+        return f"{query}{'&' if query else '?'}page={number}"
+
+    context = {
+        "commune": commune,
+        "title": _("Lượt thăm — %(name)s") % {"name": commune.full_name},
+        "breadcrumbs": area_breadcrumbs(scope=scope, province=commune.province, commune=commune),
+        "back_url": reverse("maps:leader-commune", args=[code]),
+        "filter_form": form,
+        "query": query,
+        "sees_identity": scope.sees_identity,
+        "page": page,
+        "rows": visit_table.visit_rows(page.object_list, scope=scope),
+        "previous_url": page_url(page.previous_page_number()) if page.has_previous() else None,
+        "next_url": page_url(page.next_page_number()) if page.has_next() else None,
+        "export_url": reverse("maps:leader-visits-export", args=[code]) + query,
+    }
+    return render(request, "leaders/visits.html", context)
+
+
+@login_required
+def visits_export(request, code: str):
+    scope, _commune_row = _commune(request, code)
+    try:
+        _form, filters, _page = _visit_filters(request, scope, code)
+    except BadFilters as bad:
+        return _bad_request(request, bad.message)
+    rows = visit_table.all_visit_rows(scope=scope, commune=code, filters=filters)
+    return _xlsx(leader_exports.visits_xlsx(rows, scope=scope), f"{code}-luot-tham.xlsx")
