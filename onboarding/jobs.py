@@ -156,10 +156,10 @@ def import_job_check(
     *, job: ImportJob, mapping: dict[int, str] | None = None, answers: dict[str, dict[str, str]] | None = None
 ) -> ImportJob:
     """Set the mapping and the answers to the preview's questions (when given) and check the sheet
-    again in the background. A failed job that still has its rows is checked again too: the retry."""
+    again in the background. A failed or cancelled job that still has its rows is checked again too: the
+    retry."""
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
-    retry = job.status == ImportJob.Status.FAILED and bool(job.rows)
-    if not retry and job.status not in (
+    if not job.retryable and job.status not in (
         ImportJob.Status.UPLOADED,
         ImportJob.Status.CHECKED,
         ImportJob.Status.CHECKING,
@@ -240,6 +240,8 @@ def import_job_run(*, job_id: str, step: Callable[[], str], keep_rows: bool = Fa
     try:
         with transaction.atomic():
             return step()
+    except ImportJobCancelled:  # cancelled while it ran: rolled back, the job stays cancelled
+        return ImportJob.Status.CANCELLED
     except ImportRejected as rejected:  # the sheet changed meaning since its check: the rows say why
         import_job_fail(job_id=job_id, problems=rejected.problems, keep_rows=keep_rows)
     except SoftTimeLimitExceeded:
@@ -285,6 +287,35 @@ def import_job_fail(
     )
 
 
+class ImportJobCancelled(Exception):
+    """Raised inside a running store that finds its job cancelled: its transaction rolls back."""
+
+
+@transaction.atomic
+def import_job_cancel(*, job: ImportJob) -> bool:
+    """Stop a job still checking or importing: it ends cancelled, its sheet kept for a retry (until
+    ``import_jobs_purge``), its preview gone. Nothing more is stored: a task that arrives later finds the
+    job no longer "checking"/"importing" and does nothing, and a store already running rolls back when
+    it ends (``import_job_still_importing``). False when the job was not running (done, failed)."""
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if not job.live:
+        return False
+    now = timezone.now()
+    job.status, job.preview, job.new_members = ImportJob.Status.CANCELLED, None, []
+    job.error, job.finished_at, job.touched_at = _("Đã huỷ; không có gì được lưu."), now, now
+    job.save(update_fields=["status", "preview", "new_members", "error", "finished_at", "touched_at"])
+    return True
+
+
+def import_job_still_importing(job_id: str) -> None:
+    """Inside a store's transaction, before it is marked done: lock the job and raise
+    ``ImportJobCancelled`` if it was cancelled meanwhile, so what the store wrote rolls back. A cancel
+    waits on the lock instead and then finds the job done."""
+    status = ImportJob.objects.select_for_update().filter(pk=job_id).values_list("status", flat=True).first()
+    if status != ImportJob.Status.IMPORTING:
+        raise ImportJobCancelled(job_id)
+
+
 def import_job_deadline() -> dt.timedelta:
     """How long a check or an import may run before its job is said to have stopped: the worker's hard
     limit (it kills the task then, and a redelivered one would be killed again) and some slack for the
@@ -323,7 +354,12 @@ def import_job_abandon(*, user: User, job_id: str) -> None:
     ImportJob.objects.filter(
         pk=pk,
         created_by=user,
-        status__in=[ImportJob.Status.UPLOADED, ImportJob.Status.CHECKED, ImportJob.Status.FAILED],
+        status__in=[
+            ImportJob.Status.UPLOADED,
+            ImportJob.Status.CHECKED,
+            ImportJob.Status.FAILED,
+            ImportJob.Status.CANCELLED,
+        ],
     ).update(
         status=ImportJob.Status.FAILED,
         error=_("Đã thay bằng lần tải lên sau; không có gì được lưu."),
@@ -350,6 +386,8 @@ def import_jobs_purge(*, now=None) -> int:
     now = now or timezone.now()
     old = ImportJob.objects.filter(created_at__lt=now - dt.timedelta(hours=settings.IMPORT_JOB_KEEP_HOURS))
     old = old.filter(~Q(rows=[]) | ~Q(skipped=[]) | Q(preview__isnull=False) | ~Q(new_members=[]))
-    unfinished = old.exclude(status__in=[ImportJob.Status.DONE, ImportJob.Status.FAILED])
+    unfinished = old.exclude(
+        status__in=[ImportJob.Status.DONE, ImportJob.Status.FAILED, ImportJob.Status.CANCELLED]
+    )
     unfinished.update(status=ImportJob.Status.FAILED, error=_("Quá hạn: tải tệp lên lại."), finished_at=now)
     return old.update(rows=[], skipped=[], preview=None, new_members=[], answers={})

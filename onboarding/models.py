@@ -30,6 +30,7 @@ class ImportJob(models.Model):
         IMPORTING = "importing", _("Đang nhập")
         DONE = "done", _("Xong")
         FAILED = "failed", _("Lỗi")
+        CANCELLED = "cancelled", _("Đã huỷ")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -71,6 +72,11 @@ class ImportJob(models.Model):
     @property
     def live(self) -> bool:
         return self.status in (self.Status.CHECKING, self.Status.IMPORTING)
+
+    @property
+    def retryable(self) -> bool:
+        """A failed or cancelled job that still has its sheet: it can be checked again."""
+        return self.status in (self.Status.FAILED, self.Status.CANCELLED) and bool(self.rows)
 
 
 class BoundaryUpload(models.Model):

@@ -83,3 +83,13 @@ def commune_members(*, scope: Scope, commune: Commune) -> QuerySet:
         .only("id", "username", "full_name", "phone", "role", "team__name", "is_active", "commune_id")
         .order_by("-is_active", "team__name", "full_name")
     )
+
+
+def import_jobs_overseen(*, user: User, scope: Scope) -> QuerySet:
+    """Import jobs the caller may watch and cancel: their own, and those of the people they manage."""
+    from onboarding.models import ImportJob
+
+    managed = User.objects.filter(scope.members()).values("pk")
+    return ImportJob.objects.filter(Q(created_by=user) | Q(created_by__in=managed)).select_related(
+        "created_by"
+    )

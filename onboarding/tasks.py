@@ -5,7 +5,14 @@ from celery import shared_task
 from django.utils import timezone
 
 from onboarding import services
-from onboarding.jobs import derived_password, import_job_progress, import_job_run, job_mapping, job_sheet
+from onboarding.jobs import (
+    derived_password,
+    import_job_progress,
+    import_job_run,
+    import_job_still_importing,
+    job_mapping,
+    job_sheet,
+)
 from onboarding.models import ImportJob
 
 CHECKS = {ImportJob.Kind.MEMBERS: services.members_check, ImportJob.Kind.VILLAGES: services.villages_check}
@@ -76,8 +83,9 @@ def _import(job_id: str, secret: str) -> str:
             )
             new_members = []
             summary = {"created": report.created, "updated": report.updated, "unchanged": report.unchanged}
+    import_job_still_importing(job_id)  # cancelled meanwhile: all of the above rolls back
     # Names and phones leave the job once stored: only counts and the usernames awaiting passwords stay.
-    ImportJob.objects.filter(pk=job_id).update(
+    ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.IMPORTING).update(
         status=ImportJob.Status.DONE,
         progress=100,
         report=summary,

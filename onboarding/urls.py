@@ -1,6 +1,6 @@
 from django.urls import path
 
-from onboarding import boundary_views, catalogue_views, password_views, setup_views, views
+from onboarding import boundary_views, catalogue_views, password_views, remove_views, setup_views, views
 from onboarding.sheet_templates import import_template
 
 app_name = "onboarding"
@@ -13,6 +13,7 @@ urlpatterns = [
     path("setup/imports/<uuid:pk>/mapping/", views.job_mapping, name="import-mapping"),
     path("setup/imports/<uuid:pk>/answers/", views.job_answers, name="import-answers"),
     path("setup/imports/<uuid:pk>/retry/", views.job_retry, name="import-retry"),
+    path("setup/imports/<uuid:pk>/cancel/", views.job_cancel, name="import-cancel"),
     path("setup/imports/<uuid:pk>/confirm/", views.job_confirm, name="import-confirm"),
     path("setup/imports/<uuid:pk>/status/", views.job_status, name="import-status"),
     path("setup/imports/<uuid:pk>/passwords.xlsx", views.job_passwords, name="import-passwords"),
@@ -26,6 +27,30 @@ urlpatterns += [
     path("setup/communes/<str:code>/villages/<str:village>/", setup_views.village_edit, name="village-edit"),
     path("setup/communes/<str:code>/teams/", setup_views.team_add, name="team-add"),
     path("setup/communes/<str:code>/teams/<int:team>/", setup_views.team_rename, name="team-rename"),
+    path("setup/communes/<str:code>/teams/<int:team>/remove/", remove_views.team_remove, name="team-remove"),
+    path(
+        "setup/communes/<str:code>/teams/<int:team>/delete/",
+        remove_views.team_delete_view,
+        name="team-delete",
+    ),
+    path(
+        "setup/communes/<str:code>/teams/<int:team>/merge/", remove_views.team_merge_view, name="team-merge"
+    ),
+    path(
+        "setup/communes/<str:code>/villages/<str:village>/remove/",
+        remove_views.village_remove,
+        name="village-remove",
+    ),
+    path(
+        "setup/communes/<str:code>/villages/<str:village>/delete/",
+        remove_views.village_delete_view,
+        name="village-delete",
+    ),
+    path(
+        "setup/communes/<str:code>/villages/<str:village>/merge/",
+        remove_views.village_merge_view,
+        name="village-merge",
+    ),
     path("setup/communes/<str:code>/members/", setup_views.member_add, name="member-add"),
     path("setup/communes/<str:code>/members/<int:pk>/move/", setup_views.member_move, name="member-move"),
     path(

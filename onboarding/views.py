@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from backend.middleware import body_limit
 from backend.spreadsheets import XLSX_CONTENT_TYPE
 from backend.text import search_key
-from onboarding import jobs
+from onboarding import jobs, selectors
 from onboarding.exports import passwords_xlsx
 from onboarding.models import ImportJob
 from onboarding.services import TITLES
@@ -39,6 +39,14 @@ def _manager(request):
 def _job(request, pk) -> ImportJob:
     _manager(request)
     return jobs.import_job_expire(job=get_object_or_404(ImportJob, pk=pk, created_by=request.user))
+
+
+def _job_overseen(request, pk) -> ImportJob:
+    """A job of the caller's, or of someone they manage (a leader above in scope): the latter only sees
+    its state and may cancel it."""
+    scope = _manager(request)
+    job = get_object_or_404(selectors.import_jobs_overseen(user=request.user, scope=scope), pk=pk)
+    return jobs.import_job_expire(job=job)
 
 
 @body_limit(MAX_UPLOAD_BYTES + FORM_OVERHEAD)
@@ -111,7 +119,9 @@ def _columns(job: ImportJob) -> list[dict]:
 
 @login_required
 def job_page(request, pk):
-    job = _job(request, pk)
+    job = _job_overseen(request, pk)
+    if job.created_by_id != request.user.pk:  # a leader above: the state and the cancel, not the rows
+        return render(request, "onboarding/job_overseen.html", {"job": job})
     context = {
         "job": job,
         "columns": _columns(job),
@@ -139,7 +149,7 @@ def job_page(request, pk):
             editable=job.status == ImportJob.Status.CHECKED,
         )
     context["passwords_ready"] = bool(job.new_members) and jobs.secret_cookie(job) in request.COOKIES
-    context["retry"] = job.status == ImportJob.Status.FAILED and bool(job.rows)
+    context["retry"] = job.retryable
     return render(request, "onboarding/job.html", context)
 
 
@@ -209,9 +219,24 @@ def job_answers(request, pk):
 @login_required
 @require_POST
 def job_retry(request, pk):
-    """A failed job that still has its sheet: check it again (then the person confirms again)."""
+    """A failed or cancelled job that still has its sheet: check it again (then the person confirms
+    again)."""
     job = _job(request, pk)
     jobs.import_job_check(job=job)
+    return redirect("onboarding:import-job", pk=job.pk)
+
+
+@login_required
+@require_POST
+def job_cancel(request, pk):
+    """Stop a job checking or importing: its uploader, or a leader above them. 409 when it had ended."""
+    job = _job_overseen(request, pk)
+    if not jobs.import_job_cancel(job=job):
+        job.refresh_from_db()
+        message = _("Không huỷ được: việc nhập đã kết thúc (%(status)s).") % {
+            "status": job.get_status_display()
+        }
+        return render(request, "onboarding/job_overseen.html", {"job": job, "refused": message}, status=409)
     return redirect("onboarding:import-job", pk=job.pk)
 
 
