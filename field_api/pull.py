@@ -10,24 +10,34 @@ officers and admins read aggregates; a pull would hand them every household's lo
 outcomes as one dump. Cursors name the change
 history they belong to; one from another history answers 410 (start over). ``held_back`` says a long
 transaction is holding the horizon back, so the phone should pull again soon.
+
+The last page also carries ``reviews``: the caller's own visits of the last ``REVIEW_DAYS`` days that are
+held out of the totals or were decided by the commune leader (core/services/reviews.py), newest first and
+at most ``REVIEW_LIMIT``, so the volunteer sees the outcome (and a rejection's reason) on the phone.
 """
 
+import datetime as dt
 from types import SimpleNamespace
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import status
 
 from backend.exceptions import ApplicationError
+from core.models import Review, User, VisitReview
 from core.scope import Scope
-from core.selectors import followups_for, household_exits_for, households_for
+from core.selectors import followups_for, household_exits_for, households_for, visits_for
 from core.services.catalogue import catalogue_for_phone, catalogue_version
 from core.services.changes import Cursor, Horizon, pull_horizon, sync_epoch
 from core.services.households import RECORD_FIELDS, household_as_record
 
 MAX_LIMIT = 500
 PULL_FIELDS = (*RECORD_FIELDS, "change_seq")
+REVIEW_DAYS = 30
+REVIEW_LIMIT = 200
+REVIEW_STATES = ("held", Review.CONFIRMED.value, Review.REJECTED.value)
 
 
 def _after(queryset: QuerySet, cursor: Cursor, horizon: int | None, id_field: str) -> QuerySet:
@@ -54,9 +64,53 @@ def _check_cursor(cursor: Cursor, *, epoch: str, horizon: Horizon) -> None:
         )
 
 
-def sync_pull(*, scope: Scope, cursor: Cursor, limit: int = MAX_LIMIT, catalogue: str | None = None) -> dict:
-    """One page of changes. ``catalogue``: the catalogue version the phone holds ("" for none); the last
-    page then carries the catalogue when it changed since (core/services/catalogue.py)."""
+def review_outcomes(*, scope: Scope, member: User) -> list[dict]:
+    """The member's own visits of the last ``REVIEW_DAYS`` days that are held or were decided, newest
+    first, at most ``REVIEW_LIMIT``: read through the (volunteer, visited_at) index, within the scope."""
+    since = timezone.now() - dt.timedelta(days=REVIEW_DAYS)
+    visits = list(
+        visits_for(scope=scope)
+        .filter(volunteer_id=member.id, visited_at__gte=since)
+        .filter(Q(held=True) | ~Q(review=Review.NONE))
+        .order_by("-visited_at", "-id")
+        .values_list("id", "household_id", "visited_at", "review")[:REVIEW_LIMIT]
+    )
+    decided = [visit_id for visit_id, _household, _at, review in visits if review]
+    # The latest decision of each visit (a leader may decide again): its time and reason.
+    latest: dict = {}
+    for visit_id, reason, reviewed_at in (
+        VisitReview.objects.filter(visit_id__in=decided)
+        .order_by("reviewed_at", "id")
+        .values_list("visit_id", "reason", "reviewed_at")
+    ):
+        latest[visit_id] = (reason, reviewed_at)
+    outcomes = []
+    for visit_id, household_id, visited_at, review in visits:
+        reason, reviewed_at = latest.get(visit_id, ("", None)) if review else ("", None)
+        outcomes.append(
+            {
+                "id": str(visit_id),
+                "household": str(household_id),
+                "visited_at": visited_at.isoformat(),
+                "state": review or "held",
+                "reason": reason if review == Review.REJECTED else "",
+                "decided_at": reviewed_at.isoformat() if reviewed_at else None,
+            }
+        )
+    return outcomes
+
+
+def sync_pull(
+    *,
+    scope: Scope,
+    member: User,
+    cursor: Cursor,
+    limit: int = MAX_LIMIT,
+    catalogue: str | None = None,
+) -> dict:
+    """One page of changes for ``member`` (whose scope is ``scope``). ``catalogue``: the catalogue version
+    the phone holds ("" for none); the last page then carries the catalogue when it changed since
+    (core/services/catalogue.py). The last page carries the member's ``reviews`` (``review_outcomes``)."""
     if not scope.works_in_field:
         raise ApplicationError(
             _("Chỉ điện thoại của tổ và lãnh đạo xã mới kéo dữ liệu hộ."),
@@ -123,4 +177,5 @@ def sync_pull(*, scope: Scope, cursor: Cursor, limit: int = MAX_LIMIT, catalogue
             .order_by("due")
             .values_list("household_id", "service_id", "since", "due")
         ]
+        answer["reviews"] = review_outcomes(scope=scope, member=member)
     return answer

@@ -252,4 +252,13 @@ STRINGS = {
         "cả các mục chưa gửi. Hãy cài ứng dụng lên màn hình chính và đồng bộ thường xuyên."
     ),
     "storage.kept": _("Trình duyệt giữ dữ liệu của ứng dụng lâu dài, không tự xoá khi máy thiếu bộ nhớ."),
+    # Issue 21 §1: what the commune leader decided about the volunteer's flagged visits
+    "review.held": _("Chờ xã xác nhận"),
+    "review.confirmed": _("Xã đã xác nhận"),
+    "review.rejected": _("Xã không tính: %(reason)s"),
+    "review.item": _("Lượt thăm %(household)s lúc %(time)s"),
+    "sync.reviews_title": _("Lượt thăm xã đang xem xét"),
+    "sync.reviews_lead": _(
+        "Lượt thăm có cảnh báo (như vị trí nghi giả lập) chưa được tính cho đến khi lãnh đạo xã xác nhận."
+    ),
 }

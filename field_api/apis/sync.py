@@ -18,7 +18,7 @@ from core.models import Outcome
 from core.services.changes import Cursor
 from core.services.integrity import FLAG_DESCRIPTIONS
 from core.services.sync_seen import member_sync_seen
-from field_api.pull import MAX_LIMIT, sync_pull
+from field_api.pull import MAX_LIMIT, REVIEW_DAYS, REVIEW_LIMIT, REVIEW_STATES, sync_pull
 from field_api.push import MAX_ITEMS, PUSH_STATUSES, sync_push
 from field_api.schema import ErrorSerializer
 
@@ -202,6 +202,23 @@ class CatalogueSerializer(serializers.Serializer):
     services = CatalogueServiceSerializer(many=True)
 
 
+class ReviewOutcomeSerializer(serializers.Serializer):
+    """One of the caller's own visits held out of the totals or decided by the commune leader."""
+
+    id = serializers.UUIDField(help_text="Id của lượt thăm (như điện thoại đã gửi)")
+    household = serializers.UUIDField()
+    visited_at = serializers.DateTimeField()
+    state = serializers.ChoiceField(
+        choices=REVIEW_STATES,
+        help_text=(
+            "held: có cảnh báo nặng, chưa tính vào số liệu, chờ lãnh đạo xã xem; confirmed: xã đã xác nhận, "
+            "được tính; rejected: xã không tính, kèm lý do"
+        ),
+    )
+    reason = serializers.CharField(allow_blank=True, help_text="Lý do xã không tính; trống trừ khi rejected")
+    decided_at = serializers.DateTimeField(allow_null=True, help_text="Lúc xã quyết định; null khi held")
+
+
 class PullResponseSerializer(serializers.Serializer):
     households = PulledHouseholdSerializer(many=True)
     removed = serializers.ListField(child=serializers.UUIDField())
@@ -214,6 +231,15 @@ class PullResponseSerializer(serializers.Serializer):
     catalogue = CatalogueSerializer(
         required=False,
         help_text="Ở trang cuối, khi điện thoại gửi tham số catalogue và danh mục đã đổi từ phiên bản đó",
+    )
+    reviews = ReviewOutcomeSerializer(
+        many=True,
+        required=False,
+        help_text=(
+            f"Ở trang cuối: các lượt thăm của chính người gọi trong {REVIEW_DAYS} ngày qua đang bị giữ lại "
+            f"chờ xã xem hoặc đã được xã quyết định, mới nhất trước, tối đa {REVIEW_LIMIT}; "
+            "danh sách đầy đủ, điện thoại thay danh sách cũ"
+        ),
     )
 
 
@@ -300,6 +326,7 @@ class PullApi(APIView):
             raise ApplicationError(message, errors={"cursor": [message]}) from error
         answer = sync_pull(
             scope=request.user.scope,
+            member=request.user,
             cursor=cursor,
             limit=filters.validated_data["limit"],
             catalogue=filters.validated_data.get("catalogue"),

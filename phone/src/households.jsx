@@ -5,7 +5,7 @@ import { recentVisit, saveHousehold, saveVisit } from './actions.js';
 import { coachRow, coachRows, searchRows } from './coach.js';
 import { currentFix, onFix, startGps, stopGps } from './geo.js';
 import { formatDate, formatDateTime, t } from './i18n.js';
-import { draftRead, draftWrite, state } from './store.js';
+import { draftRead, draftWrite, reviewOf, state } from './store.js';
 import { Stepper, leaveForm, toast } from './ui.jsx';
 
 const PAGE = 40;
@@ -28,9 +28,26 @@ function serviceName(code) {
   return service ? service.name : code;
 }
 
+// What the commune leader made of the volunteer's latest flagged visit here (issue 21 §1).
+export function ReviewTag({ review, block = false }) {
+  if (!review) return null;
+  const text = review.state === 'rejected'
+    ? t('review.rejected', { reason: review.reason })
+    : t(`review.${review.state === 'confirmed' ? 'confirmed' : 'held'}`);
+  return (
+    <span class={`tag review ${review.state}${block ? ' block' : ''}`} data-testid="review" data-state={review.state}>
+      {text}
+    </span>
+  );
+}
+
 function Badges({ row }) {
+  // In the list only what still needs attention (held, or not counted); a confirmation shows on the
+  // household and the sync screen.
+  const review = reviewOf(row.id);
   return (
     <span class="badges">
+      {review && review.state !== 'confirmed' && <ReviewTag review={review} />}
       {row.followups.map((f) => (
         <span key={f.service} class={row.due && f.due <= row.due ? 'tag due' : 'tag follow'} data-testid="followup">
           {t('list.followup', { service: serviceName(f.service), date: formatDate(f.due) })}
@@ -343,6 +360,7 @@ export function HouseholdScreen({ id }) {
           ? t('household.last_visit', { date: formatDate(row.lastVisit), outcome: t(`outcome.${row.lastOutcome}`) })
           : t('list.never_visited')}
       </p>
+      <ReviewTag review={reviewOf(id)} block />
       {row.followups.map((f) => (
         <p key={f.service} class="tag follow block" data-testid="followup">
           {t('list.followup', { service: serviceName(f.service), date: formatDate(f.due) })}

@@ -10,6 +10,8 @@
 //              or final until the volunteer acts (rejected, conflict, final, stopped; see sync.js).
 //   households, followups, services, villages, campaigns   what pull and the reference calls downloaded,
 //              for the active volunteer only (cleared at sign-out or when someone else signs in).
+//   reviews    the volunteer's own visits held out of the totals or decided by the commune leader (issue 21
+//              §1): "held" as soon as push answers held, then the server's list from each complete pull.
 //   meta       cursor, last sync, device id, whose data the tables hold.
 import Dexie from 'dexie';
 import { api } from './api.js';
@@ -27,9 +29,12 @@ db.version(1).stores({
   villages: 'code',
   campaigns: 'id',
 });
+db.version(2).stores({
+  reviews: 'id, household',
+});
 
 // Tables that hold one volunteer's downloaded data (personal data: cleared when they leave).
-const PERSONAL = ['households', 'followups', 'villages', 'campaigns'];
+const PERSONAL = ['households', 'followups', 'villages', 'campaigns', 'reviews'];
 const PERSONAL_META = ['cursor', 'lastSyncAt', 'dataOwner', 'refreshedAt'];
 
 export const ROLES_ALLOWED = ['volunteer', 'team_leader', 'commune_leader'];
@@ -45,6 +50,8 @@ export const state = {
   serviceByCode: new Map(),
   villages: [],
   campaigns: [],
+  // Visit id → { id, household, visited_at, state: held | confirmed | rejected, reason, decided_at }.
+  reviews: new Map(),
   meta: {},
   sync: { running: false, error: null, online: typeof navigator === 'undefined' ? true : navigator.onLine },
   // The volunteer chose to work on while offline instead of setting their own password (app.jsx): kept in
@@ -84,7 +91,7 @@ function indexServices(services) {
 }
 
 export async function load() {
-  const [meta, sessions, outbox, households, followups, services, villages, campaigns] = await Promise.all([
+  const [meta, sessions, outbox, households, followups, services, villages, campaigns, reviews] = await Promise.all([
     readMeta(),
     db.sessions.toArray(),
     db.outbox.orderBy('seq').toArray(),
@@ -93,6 +100,7 @@ export async function load() {
     db.services.toArray(),
     db.villages.toArray(),
     db.campaigns.toArray(),
+    db.reviews.toArray(),
   ]);
   if (!meta.deviceId) {
     meta.deviceId = `phone-${uuid()}`;
@@ -107,6 +115,7 @@ export async function load() {
   indexServices(services.sort((a, b) => a.order - b.order));
   state.villages = villages.sort((a, b) => a.code.localeCompare(b.code));
   state.campaigns = campaigns;
+  state.reviews = new Map(reviews.map((r) => [r.id, r]));
   state.ready = true;
   emit({ data: true });
 }
@@ -274,6 +283,46 @@ export async function followupsClose(pairs) {
   await db.followups.bulkDelete(gone.map((f) => [f.household, f.service]));
   state.followups = state.followups.filter((f) => !closing.has(`${f.household} ${f.service}`));
   emit({ data: true });
+}
+
+// --- what the commune leader decided about the volunteer's flagged visits (issue 21 §1) -------------
+
+// Visits push answered `held`: "waiting for the commune" at once, before the next pull. A decision the
+// phone already knows is kept (a visit sent again is answered held from its flags alone).
+export async function reviewsHeld(visits) {
+  const fresh = visits
+    .filter((v) => !state.reviews.has(v.id))
+    .map((v) => ({ id: v.id, household: v.household, visited_at: v.visited_at, state: 'held', reason: '', decided_at: null }));
+  if (!fresh.length) return;
+  await db.reviews.bulkPut(fresh);
+  for (const review of fresh) state.reviews.set(review.id, review);
+  emit({ data: true });
+}
+
+// The server's whole list (the last page of a pull): it replaces what the phone had.
+export async function reviewsReplace(reviews) {
+  await db.transaction('rw', db.reviews, async () => {
+    await db.reviews.clear();
+    await db.reviews.bulkPut(reviews);
+  });
+  state.reviews = new Map(reviews.map((r) => [r.id, r]));
+  emit({ data: true });
+}
+
+// Newest visit first.
+// (Times are compared as instants: the phone writes its own offset, the server UTC.)
+export function reviewsList() {
+  return [...state.reviews.values()].sort((a, b) => Date.parse(b.visited_at) - Date.parse(a.visited_at));
+}
+
+// The household's latest visit under review, or null.
+export function reviewOf(householdId) {
+  let latest = null;
+  for (const review of state.reviews.values()) {
+    if (review.household !== householdId) continue;
+    if (!latest || Date.parse(review.visited_at) > Date.parse(latest.visited_at)) latest = review;
+  }
+  return latest;
 }
 
 // --- drafts: a form half filled survives a reload (localStorage: small, read synchronously) ---------

@@ -27,6 +27,8 @@ import {
   forgetCursor,
   outboxRemove,
   outboxUpdate,
+  reviewsHeld,
+  reviewsReplace,
   sessionForget,
   sessionUpdate,
   setMeta,
@@ -156,6 +158,7 @@ async function settle(sent, results, retried) {
   const changed = [];
   const erased = new Set();
   const closed = [];
+  const held = [];
   for (const item of state.outbox) {
     if (!sentRev.has(item.key)) continue;
     const result = byKey.get(item.key);
@@ -182,6 +185,8 @@ async function settle(sent, results, retried) {
         });
       }
       if (item.kind === 'visit') {
+        // Stored but out of every total until the commune leader confirms it: the volunteer sees so now.
+        if (result.held) held.push(item.body);
         for (const help of item.body.help || []) {
           if (help.result === 'done') closed.push([item.body.household, help.service]);
         }
@@ -230,6 +235,7 @@ async function settle(sent, results, retried) {
   });
   await outboxUpdate(changed);
   await followupsClose(closed);
+  await reviewsHeld(held);
 }
 
 async function pull(session) {
@@ -265,6 +271,8 @@ async function pull(session) {
       complete: !page.has_more,
       keepOnly: !page.has_more && fromScratch ? seen : null,
     });
+    // An older server sends no list: what the phone knows stays.
+    if (!page.has_more && Array.isArray(page.reviews)) await reviewsReplace(page.reviews);
     if (page.catalogue) {
       await applyReference({ services: page.catalogue.services.map((s, order) => ({ ...s, order })) });
       await setMeta({ catalogueVersion: page.catalogue.version });

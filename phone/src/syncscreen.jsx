@@ -5,10 +5,10 @@
 import { useEffect, useState } from 'preact/hooks';
 import { discard, resolveConflict, retryItem } from './actions.js';
 import { GroupForm } from './forms.jsx';
-import { HouseholdForm, VisitForm } from './households.jsx';
+import { HouseholdForm, ReviewTag, VisitForm } from './households.jsx';
 import { coachRow } from './coach.js';
 import { formatDateTime, t } from './i18n.js';
-import { ownItems, state } from './store.js';
+import { ownItems, reviewsList, state } from './store.js';
 import { checkSpace, freeMegabytes } from './storage.js';
 import { MAX_SYNC_TRIES, requestSync, retrySync } from './sync.js';
 import { leaveForm } from './ui.jsx';
@@ -180,6 +180,30 @@ function Conflict({ item }) {
   );
 }
 
+// The volunteer's own flagged visits: waiting for the commune leader, confirmed, or not counted (with the
+// leader's reason). Newest first; "and N more" says the rest.
+function Reviews() {
+  const reviews = reviewsList();
+  if (!reviews.length) return null;
+  return (
+    <>
+      <h3>{t('sync.reviews_title')}</h3>
+      <p class="muted small">{t('sync.reviews_lead')}</p>
+      <ul class="waiting" data-testid="reviews">
+        {reviews.slice(0, SHOWN).map((review) => (
+          <li key={review.id} class="waiting-item" data-testid="review-item" data-visit={review.id}>
+            <span class="what">
+              {t('review.item', { household: householdLabel(review.household), time: formatDateTime(review.visited_at) })}
+            </span>
+            <ReviewTag review={review} />
+          </li>
+        ))}
+      </ul>
+      {reviews.length > SHOWN && <p class="muted">{t('sync.and_more', { count: reviews.length - SHOWN })}</p>}
+    </>
+  );
+}
+
 // Whether the browser keeps the app's storage, and a warning when the phone is running out of room.
 function Storage() {
   useEffect(() => {
@@ -261,6 +285,7 @@ export function SyncScreen() {
       ) : (
         <p class="muted" data-testid="nothing-waiting">{t('sync.nothing_waiting')}</p>
       )}
+      <Reviews />
       {conflicts.length > 0 && (
         <>
           <h3>{t('sync.conflicts_title')}</h3>
