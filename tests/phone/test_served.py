@@ -137,5 +137,6 @@ def test_every_string_the_app_uses_is_in_the_catalogue():
         for f in ("household", "visited_at", "outcome", "help", "notes", "held_at", "services", "attendees")
     }
     used |= {f"final.{reason}{lead}" for reason in ("erased", "outside", "stored") for lead in ("", "_lead")}
+    used |= {f"review.{state}" for state in ("held", "confirmed")}  # a leader's decision (households.jsx)
     assert used - set(STRINGS) == set()
     assert set(STRINGS) - used == set()
