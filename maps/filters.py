@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from campaigns.forms import DATE_INPUTS, DayInput
 from campaigns.models import CAMPAIGN_EARLIEST_DAY, CAMPAIGN_LATEST_DAY, Campaign
 from campaigns.selectors import campaign_window, campaigns_for
 from core.scope import Scope
@@ -15,21 +16,29 @@ from core.selectors import services_list
 from coverage.numbers import CoverageFilter
 
 
+class DayField(forms.DateField):
+    """A date read day first (or ISO) and shown back day first, however it was typed: a link with an ISO
+    date (a bookmark, another page's link) shows dd/mm/yyyy in the box too. What cannot be read is shown
+    as typed, beside its error."""
+
+    def bound_data(self, data, initial):
+        try:
+            return self.to_python(data) or data
+        except forms.ValidationError:
+            return data
+
+
 class LeaderFilterForm(forms.Form):
-    """GET filters shared by the map and the tables. Dates read dd/mm/yyyy or ISO (the date picker)."""
+    """GET filters shared by the map and the tables. Dates are typed and shown dd/mm/yyyy with the campaign
+    form's widget (never the browser's own date field, which shows mm/dd/yyyy in an English browser);
+    day first or ISO (links made before) is read, never month first."""
 
     campaign = forms.ModelChoiceField(queryset=None, required=False, label=gettext_lazy("Chiến dịch"))
-    date_from = forms.DateField(
-        required=False,
-        label=gettext_lazy("Từ ngày"),
-        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    date_from = DayField(
+        required=False, label=gettext_lazy("Từ ngày"), input_formats=DATE_INPUTS, widget=DayInput()
     )
-    date_to = forms.DateField(
-        required=False,
-        label=gettext_lazy("Đến ngày"),
-        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    date_to = DayField(
+        required=False, label=gettext_lazy("Đến ngày"), input_formats=DATE_INPUTS, widget=DayInput()
     )
     service = forms.ChoiceField(required=False, label=gettext_lazy("Dịch vụ"))
 

@@ -4,6 +4,32 @@
 (function () {
   "use strict";
 
+  // Leaflet's own words (zoom buttons, the layer switch, a popup's close button, its credit link) in the
+  // page's language. Set before any map is made (this file loads after Leaflet, before the maps' scripts);
+  // an English page keeps Leaflet's English.
+  var LEAFLET_WORDS = {
+    vi: {zoomIn: "Phóng to", zoomOut: "Thu nhỏ", layers: "Lớp bản đồ", close: "Đóng",
+         credit: "Thư viện bản đồ tương tác"}
+  };
+  var words = LEAFLET_WORDS[(document.documentElement.lang || "").slice(0, 2)];
+  if (words && window.L) {
+    L.Control.Zoom.prototype.options.zoomInTitle = words.zoomIn;
+    L.Control.Zoom.prototype.options.zoomOutTitle = words.zoomOut;
+    var attribution = L.Control.Attribution.prototype.options;
+    attribution.prefix = String(attribution.prefix).replace(
+      "A JavaScript library for interactive maps", words.credit);
+    var layersLayout = L.Control.Layers.prototype._initLayout;
+    L.Control.Layers.prototype._initLayout = function () {
+      layersLayout.apply(this, arguments);
+      if (this._layersLink) { this._layersLink.title = words.layers; }
+    };
+    var popupLayout = L.Popup.prototype._initLayout;
+    L.Popup.prototype._initLayout = function () {
+      popupLayout.apply(this, arguments);
+      if (this._closeButton) { this._closeButton.setAttribute("aria-label", words.close); }
+    };
+  }
+
   function present(value) {
     return value !== null && value !== undefined && value !== "";
   }
