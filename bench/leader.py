@@ -99,6 +99,8 @@ def build():
                     content_hash=uuid.uuid4().hex,
                     is_flagged=len(visits) % 17 == 0,
                     flags=["very_far_from_household"] if len(visits) % 17 == 0 else [],
+                    # bulk_create skips Visit.save, which sets this by core.counting: a strong flag holds.
+                    held=len(visits) % 17 == 0,
                     distance_m=350 if len(visits) % 17 == 0 else 5,
                     is_demo=True,
                 )
@@ -120,10 +122,14 @@ def build():
     VisitKey.objects.bulk_create([VisitKey(id=visit.id) for visit in visits], batch_size=2000)
     Visit.objects.bulk_create(visits, batch_size=2000)
     FollowUp.objects.bulk_create(followups, batch_size=2000)
+    from django.db import transaction
+
     from core.projections import field_records_batch, field_records_project
 
-    # Every village is new to the rollup: all of them are counted from their visits.
-    field_records_project(field_records_batch(village_codes={v.code for v in villages}))
+    # Every village is new to the rollup: all of them are counted from their visits (in a transaction:
+    # the pipeline takes the villages' rollup locks).
+    with transaction.atomic():
+        field_records_project(field_records_batch(village_codes={v.code for v in villages}))
 
 
 def main():
