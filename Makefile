@@ -119,7 +119,7 @@ test-postgres-ahead:
 # Source strings are Vietnamese; the English catalogue is locale/en. Compiled .mo files are committed so
 # a fresh machine needs no gettext.
 messages:
-	$(RUN) python manage.py makemessages -l en --no-wrap --no-location --no-obsolete --ignore=.venv --ignore=maps/node_modules --ignore=phone
+	$(RUN) python manage.py makemessages -l en --no-wrap --no-location --no-obsolete --ignore=.venv --ignore=maps/node_modules --ignore=phone --ignore=tests/js
 	$(RUN) python manage.py compilemessages -l en -l vi --ignore=.venv
 
 clean:
