@@ -111,16 +111,20 @@ class CampaignForm(forms.Form):
         for commune in self.communes:
             self.fields[f"c-{commune.code}"] = forms.BooleanField(required=False, label=commune.full_name)
             # Each box names its commune to a screen reader (the table's header cells are far away).
-            for prefix, label, name, limit in (
-                ("h", _("Số hộ"), _("Chỉ tiêu số hộ — %(commune)s"), MAX_TARGET_HOUSEHOLDS),
-                ("p", _("Số người"), _("Chỉ tiêu số người — %(commune)s"), MAX_TARGET_PEOPLE),
+            names = {
+                "h": _("Chỉ tiêu số hộ — %(commune)s") % {"commune": commune.full_name},
+                "p": _("Chỉ tiêu số người — %(commune)s") % {"commune": commune.full_name},
+            }
+            for prefix, label, limit in (
+                ("h", _("Số hộ"), MAX_TARGET_HOUSEHOLDS),
+                ("p", _("Số người"), MAX_TARGET_PEOPLE),
             ):
                 self.fields[f"{prefix}-{commune.code}"] = forms.IntegerField(
                     required=False,
                     min_value=0,
                     max_value=limit,
                     label=label,
-                    widget=forms.NumberInput(attrs={"aria-label": name % {"commune": commune.full_name}}),
+                    widget=forms.NumberInput(attrs={"aria-label": names[prefix]}),
                     error_messages={
                         "invalid": _("%(what)s phải là số nguyên.") % {"what": label},
                         "min_value": _("%(what)s không được âm.") % {"what": label},

@@ -107,6 +107,36 @@ def world(db) -> World:
     return World(a=_side("A", "51"), b=_side("B", "52"), admin=admin)
 
 
+TRANSACTIONAL_FIXTURES = {"transactional_db", "live_server", "django_db_serialized_rollback"}
+
+
+@pytest.fixture(autouse=True)
+def _catalogue_as_migrated(request):
+    """The service catalogue, as migrations leave it on a fresh database. A transactional test (live
+    server, real worker) flushes every table after it, so a later test in the same process would find no
+    catalogue; which tests run after which depends on how the run is split across processes."""
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if marker is None and not names & ({"db"} | TRANSACTIONAL_FIXTURES):
+        yield
+        return
+    transactional = bool(names & TRANSACTIONAL_FIXTURES) or bool(marker and marker.kwargs.get("transaction"))
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from core.models import Service
+
+    if not Service.objects.exists():
+        call_command("loaddata", "fixtures/services.json", verbosity=0)
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _doors_walked_afresh():
+    """Each test's visits (tests/field_api/sync_helpers.visit) start their walk at the same time."""
+    from tests.field_api.sync_helpers import walk_restart
+
+    walk_restart()
+
+
 @pytest.fixture(scope="session")
 def chromium():
     """Debian's /usr/bin/chromium through Playwright, one per test process: a second sync Playwright

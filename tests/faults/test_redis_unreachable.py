@@ -137,7 +137,9 @@ def test_redis_away_then_back(field, tmp_path):
         # Its members counted again: the campaign recounts the village on the worker (through the outbox).
         recounted = {**homes[2], "base_version": 1, "members": homes[2]["members"] + 1}
         push = volunteer.post(
-            "/api/v1/sync/push/", {"households": [recounted], "visits": [visit(homes[2]["id"])]}
+            # 20 minutes ago: the first two doors were an hour ago, whatever time the wait took.
+            "/api/v1/sync/push/",
+            {"households": [recounted], "visits": [visit(homes[2]["id"], minutes_ago=20)]},
         )
         assert push.status_code == 200, push.text
         assert VillageCoverage.objects.filter(village=village, households_reached=3).exists()

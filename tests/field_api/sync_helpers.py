@@ -25,11 +25,17 @@ def household(village: str, **overrides) -> dict:
     return item
 
 
-# Consecutive visits drawn here are 61 s apart (30 doors, then again from the first time): doors a minute
-# apart are what real walks look like, and visits of one volunteer to two households under 60 s apart
-# are held out of every total (core.counting), which a test means only when it says so.
+# Consecutive visits drawn in one test are 61 s apart (tests/conftest.py restarts the walk for each test):
+# doors a minute apart are what real walks look like, and visits of one volunteer to two households under
+# 60 s apart are held out of every total (core.counting), which a test means only when it says so. After
+# DOORS_PER_WALK visits the walk starts again from the first time.
 _doors_walked = itertools.count()
-DOORS_PER_WALK = 30
+DOORS_PER_WALK = 120
+
+
+def walk_restart() -> None:
+    global _doors_walked
+    _doors_walked = itertools.count()
 
 
 def visit(household_id: str, *, minutes_ago: int = 60, **overrides) -> dict:
