@@ -326,7 +326,13 @@ def _members_context(
     by_person: dict[tuple[str, str, str], User] = {}
     by_name: dict[tuple[str, str], list[User]] = defaultdict(list)
     if "username" in mapping.values():
-        usernames = [values.get("username", "") for _n, values in _values(sheet, mapping)]
+        # A cell no username can hold (PostgreSQL refuses a NUL byte in a query) is looked up as nothing;
+        # the row's own check names its error.
+        usernames = [
+            name
+            for _n, values in _values(sheet, mapping)
+            if (name := values.get("username", "")) and "\x00" not in name
+        ]
         for start in range(0, len(usernames), 500):
             for user in User.objects.filter(username__in=usernames[start : start + 500]):
                 by_username[user.username] = user
