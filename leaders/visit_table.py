@@ -14,12 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from campaigns.models import CAMPAIGN_EARLIEST_DAY, CAMPAIGN_LATEST_DAY
 from core.models import HelpItem, HelpResult, Outcome, Review, User, Visit, team_display_name
 from core.scope import Scope
 from core.selectors import history_provinces, teams_for, villages_for, visits_for
 from core.services.integrity import FLAG_DESCRIPTIONS
 from coverage.numbers import CoverageFilter
+from maps.filters import day_range_check
 
 PER_PAGE = 100
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
@@ -96,20 +96,7 @@ class VisitTableForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        for name in ("date_from", "date_to"):
-            day = cleaned.get(name)
-            if day and not CAMPAIGN_EARLIEST_DAY <= day <= CAMPAIGN_LATEST_DAY:
-                self.add_error(
-                    name,
-                    _("Phải trong khoảng %(first)s đến %(last)s.")
-                    % {
-                        "first": CAMPAIGN_EARLIEST_DAY.strftime("%d/%m/%Y"),
-                        "last": CAMPAIGN_LATEST_DAY.strftime("%d/%m/%Y"),
-                    },
-                )
-        start, end = cleaned.get("date_from"), cleaned.get("date_to")
-        if start and end and end < start:
-            self.add_error("date_to", _("Ngày kết thúc phải sau ngày bắt đầu."))
+        day_range_check(self, cleaned)
         return cleaned
 
     def error_text(self) -> str:

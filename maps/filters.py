@@ -28,6 +28,25 @@ class DayField(forms.DateField):
             return data
 
 
+def day_range_check(form: forms.Form, cleaned: dict) -> None:
+    """The one rule for a filter's days (``date_from``, ``date_to``): each inside the years a campaign may
+    use, and the end not before the start; errors added to their field."""
+    for name in ("date_from", "date_to"):
+        day = cleaned.get(name)
+        if day and not CAMPAIGN_EARLIEST_DAY <= day <= CAMPAIGN_LATEST_DAY:
+            form.add_error(
+                name,
+                _("Phải trong khoảng %(first)s đến %(last)s.")
+                % {
+                    "first": CAMPAIGN_EARLIEST_DAY.strftime("%d/%m/%Y"),
+                    "last": CAMPAIGN_LATEST_DAY.strftime("%d/%m/%Y"),
+                },
+            )
+    start, end = cleaned.get("date_from"), cleaned.get("date_to")
+    if start and end and end < start:
+        form.add_error("date_to", _("Ngày kết thúc phải sau ngày bắt đầu."))
+
+
 class LeaderFilterForm(forms.Form):
     """GET filters shared by the map and the tables. Dates are typed and shown dd/mm/yyyy with the campaign
     form's widget (never the browser's own date field, which shows mm/dd/yyyy in an English browser);
@@ -53,20 +72,7 @@ class LeaderFilterForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        for name in ("date_from", "date_to"):
-            day = cleaned.get(name)
-            if day and not CAMPAIGN_EARLIEST_DAY <= day <= CAMPAIGN_LATEST_DAY:
-                self.add_error(
-                    name,
-                    _("Phải trong khoảng %(first)s đến %(last)s.")
-                    % {
-                        "first": CAMPAIGN_EARLIEST_DAY.strftime("%d/%m/%Y"),
-                        "last": CAMPAIGN_LATEST_DAY.strftime("%d/%m/%Y"),
-                    },
-                )
-        start, end = cleaned.get("date_from"), cleaned.get("date_to")
-        if start and end and end < start:
-            self.add_error("date_to", _("Ngày kết thúc phải sau ngày bắt đầu."))
+        day_range_check(self, cleaned)
         return cleaned
 
     def error_text(self) -> str:
