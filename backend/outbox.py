@@ -13,7 +13,9 @@ Who publishes (``outbox_drain``):
   earlier drain could not publish (broker away, process gone);
 - on the embedded default (eager Celery, no broker) the drain runs inline after commit, so the task runs
   in the request as it always did there; its failure is logged and its row kept, never a 500 for data
-  that has committed.
+  that has committed. The exceptions are the long jobs whose progress a page polls
+  (``settings.OUTBOX_BACKGROUND_TASKS``, e.g. a 20,000-row sheet's check): they run on the daemon
+  thread, so the request answers at once and the bar moves. The two drains take disjoint rows.
 
 A drain claims rows with SELECT … FOR UPDATE SKIP LOCKED (plain SELECT on SQLite, whose writers are
 serialised anyway) and leases them by moving ``available_at`` OUTBOX_LEASE_SECONDS ahead, in a short
@@ -28,6 +30,7 @@ eager mode (``send_task`` would not): field_api can name maps' tasks without imp
 
 import atexit
 import datetime as dt
+import enum
 import logging
 import os
 import threading
@@ -64,7 +67,16 @@ def outbox_pending(*, task: str, kwargs: dict) -> bool:
     return OutboxMessage.objects.filter(task=task, kwargs=kwargs).exists()
 
 
-def outbox_drain(*, limit: int = DRAIN_BATCH) -> int:
+class Lane(enum.Enum):
+    """Which rows a drain takes. With a worker every drain takes them all; with none (eager), the
+    request's drain takes the short tasks and the daemon thread the long ones."""
+
+    ALL = "all"
+    INLINE = "inline"
+    BACKGROUND = "background"
+
+
+def outbox_drain(*, limit: int = DRAIN_BATCH, lane: Lane = Lane.ALL) -> int:
     """Publish every row that is due, oldest first; the number published.
 
     Stops at the first broker failure (the rest would fail the same way; the next drain tries again).
@@ -73,7 +85,7 @@ def outbox_drain(*, limit: int = DRAIN_BATCH) -> int:
     eager = current_app.conf.task_always_eager
     published = 0
     while True:
-        batch = _claim(limit=limit)
+        batch = _claim(limit=limit, lane=lane)
         for index, message in enumerate(batch):
             try:
                 _publish(message, eager=eager)
@@ -93,14 +105,15 @@ def outbox_drain(*, limit: int = DRAIN_BATCH) -> int:
             return published
 
 
-def _claim(*, limit: int) -> list[OutboxMessage]:
+def _claim(*, limit: int, lane: Lane) -> list[OutboxMessage]:
     now = timezone.now()
+    due = OutboxMessage.objects.select_for_update(skip_locked=True).filter(available_at__lte=now)
+    if lane is Lane.INLINE:
+        due = due.exclude(task__in=settings.OUTBOX_BACKGROUND_TASKS)
+    elif lane is Lane.BACKGROUND:
+        due = due.filter(task__in=settings.OUTBOX_BACKGROUND_TASKS)
     with transaction.atomic():
-        batch = list(
-            OutboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(available_at__lte=now)
-            .order_by("pk")[:limit]
-        )
+        batch = list(due.order_by("pk")[:limit])
         if batch:
             lease = now + dt.timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
             OutboxMessage.objects.filter(pk__in=[message.pk for message in batch]).update(available_at=lease)
@@ -151,7 +164,9 @@ def _log_broker_failure(error: Exception) -> None:
 def _after_commit() -> None:
     try:
         if current_app.conf.task_always_eager:
-            outbox_drain()
+            outbox_drain(lane=Lane.INLINE)
+            if settings.OUTBOX_BACKGROUND_TASKS:
+                dispatcher.wake()
         else:
             dispatcher.wake()
     except Exception:  # the data has committed: the phone gets its answer, beat publishes later
@@ -199,7 +214,8 @@ class _Dispatcher:
             with self._draining:
                 try:
                     close_old_connections()
-                    outbox_drain()
+                    eager = current_app.conf.task_always_eager
+                    outbox_drain(lane=Lane.BACKGROUND if eager else Lane.ALL)
                 except Exception:  # e.g. the database is away: the next commit or beat drains again
                     logger.exception("Outbox dispatcher could not drain")
 

@@ -176,6 +176,7 @@ def import_job_check(
     job.status, job.progress, job.preview, job.touched_at = ImportJob.Status.CHECKING, 0, None, timezone.now()
     job.problems, job.error, job.finished_at = [], "", None
     job.save()
+    _progress_restart(job.pk)
     outbox_enqueue(task=CHECK_TASK, kwargs={"job_id": str(job.pk)})
     return job
 
@@ -192,6 +193,7 @@ def import_job_confirm(*, job: ImportJob, secret: str) -> bool:
         return False
     job.status, job.progress, job.touched_at = ImportJob.Status.IMPORTING, 0, timezone.now()
     job.save(update_fields=["status", "progress", "touched_at"])
+    _progress_restart(job.pk)
     outbox_enqueue(task=IMPORT_TASK, kwargs={"job_id": str(job.pk), "secret": secret})
     return True
 
@@ -205,6 +207,11 @@ def import_job_progress(job_id, done: int, total: int) -> None:
     row update from the page polling it until the very end."""
     percent = int(100 * done / total) if total else 100
     cache.set(_progress_key(job_id), min(percent, 99), timeout=3600)
+
+
+def _progress_restart(job_id) -> None:
+    """A new step starts its bar at 0: the check's last value must not show while the store begins."""
+    cache.delete(_progress_key(job_id))
 
 
 def import_job_progress_of(job: ImportJob) -> int:

@@ -403,6 +403,12 @@ CELERY_TASK_ROUTES = {pattern: {"queue": "maps"} for pattern in ("maps.*", "cove
 # to the drainer that claimed it before another may publish it again.
 OUTBOX_DRAIN_SECONDS = env.int("OUTBOX_DRAIN_SECONDS", default=30)
 OUTBOX_LEASE_SECONDS = 120
+# With no worker (the embedded default runs tasks in-process), the tasks whose progress a page shows
+# run on the outbox's thread instead of in the request that asked for them: the person sees the bar
+# move instead of a page that hangs until the job is over.
+OUTBOX_BACKGROUND_TASKS = env.tuple(
+    "OUTBOX_BACKGROUND_TASKS", default=("onboarding.check_sheet", "onboarding.import_sheet")
+)
 # Export jobs: queued or running without progress this long → published again; failed (with a message
 # for the person waiting) after this many runs or this age.
 EXPORT_JOB_STALE_SECONDS = env.int("EXPORT_JOB_STALE_SECONDS", default=300)

@@ -189,3 +189,46 @@ def _reached(village) -> int:
     return sum(
         CampaignVillageDay.objects.filter(village=village).values_list("households_reached", flat=True)
     )
+
+
+slow_started = threading.Event()
+slow_release = threading.Event()
+slow_done = threading.Event()
+
+
+@app.task(name="tests.outbox.slow_job")
+def slow_job() -> None:
+    """A long job whose progress a page would poll: it waits until the test lets it end."""
+    slow_started.set()
+    slow_release.wait(timeout=30)
+    slow_done.set()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_worker_long_jobs_run_beside_the_request_and_short_ones_in_it(settings):
+    """The embedded default has no worker: a short task still runs before the request answers, but a
+    job listed in OUTBOX_BACKGROUND_TASKS runs on the outbox's thread, so the request that asked for it
+    answers while it runs (the page's progress bar can move) and it still runs exactly once."""
+    settings.OUTBOX_BACKGROUND_TASKS = ("tests.outbox.slow_job",)
+    for event in (slow_started, slow_release, slow_done):
+        event.clear()
+    recorded.clear()
+    with transaction.atomic():
+        outbox_enqueue(task="tests.outbox.slow_job", kwargs={})
+        outbox_enqueue(task="tests.outbox.record", kwargs={"n": 7})
+    # The commit returned while the slow job still waits: the request is not held by it.
+    assert recorded == [7]
+    assert slow_started.wait(timeout=10), "the long job never started on the outbox's thread"
+    assert not slow_done.is_set()
+    assert OutboxMessage.objects.filter(task="tests.outbox.slow_job").exists()  # claimed, still running
+    slow_release.set()
+    assert slow_done.wait(timeout=10)
+    assert wait_for(lambda: not OutboxMessage.objects.exists(), seconds=10)
+    assert recorded == [7]
+
+
+def test_the_embedded_default_runs_sheet_jobs_in_the_background():
+    """What the product runs with no worker (``backend/settings/base.py``), not the tests' value."""
+    from backend.settings import base
+
+    assert set(base.OUTBOX_BACKGROUND_TASKS) >= {"onboarding.check_sheet", "onboarding.import_sheet"}

@@ -191,6 +191,16 @@ def test_a_job_whose_worker_vanished_ends_failed_instead_of_waiting_at_99(
     assert User.objects.count() == 1
 
 
+def test_the_store_starts_its_bar_at_zero_not_where_the_check_ended(
+    client_, commune, django_capture_on_commit_callbacks
+):
+    job = _checked(client_, members_workbook(GOOD_MEMBERS), django_capture_on_commit_callbacks)
+    jobs.import_job_progress(job.pk, 99, 100)  # the check's last step, still in the cache
+    with django_capture_on_commit_callbacks(execute=False):
+        assert jobs.import_job_confirm(job=job, secret=jobs.new_secret())
+    assert client_.get(f"/setup/imports/{job.pk}/status/").json() == {"status": "importing", "progress": 0}
+
+
 # --- what the preview shows -------------------------------------------------------------------------------------
 
 
