@@ -463,6 +463,45 @@ def choropleth_page(
     return _finish(map_, data)
 
 
+BOUNDARY_CHECK_COLOURS = {"ok": "#1a9850", "bad": "#d73027"}
+
+
+def boundary_check_page(*, villages: dict, communes: dict, bounds) -> str:
+    """An uploaded file's villages before they are stored, green when they passed the checks and red
+    when not, over the outlines of the communes they go to (``villages`` carry ``name``,
+    ``commune_name``, ``result`` and ``ok``; ``communes`` are outlines only)."""
+    map_ = _base_map(bounds)
+    for feature in villages["features"]:
+        feature["properties"]["fill_colour"] = BOUNDARY_CHECK_COLOURS[
+            "ok" if feature["properties"].get("ok") else "bad"
+        ]
+    data = {
+        "bounds": bounds,
+        "areas": villages,
+        "context": communes,
+        "card": area_card([card_row(_("Xã"), "commune_name"), card_row(_("Kết quả"), "result", cls="main")]),
+        "legend": {
+            "sections": [
+                {
+                    "caption": _("Thôn trong tệp"),
+                    "rows": [
+                        {"kind": "swatch", "colour": BOUNDARY_CHECK_COLOURS["ok"], "label": _("Đạt")},
+                        {"kind": "swatch", "colour": BOUNDARY_CHECK_COLOURS["bad"], "label": _("Lỗi")},
+                    ],
+                }
+            ],
+            "toggle": _("Chú giải"),
+        },
+    }
+    data_var = _data_var(map_)
+    DataGeoJson(data_var=data_var, key="context", name="", outline=True, look="context").add_to(map_)
+    layer = DataGeoJson(data_var=data_var, key="areas", name=_("Thôn trong tệp"))
+    AreaCards(data_var=data_var, links=False).add_to(layer)
+    layer.add_to(map_)
+    Legend().add_to(map_)
+    return _finish(map_, data)
+
+
 def script_json(value) -> str:
     """JSON safe inside a <script>: no character of it can close the script or open markup (and, ASCII
     as folium's own ``tojson`` wrote it, none a mis-declared encoding could garble)."""

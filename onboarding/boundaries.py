@@ -84,6 +84,22 @@ def _kind(data: bytes, filename: str) -> str:
 
 def read_boundaries(*, data: bytes, filename: str):
     """The file's features in WGS 84 as a GeoDataFrame; ``BoundaryFileError`` when it is not usable."""
+    return read_boundary_file(data=data, filename=filename).frame
+
+
+@dataclass
+class BoundaryFile:
+    """A file as read: its features in WGS 84 and, for a Shapefile read with ``raw_text``, the .dbf's
+    text as Latin-1 (one character a byte, see ``onboarding.codepages``) and what its .cpg says."""
+
+    frame: object
+    raw_text: bool = False
+    cpg: str | None = None
+
+
+def read_boundary_file(*, data: bytes, filename: str, raw_text: bool = False) -> BoundaryFile:
+    """``read_boundaries``, and with ``raw_text`` a Shapefile's text left undecoded (its code page is
+    decided afterwards, from its text)."""
     import geopandas as gpd
 
     if not data:
@@ -91,6 +107,7 @@ def read_boundaries(*, data: bytes, filename: str):
     if len(data) > MAX_BYTES:
         raise BoundaryFileError(_("Tệp quá lớn (tối đa %(size)d MB).") % {"size": MAX_BYTES // (1024 * 1024)})
     kind = _kind(data, filename)
+    cpg = None
     with tempfile.TemporaryDirectory(prefix="ranh-gioi-") as folder:
         folder = Path(folder)
         if kind == ".zip":
@@ -98,12 +115,22 @@ def read_boundaries(*, data: bytes, filename: str):
         else:
             path = folder / f"upload{kind}"
             path.write_bytes(data)
+        raw = raw_text and path.suffix.lower() == ".shp"
+        if raw:
+            cpg_path = next((p for p in folder.iterdir() if p.suffix.lower() == ".cpg"), None)
+            cpg = cpg_path.read_bytes()[:100].decode("ascii", errors="replace") if cpg_path else None
         try:
-            frame = gpd.read_file(path, engine="pyogrio")
+            options = {"encoding": "ISO-8859-1"} if raw else {}
+            frame = gpd.read_file(path, engine="pyogrio", **options)
         except Exception as error:  # GDAL: malformed file of any kind
             raise BoundaryFileError(
                 _("Không đọc được tệp bản đồ: %(problem)s") % {"problem": boundary_read_problem(error)}
             ) from error
+    return BoundaryFile(frame=_usable(frame), raw_text=raw, cpg=cpg)
+
+
+def _usable(frame):
+    """The frame in WGS 84 within the bounds a file may have; ``BoundaryFileError`` otherwise."""
     if frame.empty or "geometry" not in frame:
         raise BoundaryFileError(_("Tệp không có đối tượng bản đồ nào."))
     if len(frame) > MAX_FEATURES:
@@ -178,6 +205,30 @@ def features_of(frame) -> list[dict]:
     return rows
 
 
+def areal_geometry(raw: dict | None, check: FeatureCheck):
+    """A feature's geometry as an area (repaired when invalid, noted on ``check``); None, with the
+    error on ``check``, when it is not one."""
+    try:
+        geometry = shape(raw) if raw else None
+    except Exception:  # shapely: malformed coordinates
+        geometry = None
+    if geometry is None or geometry.is_empty:
+        check.errors.append(_("không có hình học."))
+        return None
+    if geometry.geom_type not in ("Polygon", "MultiPolygon", "GeometryCollection"):
+        check.errors.append(_("không phải vùng (là %(type)s).") % {"type": geometry.geom_type})
+        return None
+    valid = geometry.is_valid
+    reason = "" if valid else shapely.is_valid_reason(geometry)
+    geometry = boundary_repair(geometry)
+    if geometry is None:
+        check.errors.append(_("hình học hỏng, không sửa được (%(reason)s).") % {"reason": reason})
+        return None
+    if not valid:
+        check.notes.append(_("đã sửa hình học (%(reason)s).") % {"reason": reason})
+    return geometry
+
+
 def check_boundaries(
     *, commune: Commune, features: list[dict], column: str
 ) -> tuple[list[FeatureCheck], dict]:
@@ -210,25 +261,9 @@ def check_boundaries(
             check.errors.append(_("thôn này đã có ở đối tượng #%(other)d.") % {"other": seen[village.code]})
             continue
         seen[village.code] = check.number
-        raw = feature["geometry"]
-        try:
-            geometry = shape(raw) if raw else None
-        except Exception:  # shapely: malformed coordinates
-            geometry = None
-        if geometry is None or geometry.is_empty:
-            check.errors.append(_("không có hình học."))
-            continue
-        if geometry.geom_type not in ("Polygon", "MultiPolygon", "GeometryCollection"):
-            check.errors.append(_("không phải vùng (là %(type)s).") % {"type": geometry.geom_type})
-            continue
-        valid = geometry.is_valid
-        reason = "" if valid else shapely.is_valid_reason(geometry)
-        geometry = boundary_repair(geometry)
+        geometry = areal_geometry(feature["geometry"], check)
         if geometry is None:
-            check.errors.append(_("hình học hỏng, không sửa được (%(reason)s).") % {"reason": reason})
             continue
-        if not valid:
-            check.notes.append(_("đã sửa hình học (%(reason)s).") % {"reason": reason})
         if outline is not None:
             outside = geometry.difference(outline).area
             if geometry.area and outside / geometry.area > OUTSIDE_SHARE:

@@ -99,3 +99,39 @@ class BoundaryUpload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.commune_id} {self.file_name}"
+
+
+class ProvinceBoundaryUpload(models.Model):
+    """Village boundaries of many communes of a province in one file, between upload and storing: the
+    features as read (WGS 84; a Shapefile's text undecoded, see ``onboarding.codepages``, when
+    ``raw_text``), the code page, the columns naming the commune (none: by position) and the village,
+    the checks and the file-wide warnings. No personal data: areas only."""
+
+    class Status(models.TextChoices):
+        CHECKED = "checked", _("Đã kiểm tra")
+        STORING = "storing", _("Đang lưu")
+        STORED = "stored", _("Đã lưu")
+        FAILED = "failed", _("Lỗi")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    province = models.ForeignKey("field_api.Province", on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    file_name = models.CharField(max_length=200)
+    raw_text = models.BooleanField(default=False)
+    cpg = models.CharField(max_length=100, blank=True)
+    codepage = models.CharField(max_length=20, blank=True)
+    features = models.JSONField(default=list)
+    commune_column = models.CharField(max_length=200, blank=True)
+    column = models.CharField(max_length=200, blank=True)
+    checks = models.JSONField(null=True, blank=True)
+    summary = models.JSONField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CHECKED)
+    stored = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.province_id} {self.file_name}"

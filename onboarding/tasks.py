@@ -1,9 +1,14 @@
 """Checking and storing sheets in the background: tasks take ids and call the services."""
 
+import logging
+
 from auditlog.context import set_actor
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from core.services.imports import ImportRejected
 from onboarding import services
 from onboarding.jobs import (
     derived_password,
@@ -13,7 +18,10 @@ from onboarding.jobs import (
     job_mapping,
     job_sheet,
 )
-from onboarding.models import ImportJob
+from onboarding.models import ImportJob, ProvinceBoundaryUpload
+from onboarding.province_boundaries import province_boundaries_store
+
+logger = logging.getLogger(__name__)
 
 CHECKS = {ImportJob.Kind.MEMBERS: services.members_check, ImportJob.Kind.VILLAGES: services.villages_check}
 
@@ -116,3 +124,28 @@ def purge_jobs() -> int:
     from onboarding.jobs import import_jobs_purge
 
     return import_jobs_purge()
+
+
+@shared_task(name="onboarding.store_province_boundaries", soft_time_limit=10 * 60, time_limit=12 * 60)
+def store_province_boundaries(upload_id: str) -> str:
+    """A large province boundary file stored in the background; a failure leaves the upload failed with
+    its reason (nothing stored), never "storing" for the page to wait on."""
+    Status = ProvinceBoundaryUpload.Status
+    upload = ProvinceBoundaryUpload.objects.filter(pk=upload_id).first()
+    if upload is None or upload.status != Status.STORING:
+        return upload.status if upload else ""
+    try:
+        province_boundaries_store(upload_id=upload_id)
+    except ImportRejected as rejected:
+        error = " ".join(str(problem) for problem in rejected.problems)
+    except SoftTimeLimitExceeded:
+        error = _("Tệp quá lớn để lưu trong thời gian cho phép: hãy chia thành nhiều tệp.")
+    except Exception as problem:  # a bug or an outage: the log keeps the trace, the page the reason
+        logger.exception("Province boundaries %s failed", upload_id)
+        error = _("Dừng vì một lỗi không lường trước (%(error)s); không có gì được lưu.") % {
+            "error": type(problem).__name__
+        }
+    else:
+        return Status.STORED
+    ProvinceBoundaryUpload.objects.filter(pk=upload_id).update(status=Status.FAILED, error=error)
+    return Status.FAILED

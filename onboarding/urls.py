@@ -1,6 +1,14 @@
 from django.urls import path
 
-from onboarding import boundary_views, catalogue_views, password_views, remove_views, setup_views, views
+from onboarding import (
+    boundary_views,
+    catalogue_views,
+    password_views,
+    province_boundary_views,
+    remove_views,
+    setup_views,
+    views,
+)
 from onboarding.sheet_templates import import_template
 
 app_name = "onboarding"
@@ -79,6 +87,26 @@ urlpatterns += [
         "setup/communes/<str:code>/boundaries/<uuid:pk>/store/",
         boundary_views.boundaries_store,
         name="boundaries-store",
+    ),
+    path(
+        "setup/provinces/<str:code>/boundaries/",
+        province_boundary_views.upload,
+        name="province-boundaries",
+    ),
+    path(
+        "setup/provinces/<str:code>/boundaries/<uuid:pk>/",
+        province_boundary_views.preview,
+        name="province-boundaries-preview",
+    ),
+    path(
+        "setup/provinces/<str:code>/boundaries/<uuid:pk>/check/",
+        province_boundary_views.check,
+        name="province-boundaries-check",
+    ),
+    path(
+        "setup/provinces/<str:code>/boundaries/<uuid:pk>/store/",
+        province_boundary_views.store,
+        name="province-boundaries-store",
     ),
 ]
 

@@ -407,7 +407,8 @@ OUTBOX_LEASE_SECONDS = 120
 # run on the outbox's thread instead of in the request that asked for them: the person sees the bar
 # move instead of a page that hangs until the job is over.
 OUTBOX_BACKGROUND_TASKS = env.tuple(
-    "OUTBOX_BACKGROUND_TASKS", default=("onboarding.check_sheet", "onboarding.import_sheet")
+    "OUTBOX_BACKGROUND_TASKS",
+    default=("onboarding.check_sheet", "onboarding.import_sheet", "onboarding.store_province_boundaries"),
 )
 # Export jobs: queued or running without progress this long → published again; failed (with a message
 # for the person waiting) after this many runs or this age.

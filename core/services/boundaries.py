@@ -183,15 +183,24 @@ def boundary_repair(geometry: BaseGeometry) -> BaseGeometry | None:
 @transaction.atomic
 def village_boundaries_store(*, commune: str, geometries: dict[str, BaseGeometry], source: str) -> int:
     """Store checked boundaries of a commune's villages (all or none); maps of the commune redraw."""
-    known = set(
-        Village.objects.filter(commune_id=commune, code__in=list(geometries)).values_list("pk", flat=True)
-    )
-    missing = sorted(set(geometries) - known)
-    if missing:
-        raise ImportRejected([_("Không có thôn %(codes)s trong xã.") % {"codes": ", ".join(missing)}])
-    objects = [_boundary_object(Village, "village", code, g, source) for code, g in geometries.items()]
+    return village_boundaries_store_many(by_commune={commune: geometries}, source=source)
+
+
+@transaction.atomic
+def village_boundaries_store_many(*, by_commune: dict[str, dict[str, BaseGeometry]], source: str) -> int:
+    """Store checked boundaries of villages of several communes (commune code → village code →
+    geometry), all or none; maps of those communes redraw, told once."""
+    objects = []
+    for commune, geometries in by_commune.items():
+        known = set(
+            Village.objects.filter(commune_id=commune, code__in=list(geometries)).values_list("pk", flat=True)
+        )
+        missing = sorted(set(geometries) - known)
+        if missing:
+            raise ImportRejected([_("Không có thôn %(codes)s trong xã.") % {"codes": ", ".join(missing)}])
+        objects += [_boundary_object(Village, "village", code, g, source) for code, g in geometries.items()]
     Village.objects.bulk_update(objects, BOUNDARY_FIELDS, batch_size=200)
-    areas_reassigned_project(commune_codes={commune})
+    areas_reassigned_project(commune_codes=set(by_commune))
     return len(objects)
 
 
