@@ -192,7 +192,10 @@ class CampaignForm(forms.Form):
             ):
                 raise signing.BadSignature
             codes = {commune.code for commune in self.communes}
-            targets = [SheetTarget(commune=c, households=h, people=p) for c, h, p in value["targets"]]
+            targets = [
+                SheetTarget(commune=c, households=h, people=p, former=str(former[0]) if former else "")
+                for c, h, p, *former in value["targets"]
+            ]
             if any(target.commune not in codes for target in targets):
                 raise signing.BadSignature
             return TargetSheet(
@@ -215,7 +218,7 @@ class CampaignForm(forms.Form):
             {
                 "province": self.province,
                 "campaign": self.campaign and self.campaign.pk,
-                "targets": [[t.commune, t.households, t.people] for t in read.targets],
+                "targets": [[t.commune, t.households, t.people, t.former] for t in read.targets],
                 "problems": read.problems,
                 "skipped": read.skipped,
                 "sheet_name": read.sheet_name,

@@ -81,6 +81,7 @@ class SheetTarget:
     commune: str
     households: int
     people: int
+    former: str = ""  # the commune's pre-2025 name, when the sheet named it so (shown in the preview)
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,14 @@ def _commune(*, line: int, labels: list[str], names: AreaNames) -> AreaMatch | s
     for match in matches:
         if match.area is not None:
             return match
+        if match.former_split:
+            return _(
+                "Dòng %(line)d: “%(name)s” là tên trước 2025, nay thuộc nhiều xã (%(codes)s): hãy ghi mã xã."
+            ) % {
+                "line": line,
+                "name": match.former,
+                "codes": ", ".join(f"{c.full_name} {c.code}" for c in match.candidates[:5]),
+            }
         if match.ambiguous:
             return _("Dòng %(line)d: có nhiều xã tên “%(name)s”, hãy ghi mã xã.") % {
                 "line": line,
@@ -222,7 +231,10 @@ def _target_row(*, row: SheetRow, columns: dict[str, int], names: AreaNames) -> 
             },
         )
     return TargetRow(
-        line=row.number, target=SheetTarget(commune=commune.area.code, households=households, people=people)
+        line=row.number,
+        target=SheetTarget(
+            commune=commune.area.code, households=households, people=people, former=commune.former
+        ),
     )
 
 
@@ -300,6 +312,7 @@ def targets_template() -> bytes:
     """The targets sheet to fill in: the headers this module reads, an example line, and the guide."""
     guide = [
         _("Mỗi dòng một xã: ghi mã xã hoặc tên xã (có dấu hay không dấu đều được), số hộ, số người."),
+        _("Xã ghi tên trước ngày 1/7/2025 cũng được: trang xem trước cho biết xã mới tương ứng."),
         _("Chỉ các xã có trong tệp được đưa vào chiến dịch (cùng các xã bạn đánh dấu trên trang)."),
         _("Dòng tiêu đề phía trên bảng và dòng “Tổng cộng” được bỏ qua; dòng chưa ghi số nào cũng vậy."),
         _("Dòng ví dụ (có ghi chú “Dòng ví dụ”) không bao giờ được nhập: xoá hoặc ghi đè cả ghi chú."),

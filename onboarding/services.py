@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from backend.text import search_key
 from core.models import Commune, Province, Role, Team, User, Village
 from core.scope import Kind, Scope
-from core.services.area_names import PROVINCE_UNITS, AreaMatch, AreaNames
+from core.services.area_names import PROVINCE_UNITS, AreaMatch, AreaNames, area_shown
 from core.services.assignments import villages_assign_teams
 from core.services.imports import ImportRejected, ImportReport
 from core.services.members import (
@@ -186,21 +186,28 @@ class _Areas:
     def province(self, value: str) -> Province | None:
         return self.province_names.match(value).area
 
-    def commune(self, value: str, province: Province | None) -> tuple[Commune | None, str]:
-        """The commune a cell names, or None and why."""
+    def commune(self, value: str, province: Province | None) -> tuple[Commune | None, str, str]:
+        """The commune a cell names and how the preview shows it (with the pre-2025 name the cell used,
+        if it did), or None, why and ""."""
         match = self.commune_names.match(
             value, where=None if province is None else lambda c: c.province_id == province.code
         )
         if match.area is not None:
-            return match.area, ""
+            return match.area, "", area_shown(match)
         if match.by_code:
-            return None, _("không có xã mã %(code)s trong phạm vi của bạn.") % {"code": match.text}
+            return None, _("không có xã mã %(code)s trong phạm vi của bạn.") % {"code": match.text}, ""
+        codes = ", ".join(f"{c.full_name} {c.code}" for c in match.candidates[:5])
+        if match.former_split:
+            why = _("“%(name)s” là tên trước 2025, nay thuộc nhiều xã (%(codes)s): hãy ghi mã xã.")
+            return None, why % {"name": match.former, "codes": codes}, ""
         if match.ambiguous:
-            return None, _("tên “%(name)s” trùng nhiều xã (%(codes)s): hãy ghi mã xã.") % {
-                "name": value,
-                "codes": ", ".join(f"{c.full_name} {c.code}" for c in match.candidates[:5]),
-            }
-        return None, _("không có xã “%(name)s” trong phạm vi của bạn.") % {"name": value} + _similar(match)
+            why = _("tên “%(name)s” trùng nhiều xã (%(codes)s): hãy ghi mã xã.")
+            return None, why % {"name": value, "codes": codes}, ""
+        return (
+            None,
+            _("không có xã “%(name)s” trong phạm vi của bạn.") % {"name": value} + _similar(match),
+            "",
+        )
 
     def default_commune(self) -> Commune | None:
         return self.communes.get(self.scope.commune) if self.scope.commune else None
@@ -239,6 +246,7 @@ class _Checked(Generic[T]):
 
     value: T
     errors: Mapping[str, str] = field(default_factory=dict)
+    shown: str = ""  # the value as the preview shows it, when that is not the cell as written
 
 
 @dataclass(frozen=True)
@@ -254,6 +262,7 @@ class MemberRow:
     role: str = Role.VOLUNTEER
     province: str | None = None
     commune: str | None = None
+    commune_name: str = ""  # its full name (``values`` may show it after the pre-2025 name the sheet used)
     team_name: str = ""
     villages: tuple[Village, ...] = ()
     username: str = ""
@@ -417,6 +426,7 @@ class _MemberArea:
     province: Province | None
     commune: Commune | None
     errors: Mapping[str, str]
+    shown: str = ""  # the commune as the preview shows it
 
 
 def _member_area(*, values: Mapping[str, str], role: str, context: _MembersContext) -> _MemberArea:
@@ -431,8 +441,9 @@ def _member_area(*, values: Mapping[str, str], role: str, context: _MembersConte
                 "value": values["province"]
             }
     commune = context.default_commune
+    shown = commune.full_name if commune is not None else ""
     if values.get("commune"):
-        commune, why = context.areas.commune(values["commune"], province)
+        commune, why, shown = context.areas.commune(values["commune"], province)
         if commune is None:
             errors["commune"] = why
     if commune is not None:
@@ -442,7 +453,7 @@ def _member_area(*, values: Mapping[str, str], role: str, context: _MembersConte
         errors["commune"] = _("cần có xã.")
     if area == "province" and province is None and "province" not in errors:
         errors["province"] = _("cần có tỉnh.")
-    return _MemberArea(province=province, commune=commune, errors=errors)
+    return _MemberArea(province=province, commune=commune, errors=errors, shown=shown)
 
 
 def _member_villages(*, text: str, commune: Commune, areas: _Areas) -> _Checked[tuple[Village, ...]]:
@@ -499,7 +510,7 @@ def _member_row(*, number: int, values: Mapping[str, str], context: _MembersCont
     if values.get("phone"):
         shown["phone"] = phone.value or values["phone"]
     if area.commune is not None:
-        shown["commune"] = area.commune.full_name
+        shown["commune"] = area.shown
     if villages.value:  # the villages the cell was read as, by code: what storing gives the team
         shown["villages"] = ", ".join(f"{v.name} ({v.code})" for v in villages.value)
     return MemberRow(
@@ -517,6 +528,7 @@ def _member_row(*, number: int, values: Mapping[str, str], context: _MembersCont
         role=role.value,
         province=area.province.code if area.province else None,
         commune=area.commune.code if area.commune else None,
+        commune_name=area.commune.full_name if area.commune else "",
         team_name=values.get("team", ""),
         villages=villages.value,
         username=values.get("username", ""),
@@ -897,7 +909,7 @@ def _members_apply(
     report.new_members.extend((member.username, member.full_name) for member in new_members)
     report.places = {
         row.username: (
-            row.values.get("commune", "") if row.commune else "",
+            row.commune_name,
             teams[row.team_key].name if row.team_key else "",
         )
         for row in plan.rows
@@ -1056,8 +1068,8 @@ def _village_commune(*, values: Mapping[str, str], context: _VillagesContext) ->
         if context.default_commune is None:
             return _Checked(None, {"commune": _("cần có xã.")})
         return _Checked(context.default_commune)
-    commune, why = context.areas.commune(values["commune"], context.default_province)
-    return _Checked(commune, {"commune": why} if commune is None else {})
+    commune, why, shown = context.areas.commune(values["commune"], context.default_province)
+    return _Checked(commune, {"commune": why} if commune is None else {}, shown=shown)
 
 
 def _village_row(*, number: int, values: Mapping[str, str], context: _VillagesContext) -> VillageRow:
@@ -1076,7 +1088,11 @@ def _village_row(*, number: int, values: Mapping[str, str], context: _VillagesCo
     )
     if commune.value is None or row.errors:
         return row
-    row = replace(row, commune=commune.value.code, values={**row.values, "commune": commune.value.full_name})
+    row = replace(
+        row,
+        commune=commune.value.code,
+        values={**row.values, "commune": commune.shown or commune.value.full_name},
+    )
     code = values.get("code", "")
     if code:
         code = code if "-" in code else f"{row.commune}-{code}"

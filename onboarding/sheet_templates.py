@@ -38,6 +38,7 @@ def _guide(kind: str) -> list[str]:
         _("Giữ nguyên dòng tiêu đề cột; có thể thêm dòng tên bảng phía trên và dòng “Tổng cộng” phía dưới."),
         _("Dòng ví dụ (có ghi chú “Dòng ví dụ”) không bao giờ được nhập: xoá hoặc ghi đè cả ghi chú."),
         _("Lưu dạng .xlsx hoặc .csv. Trước khi lưu, trang nhập cho xem từng dòng và các dòng bị bỏ qua."),
+        _("Xã ghi tên trước ngày 1/7/2025 cũng được: trang xem trước cho biết xã mới tương ứng."),
     ]
     if kind == MEMBERS:
         return [

@@ -31,13 +31,34 @@ splits into its unit word (``VILLAGE_UNITS``; "TDP" is written for "Tổ dân ph
 
 Two names are one village (a duplicate in a sheet, or a village added twice) exactly when one matches
 the other by this rule.
+
+Communes are also named by their names *before* the 1 July 2025 reform ("Xã Nghĩa Hà", now part of
+"Phường An Phú"): sheets are kept for years. A name that matches no 2025 commune (among those ``where``
+keeps) is looked up among the pre-2025 units (``fixtures/vn_communes_before_2025.csv.gz``, by the same
+rule: tone marks, optional unit word, "huyện" among the unit words, unmarked names folded), optionally
+with its old district in parentheses or after a comma ("Xã Tân Dân (huyện Phú Xuyên)"):
+
+- a 2025 name always wins, even when it is also an old name elsewhere;
+- an old unit that went whole into exactly one 2025 commune means that commune, and the match keeps
+  the old name (``AreaMatch.former``) so the preview shows "Xã Nghĩa Hà (trước 2025) → Xã An Phú";
+- an old unit split among several communes ("phần còn lại", "một phần"), or an old name used in several
+  old districts that went to different communes, is ambiguous: the communes are listed, never picked.
+  Which communes count is decided over the whole province, in scope or not (a commune leader's sheet
+  naming a split unit is ambiguous even when only one of its parts is in their commune).
 """
 
+import csv
+import functools
+import gzip
+import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Generic, Protocol, TypeVar
+
+from django.utils.translation import gettext as _
 
 from backend.text import clean_text, search_key
 from core.services.imports import pad_code
@@ -47,6 +68,16 @@ COMMUNE_UNITS = ("xã", "phường", "thị trấn", "đặc khu")
 VILLAGE_UNITS = ("tổ dân phố", "khu phố", "thôn", "tổ", "ấp", "bản", "làng", "buôn", "xóm", "khóm", "khu")
 VILLAGE_UNIT_SHORT = {"tdp": "tổ dân phố"}
 PROVINCE_UNITS = ("tỉnh", "thành phố", "tp.", "tp")
+# Units before the 2025 reform: the special zones were districts ("Huyện Lý Sơn" → "Đặc khu Lý Sơn").
+FORMER_UNITS = (*COMMUNE_UNITS, "huyện")
+FORMER_NAMES_FILE = Path(__file__).resolve().parents[2] / "fixtures" / "vn_communes_before_2025.csv.gz"
+# "Xã Tân Dân (huyện Phú Xuyên)", "Xã Tân Dân, huyện Phú Xuyên", "Phường 15 - Quận 10", "… (TP. Quảng Ngãi)",
+# also typed without marks ("tan dan, huyen phu xuyen").
+_DISTRICT = re.compile(
+    r"^(?P<name>.+?)\s*(?:\(\s*|,\s*|\s-\s*)(?:thuộc\s+|thuoc\s+)?"
+    r"(?P<district>(?:huyện|huyen|quận|quan|thị xã|thi xa|thành phố|thanh pho|tp\.?)\s+[^()]+?)\s*\)?$",
+    re.IGNORECASE,
+)
 # Grave, acute, tilde, hook above, dot below: the five tones (vowel marks such as ^ and the horn stay).
 _TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")
 
@@ -94,18 +125,129 @@ class AreaMatch(Generic[A]):
     by_code: bool = False
     candidates: tuple[A, ...] = ()
     similar: tuple[A, ...] = ()
+    # Found by a pre-2025 name: that name as listed ("Xã Nghĩa Hà"), and whether the old unit went to
+    # several 2025 communes (then ``area`` is None, ``candidates`` those of them in the areas indexed).
+    former: str = ""
+    former_split: bool = False
 
     @property
     def ambiguous(self) -> bool:
-        return len(self.candidates) > 1
+        return self.area is None and (len(self.candidates) > 1 or self.former_split)
+
+
+def area_shown(match: AreaMatch) -> str:
+    """The area a match found, as a preview shows it: its full name, after the old name when the cell
+    named it by its pre-2025 name ("Xã Nghĩa Hà (trước 2025) → Xã An Phú")."""
+    if match.area is None:
+        return ""
+    if not match.former:
+        return match.area.full_name
+    return _("%(former)s (trước 2025) → %(commune)s") % {
+        "former": match.former,
+        "commune": match.area.full_name,
+    }
+
+
+@dataclass(frozen=True)
+class FormerUnit:
+    """A commune, ward or town before the 2025 reform, as one 2025 commune's merger list names it."""
+
+    code: str  # the 2025 commune it (or a part of it, when ``partial``) went into
+    commune: str  # that commune's full name
+    province: str
+    name: str  # "Xã Nghĩa Hà", "Phổ Hòa" (a few are listed without a unit word)
+    district: str  # "huyện Tư Nghĩa", "Quận 10", or "" when the list does not say
+    partial: bool
+
+
+def _district_key(text: str) -> str:
+    key = name_key(text)
+    for short in ("tp. ", "tp "):
+        if key.startswith(short):
+            return "thành phố " + key[len(short) :].strip()
+    return key
+
+
+@dataclass(frozen=True)
+class CurrentCommune:
+    """A 2025 commune as the pre-2025 names file lists it (every commune is there)."""
+
+    code: str
+    name: str
+    full_name: str
+    province: str
+
+
+class FormerNames:
+    """The pre-2025 units of the whole country, indexed by name under the module's rule, and the 2025
+    communes they went into (``current``: so that a 2025 name wins even over a commune out of scope)."""
+
+    def __init__(self, units: Iterable[FormerUnit]):
+        units = tuple(units)
+        communes = {
+            unit.code: CurrentCommune(unit.code, unit.commune, unit.commune, unit.province) for unit in units
+        }
+        self.current: AreaNames[CurrentCommune] = AreaNames(communes.values(), former=False)
+        self._units = tuple(name_key(unit) for unit in FORMER_UNITS)
+        self._folded_units = tuple(search_key(unit) for unit in FORMER_UNITS)
+        self._by_key: dict[str, list[FormerUnit]] = defaultdict(list)
+        self._by_folded: dict[str, list[FormerUnit]] = defaultdict(list)
+        for unit in units:
+            AreaNames._add(self._by_key, name_key(unit.name), unit, self._units)
+            AreaNames._add(self._by_folded, search_key(unit.name), unit, self._folded_units)
+
+    def find(self, text: str) -> list[FormerUnit]:
+        """The old units ``text`` names (in the district it gives, when it gives one)."""
+        name, district = text, ""
+        if written := _DISTRICT.match(text):
+            name, district = written["name"], written["district"]
+        found = AreaNames._lookup(self._by_key, name_key(name), self._units)
+        if not found and is_unmarked(name):
+            found = AreaNames._lookup(self._by_folded, search_key(name), self._folded_units)
+        if district:
+            keyed = search_key if is_unmarked(district) else name_key
+            key = keyed(_district_key(district))
+            found = [unit for unit in found if keyed(_district_key(unit.district)) == key]
+        return found
+
+
+def read_former_units(path: Path) -> list[FormerUnit]:
+    with gzip.open(path, "rt", encoding="utf-8", newline="") as rows:
+        return [
+            FormerUnit(
+                code=row["code"],
+                commune=row["commune"],
+                province=row["province"],
+                name=row["name"],
+                district=row["district"],
+                partial=row["partial"] == "1",
+            )
+            for row in csv.DictReader(rows)
+        ]
+
+
+@functools.cache
+def former_names() -> FormerNames:
+    """The committed pre-2025 names (read once per process)."""
+    return FormerNames(read_former_units(FORMER_NAMES_FILE))
 
 
 class AreaNames(Generic[A]):
     """Areas (communes, or provinces with ``units=PROVINCE_UNITS, code_width=2``) indexed once, then any
     number of cells matched against them (``match``)."""
 
-    def __init__(self, areas: Iterable[A], *, units: tuple[str, ...] = COMMUNE_UNITS, code_width: int = 5):
+    def __init__(
+        self,
+        areas: Iterable[A],
+        *,
+        units: tuple[str, ...] = COMMUNE_UNITS,
+        code_width: int = 5,
+        former: "FormerNames | bool" = True,
+    ):
+        """``former``: the pre-2025 names communes are also known by (``former_names()`` when True, read
+        the first time a cell matches no 2025 commune; none when False; only for communes)."""
         self.code_width = code_width
+        self._former = former if units == COMMUNE_UNITS else False
         self._units = tuple(name_key(unit) for unit in units)
         self._folded_units = tuple(search_key(unit) for unit in units)
         self.by_code: dict[str, A] = {}
@@ -147,9 +289,38 @@ class AreaNames(Generic[A]):
         folded = kept(self._lookup(self._by_folded, search_key(text), self._folded_units))
         if not found and is_unmarked(text):
             found = folded
+        if not found and self._former is not False:
+            if self._former is True:
+                self._former = former_names()
+            if old := self._former_match(self._former, text, where):
+                return old
         if len(found) == 1:
             return AreaMatch(text=text, area=found[0], candidates=found)
         return AreaMatch(text=text, candidates=found, similar=() if found else folded)
+
+    def _former_match(
+        self, former: FormerNames, text: str, where: Callable[[A], bool] | None
+    ) -> AreaMatch[A] | None:
+        """The 2025 commune a pre-2025 name means, or the communes it is split among; None when it
+        names no old unit of a province whose communes are indexed (and kept by ``where``)."""
+        units = former.find(text)
+
+        def kept(code: str) -> bool:
+            area = self.by_code.get(code)
+            return area is not None and (where is None or where(area))
+
+        provinces = {unit.province for unit in units if kept(unit.code)}
+        units = [unit for unit in units if unit.province in provinces]
+        if not units or any(c.province in provinces for c in former.current.match(text).candidates):
+            return None  # no old unit here, or the 2025 name of a commune of the province (in scope or not)
+        codes = list(dict.fromkeys(unit.code for unit in units))
+        candidates = tuple(self.by_code[code] for code in codes if kept(code))
+        split = len(codes) > 1 or any(unit.partial for unit in units)
+        districts = {unit.district for unit in units} - {""}
+        name = f"{units[0].name}, {districts.pop()}" if len(districts) == 1 else units[0].name
+        if split:
+            return AreaMatch(text=text, candidates=candidates, former=name, former_split=True)
+        return AreaMatch(text=text, area=candidates[0], candidates=candidates, former=name)
 
 
 class NamedVillage(Protocol):
