@@ -22,7 +22,7 @@ from shapely.strtree import STRtree
 from backend.formats import number
 from backend.text import search_key
 from core.models import Commune, Province, Village
-from core.services.area_names import AreaNames, VillageNames
+from core.services.area_names import AreaNames, VillageNames, area_shown
 from core.services.villages import village_ambiguous
 from onboarding.boundaries import OUTSIDE_SHARE, OUTSIDE_TOLERANCE, FeatureCheck, areal_geometry, guess_column
 from onboarding.codepages import decode
@@ -144,6 +144,8 @@ def _commune_by_column(communes: _Communes, check: ProvinceFeatureCheck) -> Comm
         return None
     if match.area is None:
         check.errors.append(_("không có xã “%(value)s” trong tỉnh.") % {"value": check.commune_value or "—"})
+    elif match.former:  # named as before the 2025 merger: say which commune that is now
+        check.notes.append(area_shown(match))
     return match.area
 
 

@@ -2,16 +2,27 @@
 code page), preview on a map with counts per commune and warnings, store (in the worker when large).
 Province officers and admins only; another province, or a commune leader, is 404."""
 
+import math
+
+import shapely
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from shapely.geometry import shape
 
 from backend.formats import number
 from backend.middleware import body_limit
+from backend.outbox import outbox_enqueue
+from core.models import Commune
+from core.services.imports import ImportRejected
+from maps.render import boundary_check_page, split_page, with_csp_nonce
+from onboarding import province_boundaries as pb
 from onboarding import selectors
+from onboarding.boundaries import BoundaryFileError, features_of, read_boundary_file
+from onboarding.codepages import CODEPAGES, guess_codepage
 from onboarding.limits import MAX_BYTES
 from onboarding.models import ProvinceBoundaryUpload
 from onboarding.views import FORM_OVERHEAD, declared_length
@@ -40,9 +51,6 @@ def _crumbs(province):
 @login_required
 def upload(request, code):
     # geopandas, shapely and GDAL load here, on the first upload, not with the URLconf.
-    from onboarding import province_boundaries as pb
-    from onboarding.boundaries import BoundaryFileError, features_of, read_boundary_file
-    from onboarding.codepages import guess_codepage
 
     province = _province(request, code)
     error, status = "", 400
@@ -83,7 +91,6 @@ def upload(request, code):
 
 
 def _columns(upload) -> list[dict]:
-    from onboarding import province_boundaries as pb
 
     features = pb.decoded_features(
         features=upload.features, raw_text=upload.raw_text, codepage=upload.codepage
@@ -92,7 +99,6 @@ def _columns(upload) -> list[dict]:
 
 
 def _guess_columns(upload) -> None:
-    from onboarding import province_boundaries as pb
 
     columns = _columns(upload)
     upload.commune_column = pb.guess_commune_column(columns)
@@ -108,7 +114,6 @@ def _upload(request, code, pk) -> ProvinceBoundaryUpload:
 
 def _direction(east: float, north: float) -> str:
     """The compass point (of eight) a shift goes towards."""
-    import math
 
     words = [
         _("đông"),
@@ -149,15 +154,10 @@ def _warnings(summary: dict) -> list[str]:
 
 
 def _map(request, upload, checks) -> dict | None:
-    from core.models import Commune
-    from maps.render import boundary_check_page, split_page, with_csp_nonce
-    from onboarding import province_boundaries as pb
 
     villages = pb.preview_geojson(features=upload.features, checks=checks)
     if not villages["features"]:
         return None
-    import shapely
-    from shapely.geometry import shape
 
     west, south, east, north = shapely.GeometryCollection(
         [shape(f["geometry"]) for f in villages["features"]]
@@ -184,7 +184,6 @@ def _map(request, upload, checks) -> dict | None:
 
 
 def _preview(request, upload, status=200, **extra):
-    from onboarding.codepages import CODEPAGES
 
     checks = upload.checks or []
     summary = upload.summary or {}
@@ -218,8 +217,6 @@ def preview(request, code, pk):
 @login_required
 @require_POST
 def check(request, code, pk):
-    from onboarding import province_boundaries as pb
-    from onboarding.codepages import CODEPAGES
 
     upload = _upload(request, code, pk)
     if upload.status not in (Status.CHECKED, Status.FAILED):
@@ -246,9 +243,6 @@ def check(request, code, pk):
 @login_required
 @require_POST
 def store(request, code, pk):
-    from backend.outbox import outbox_enqueue
-    from core.services.imports import ImportRejected
-    from onboarding import province_boundaries as pb
 
     upload = _upload(request, code, pk)
     if upload.status in (Status.STORED, Status.STORING):

@@ -6,14 +6,17 @@ listing the communes, never a pick. The rule itself: tests/core/test_former_name
 
 import csv
 import io
+import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from shapely.geometry import box, mapping
 
 from campaigns.models import CampaignTarget
-from core.models import Role, User, Village
+from core.models import Commune, Role, User, Village
 from core.scope import Scope
+from onboarding.models import ProvinceBoundaryUpload
 from onboarding.services import members_check, members_import, villages_check, villages_import
 from onboarding.sheets import read_sheet
 from tests import factories
@@ -188,3 +191,36 @@ def test_the_campaign_targets_preview_shows_the_old_name(client, officer):
     response = client.post("/campaigns/new/", {**data, "sheet_read": preview.context["sheet_signed"]})
     assert response.status_code == 302, response.context["form"].errors
     assert dict(CampaignTarget.objects.values_list("commune_id", "households")) == {"21034": 80, "21025": 40}
+
+
+def test_province_boundaries_file_naming_a_former_commune(client, officer):
+    """The province's village boundaries, one column naming the commune as before 2025: the village
+    goes to the 2025 commune, and the preview says which one."""
+    an_phu = box(108.80, 15.10, 108.90, 15.20)
+    commune = Commune.objects.get(code="21034")
+    commune.geometry = commune.geometry_simplified = mapping(an_phu)
+    commune.save()
+    factories.VillageFactory(commune=commune, code="21034-01", name="Thôn Phú Lộc")
+    client.force_login(officer)
+    data = json.dumps(
+        {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "properties": {"xa": "Xã Nghĩa Hà", "thon": "Thôn Phú Lộc"},
+                    "geometry": mapping(box(108.81, 15.11, 108.85, 15.15)),
+                }
+            ],
+        }
+    ).encode()
+    uploaded = client.post(
+        "/setup/provinces/51/boundaries/", {"file": SimpleUploadedFile("thon.geojson", data)}
+    )
+    assert uploaded.status_code == 302
+    url = uploaded["Location"]
+    assert client.post(url + "check/", {"commune_column": "xa", "column": "thon"}).status_code == 302
+    [check] = ProvinceBoundaryUpload.objects.get().checks
+    assert (check["commune"], check["village"], check["errors"]) == ("21034", "21034-01", [])
+    assert AN_PHU in check["notes"]
+    assert AN_PHU in client.get(url).content.decode()
