@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("field_api", "0020_phone_merge_handoffs"),
+        ("field_api", "0019_member_last_synced"),
         ("onboarding", "0005_import_job_cancelled"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
