@@ -86,9 +86,13 @@ def village_ranking(*, scope: Scope, commune: str, filters: LeaderFilter) -> lis
 def village_totals(rows: list[dict]) -> dict:
     """The commune's totals row of the village ranking: coverage's own sum (reached / households of the
     whole), with households never visited and open follow-ups added up."""
-    return coverage.totals(rows) | {
+    total = coverage.totals(rows)
+    return total | {
         "never_visited": sum(row["never_visited"] for row in rows),
         "open_followups": sum(row["open_followups"] for row in rows),
+        # Households a village declared that no one has registered yet: not "never visited" (no one
+        # can list them), but not visited either.
+        "households_unregistered": max(0, total["households"] - total["households_registered"]),
     }
 
 
