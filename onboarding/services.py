@@ -198,11 +198,19 @@ class _Areas:
             return None, _("không có xã mã %(code)s trong phạm vi của bạn.") % {"code": match.text}, ""
         codes = ", ".join(f"{c.full_name} {c.code}" for c in match.candidates[:5])
         if match.former_split:
-            why = _("“%(name)s” là tên trước 2025, nay thuộc nhiều xã (%(codes)s): hãy ghi mã xã.")
-            return None, why % {"name": match.former, "codes": codes}, ""
+            return (
+                None,
+                _("“%(name)s” là tên trước 2025, nay thuộc nhiều xã (%(codes)s): hãy ghi mã xã.")
+                % {"name": match.former, "codes": codes},
+                "",
+            )
         if match.ambiguous:
-            why = _("tên “%(name)s” trùng nhiều xã (%(codes)s): hãy ghi mã xã.")
-            return None, why % {"name": value, "codes": codes}, ""
+            return (
+                None,
+                _("tên “%(name)s” trùng nhiều xã (%(codes)s): hãy ghi mã xã.")
+                % {"name": value, "codes": codes},
+                "",
+            )
         return (
             None,
             _("không có xã “%(name)s” trong phạm vi của bạn.") % {"name": value} + _similar(match),

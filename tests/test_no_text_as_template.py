@@ -40,6 +40,7 @@ SAFE_FILTERS = {
     # the map's parts as maps/render.py wrote them: our markup, stored text only in escaped JSON
     "maps/templates/maps/map_page.html": 3,
     "leaders/templates/leaders/commune.html": 3,
+    "onboarding/templates/onboarding/province_boundaries_preview.html": 3,
 }
 
 
