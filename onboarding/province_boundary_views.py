@@ -18,7 +18,6 @@ from backend.middleware import body_limit
 from backend.outbox import outbox_enqueue
 from core.models import Commune
 from core.services.imports import ImportRejected
-from maps.render import boundary_check_page, split_page, with_csp_nonce
 from onboarding import province_boundaries as pb
 from onboarding import selectors
 from onboarding.boundaries import BoundaryFileError, features_of, read_boundary_file
@@ -172,6 +171,9 @@ def _map(request, upload, checks) -> dict | None:
             {"type": "Feature", "geometry": c.geometry_simplified, "properties": {}} for c in outlines
         ],
     }
+    # folium loads when a map is drawn, not with the URLconf (tests/test_deployment.py).
+    from maps.render import boundary_check_page, split_page, with_csp_nonce
+
     parts = split_page(
         boundary_check_page(villages=villages, communes=communes, bounds=[[south, west], [north, east]])
     )

@@ -7,12 +7,14 @@ when invalid (real data is messy: 57 of the national communes are invalid as shi
 ~1 m precision, and stored with a simplified copy for web maps and a bounding box.
 """
 
+from __future__ import annotations
+
 import json
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import shapely
 from django.conf import settings
 from django.db import transaction
@@ -23,6 +25,9 @@ from backend.uploads import UploadRejected, zip_check
 from core.models import Commune, Province, Village
 from core.projections import areas_reassigned_project
 from core.services.imports import ImportRejected, ImportReport, pad_code
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 LEVELS = {"province": Province, "commune": Commune, "village": Village}
 CODE_COLUMNS = {
@@ -94,6 +99,8 @@ def _read(path: Path) -> gpd.GeoDataFrame:
             zip_check(path, max_members=ZIP_MAX_MEMBERS, max_unzipped=ZIP_MAX_UNZIPPED_BYTES)
         except UploadRejected as error:
             raise ImportRejected([f"{path.name}: {error}"]) from error
+    import geopandas as gpd  # pandas and GDAL load when a file is read, not with every page's imports
+
     try:
         frame = gpd.read_file(path)
     except Exception as error:  # pyogrio/GDAL errors: unreadable or malformed file
