@@ -14,6 +14,7 @@ trip, 400 kbit/s each way: WebPageTest's "3G Slow", the usual low-end baseline).
 - opening the app with no network at all (service worker + IndexedDB), to the household list drawn;
 - the list of N households: coach order + drawing at app open, and again when returning to the tab;
 - search ("nguyen thi huong" and a common word), input to results drawn;
+- the walk map of the N households and their villages' outlines, offline: opening the screen to drawn;
 - syncing M visits queued offline: back online to queue empty, and to the whole sync done (push + pull).
 
 The broker (``--broker``, a Redis database that is emptied afterwards) only collects the coverage
@@ -34,9 +35,9 @@ from statistics import median
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DB_NAME = "cnscd_bench_phone"
+DB_NAME = os.environ.get("BENCH_PHONE_DB", "cnscd_bench_phone")  # another name keeps parallel runs apart
 DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
-PORT = 8102
+PORT = int(os.environ.get("BENCH_PHONE_PORT", "8102"))
 PASSWORD = "bench-pass-123"  # noqa: S105
 SLOW_3G = {
     "offline": False,
@@ -52,6 +53,7 @@ BUDGETS = {
     "render_ms": 100,
     "search_ms": 50,
     "sync_ms": 5000,
+    "map_ms": 300,
 }
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ"]
 MIDDLE = ["Văn", "Thị", "Minh", "Ngọc", "Thanh", "Hữu", "Đức", "Thu"]
@@ -81,6 +83,21 @@ def _ensure_database():
             conn.execute(f'CREATE DATABASE "{DB_NAME}"')
 
 
+def _village_outline(n: int) -> dict:
+    """Five side-by-side strips over the households' square, each edge with many points (a real outline
+    from a boundary file has hundreds; the villages call bounds them)."""
+    west, east = 108.80 + n * 0.002, 108.80 + (n + 1) * 0.002
+    south, north = 15.12, 15.13
+    steps = 80
+    ring = (
+        [[west + (east - west) * i / steps, south] for i in range(steps)]
+        + [[east, south + (north - south) * i / steps] for i in range(steps)]
+        + [[east - (east - west) * i / steps, north] for i in range(steps)]
+        + [[west, north - (north - south) * i / steps] for i in range(steps)]
+    )
+    return {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}
+
+
 def _seed(households: int) -> dict:
     os.environ["DATABASE_URL"] = DATABASE_URL
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings.base")
@@ -107,7 +124,13 @@ def _seed(households: int) -> dict:
     run = uuid.uuid4().hex[:6]  # a fresh team each run: the volunteer sees exactly N households
     team = Team.objects.create(commune=commune, name=f"Tổ đo tốc độ {run}")
     villages = [
-        Village.objects.create(code=f"21025-{run}-{n}", commune=commune, name=f"Thôn {n + 1}", team=team)
+        Village.objects.create(
+            code=f"21025-{run}-{n}",
+            commune=commune,
+            name=f"Thôn {n + 1}",
+            team=team,
+            geometry_simplified=_village_outline(n),
+        )
         for n in range(5)
     ]
     user = User.objects.create(username=f"bench-phone-{run}", role=Role.VOLUNTEER, team=team, full_name="Đo")
@@ -200,6 +223,22 @@ SEARCH = """async query => {
   input.dispatchEvent(new Event('input', { bubbles: true }));
   await new Promise(done => setTimeout(done, 200));
   return [elapsed, text, found];
+}"""
+# The walk map (issue 22 §7): from leaving the list to every outline and household drawn, offline.
+MAP_DRAW = """async () => {
+  location.hash = '#/guide';
+  await new Promise(done => setTimeout(done, 300));
+  performance.clearMarks('map-drawn');
+  const start = performance.now();
+  location.hash = '#/map';
+  for (;;) {
+    const [mark] = performance.getEntriesByName('map-drawn');
+    if (mark) {
+      const canvas = document.querySelector('[data-testid=walk-map]');
+      return [mark.startTime - start, Number(canvas.dataset.drawMs), Number(canvas.dataset.points)];
+    }
+    await new Promise(done => setTimeout(done, 2));
+  }
 }"""
 QUEUE_VISITS = """async ([ids, owner, deviceNow]) => {
   const db = await new Promise((ok, fail) => {
@@ -333,6 +372,13 @@ def main():
             lines.append(
                 _verdict("JS + CSS on the wire, compressed", js_css, "KB", "js_css_kb") + f"  [{files}]"
             )
+            # Every script and stylesheet of the app, screens fetched later (the walk map) included.
+            built = sorted((ROOT / "phone" / "dist" / "assets").glob("*.[jc]s*.gz"))
+            whole = sum(path.stat().st_size for path in built) / 1024
+            lines.append(
+                _verdict("  … the whole app's JS + CSS (every chunk), gzip", whole, "KB", "js_css_kb")
+                + f"  [{', '.join(f'{p.name.split(chr(45))[0]} {p.stat().st_size / 1024:.1f} KB' for p in built)}]"
+            )
 
             # Sign in and the first download of every household (informative).
             page.fill("input[name=username]", seeded["username"])
@@ -396,6 +442,20 @@ def main():
                         f'search "{query}" ({times[0][1]}, {times[0][2]} drawn)', best, "ms", "search_ms"
                     )
                 )
+
+            # The walk map, still offline: screen opened and drawn, and the canvas drawing alone.
+            maps = [page.evaluate(MAP_DRAW) for _ in range(3)]
+            lines.append(
+                _verdict(
+                    f"walk map: {maps[0][2]} households + outlines, open → drawn (best of 3)",
+                    min(m[0] for m in maps),
+                    "ms",
+                    "map_ms",
+                )
+                + f"  [canvas alone {min(m[1] for m in maps):.0f} ms]"
+            )
+            page.evaluate("() => { location.hash = '#/'; }")
+            page.wait_for_selector("input[name=q]")
 
             # 3. Visits queued offline, then back into (slow) coverage.
             owner = page.evaluate(

@@ -23,6 +23,7 @@ HOUSEHOLD_PERSONAL = ["label", "head_name", "phone", "lat", "lon"]
 # Bookkeeping that changes with every visit or sync, not a person's decision.
 HOUSEHOLD_BOOKKEEPING = [
     "content_hash",
+    "field_stamps",
     "search_name",
     "change_seq",
     "updated_at",

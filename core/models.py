@@ -550,6 +550,11 @@ class Household(models.Model):
         db_index=False,  # only read when a user is deleted
     )
     device_id = models.CharField(_("mã thiết bị"), max_length=100, blank=True, editable=False)
+    # Which version last changed each editable field, who and when (core.services.households.stamped):
+    # a phone's edit made from an older version is merged field by field against it (push). Shape:
+    # {"since": version tracking began, "fields": {name: {"v": version, "by": user id, "name": display
+    # name, "at": ISO instant}}}. Names of members, never a household's values.
+    field_stamps = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     is_demo = models.BooleanField(_("dữ liệu mẫu"), default=False)
@@ -838,3 +843,54 @@ class GroupSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.village_id} @ {self.held_at:%Y-%m-%d %H:%M} ({self.attendees})"
+
+
+class HandoffReason(models.TextChoices):
+    ERASED = "erased", _("Hộ đã bị xóa theo yêu cầu của người dân")
+    OUTSIDE = "outside", _("Hộ không còn thuộc các thôn của tổ")
+    STORED = "stored", _("Máy chủ đã lưu bản khác")
+    OTHER = "other", _("Lý do khác")
+
+
+class Handoff(models.Model):
+    """An item the server could not place, handed by a volunteer to their team leader as a note.
+
+    The phone makes the id (its idempotency key: a resend never makes a second note). Kept: the
+    household's label as the phone showed it, when the item was recorded, what it recorded (outcome),
+    the volunteer's note and the server's reason. Never a citizen ID number; all of it is plain text.
+    Seen by the volunteer's team leader and commune leader (leaders' commune page).
+    """
+
+    id = models.UUIDField(primary_key=True, editable=False)
+    volunteer = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="+", verbose_name=_("người gửi")
+    )
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+", verbose_name=_("tổ"))
+    commune = models.ForeignKey(Commune, on_delete=models.CASCADE, related_name="+", verbose_name=_("xã"))
+    household_id = models.UUIDField(_("mã hộ"), null=True, blank=True)
+    household_label = models.CharField(_("nhãn hộ"), max_length=200)
+    kind = models.CharField(_("loại mục"), max_length=20)
+    recorded_at = models.DateTimeField(_("ghi lúc"))
+    outcome = models.CharField(_("kết quả"), max_length=20, choices=Outcome.choices, blank=True)
+    note = models.TextField(_("ghi chú"), blank=True)
+    reason = models.CharField(_("lý do"), max_length=20, choices=HandoffReason.choices)
+    reason_text = models.CharField(_("lời máy chủ"), max_length=500, blank=True)
+    content_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(_("gửi lúc"), auto_now_add=True)
+    handled_at = models.DateTimeField(_("đã xử lý lúc"), null=True, blank=True)
+    handled_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("người xử lý"),
+    )
+
+    class Meta:
+        verbose_name = _("mục chuyển tổ trưởng")
+        verbose_name_plural = _("mục chuyển tổ trưởng")
+        indexes = [models.Index(fields=["commune", "created_at"], name="handoff_commune_time")]
+
+    def __str__(self) -> str:
+        return f"{self.household_label} ({self.reason})"

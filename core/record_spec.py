@@ -535,6 +535,62 @@ def household_in(item, context: Context) -> HouseholdIn:
     return HouseholdIn(values["id"], values["base_version"], fields, content_hash(fields))
 
 
+# A household edit names only the fields it changes (``fields``) and the version the phone saw
+# (``base_version``); push merges it field by field (core.services.households.household_merge).
+EDITABLE_FIELDS = (
+    "village",
+    "label",
+    "head_name",
+    "phone",
+    "members",
+    "working_age",
+    "lat",
+    "lon",
+    "consent",
+)
+EDIT_SPEC: dict[str, Field] = {
+    "id": HOUSEHOLD_SPEC["id"],
+    "base_version": Integer(1, 2**31 - 1, required=True, help="Phiên bản điện thoại đã thấy khi sửa"),
+}
+
+
+@dataclass
+class HouseholdEdit:
+    """An edit of a stored household: only the fields it changes, read by the household spec."""
+
+    id: uuid.UUID
+    base_version: int
+    fields: dict
+    position: int = 0
+
+
+def is_household_edit(item) -> bool:
+    """The edit form (``fields`` given) rather than the whole household (older phones, new households)."""
+    return type(item) is dict and "fields" in item
+
+
+def household_edit_in(item, context: Context) -> HouseholdEdit:
+    """Each named field read by its spec; rules across fields are checked on the merged household."""
+    values = parse_fields(EDIT_SPEC, item, context)
+    raw = item["fields"]
+    if type(raw) is not dict or not raw:
+        _fail("fields", _("Phải là một đối tượng JSON có ít nhất một trường."))
+    unknown = sorted(str(name) for name in raw if name not in EDITABLE_FIELDS)
+    if unknown:
+        _fail("fields", _("Trường không sửa được: %(names)s.") % {"names": ", ".join(unknown)[:200]})
+    fields, errors = {}, {}
+    for name in EDITABLE_FIELDS:
+        if name not in raw:
+            continue
+        try:
+            fields[name] = HOUSEHOLD_SPEC[name].parse(raw[name], context)
+        except Invalid as invalid:
+            errors[name] = [invalid.message]
+    if errors:
+        raise Rejected(errors)
+    return HouseholdEdit(values["id"], values["base_version"], fields)
+
+
 def _help_in(raw_help, context: Context) -> list[HelpIn]:
     entries, seen = [], set()
     for index, entry in enumerate(raw_help):
@@ -636,3 +692,38 @@ def shown_id(item) -> str:
 ENVELOPE_SPEC: dict[str, Field] = {
     "device_id": Text(100, help="Tên máy, do điện thoại tự đặt"),
 }
+
+
+# --- the rules as the phone checks them before saving ------------------------------------------------
+
+
+def _field_rule(spec_field: Field) -> dict:
+    """One field's limits in plain JSON: what the phone needs to refuse a value at the doorstep."""
+    rule: dict = {"required": spec_field.required}
+    if isinstance(spec_field, Text):
+        rule["max_length"] = spec_field.max_length
+        if spec_field.pattern is not None:
+            rule["pattern"] = spec_field.pattern.pattern
+    elif isinstance(spec_field, Integer | Number):
+        rule["min"], rule["max"] = spec_field.low, spec_field.high
+    elif isinstance(spec_field, Choice):
+        rule["choices"] = sorted(spec_field.choices)
+    elif isinstance(spec_field, Codes):
+        rule["min_items"], rule["max_items"] = spec_field.min_items, spec_field.max_items
+    elif isinstance(spec_field, Objects):
+        rule["max_items"] = spec_field.max_items
+        rule["fields"] = {name: _field_rule(nested) for name, nested in spec_field.spec.items()}
+    elif isinstance(spec_field, Moment):
+        rule["earliest"] = EARLIEST_MOMENT.date().isoformat()
+        rule["max_ahead_days"] = MAX_AHEAD.days
+    return rule
+
+
+def phone_rules() -> dict:
+    """The push spec for the phone (served with its strings, phoneapp/views.py): the same limits the
+    parser above applies, so a value the server would refuse is refused on the phone before it is saved,
+    never days later. Generated from the specs: the app holds no second copy of a number."""
+    return {
+        kind: {name: _field_rule(spec_field) for name, spec_field in spec.items()}
+        for kind, spec in (("household", HOUSEHOLD_SPEC), ("visit", VISIT_SPEC), ("session", SESSION_SPEC))
+    }

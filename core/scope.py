@@ -260,3 +260,8 @@ class Scope:
             case Kind.COMMUNE:
                 return Q(commune_id=self.commune, erased=True)
         return Q(pk__in=[])
+
+
+def leads_team(user: User) -> bool:
+    """A team leader with a team: reads what their team's members hand over (issue 22 §1, handoffs)."""
+    return user.role == Role.TEAM_LEADER and user.scope.kind == Kind.TEAM

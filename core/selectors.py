@@ -13,15 +13,17 @@ from core.models import (
     Commune,
     ErasedHousehold,
     FollowUp,
+    Handoff,
     Household,
     HouseholdExit,
     Province,
     Service,
     Team,
+    User,
     Village,
     Visit,
 )
-from core.scope import Kind, Scope
+from core.scope import Kind, Scope, leads_team
 
 # Follow-ups due within this many days are "due soon" (overdue: due before today), on every page.
 DUE_SOON_DAYS = 7
@@ -150,3 +152,21 @@ def member_villages(*, scope: Scope) -> list[str]:
     if not scope.works_in_field:
         return []
     return list(villages_for(scope=scope).values_list("code", flat=True))
+
+
+def handoffs_for(*, user: User) -> QuerySet[Handoff]:
+    """Notes handed to a team leader (core.services.handoffs): a volunteer sees their own, a team leader
+    their team's, a commune leader their commune's, admins all; province officers none (household labels
+    are identity, which the province does not see)."""
+    scope = user.scope
+    notes = Handoff.objects.select_related("volunteer")
+    match scope.kind:
+        case Kind.NATIONAL:
+            return notes
+        case Kind.COMMUNE:
+            return notes.filter(commune_id=scope.commune)
+        case Kind.TEAM if leads_team(user):
+            return notes.filter(team_id=scope.team)
+        case Kind.TEAM:
+            return notes.filter(volunteer=user)
+    return notes.none()

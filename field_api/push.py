@@ -1,8 +1,11 @@
 """Push: what a phone recorded offline, stored once, item by item (API.md "Sync: push").
 
 A bad item is rejected with its reasons and never blocks the good ones. Sending anything again is
-safe: same id and content → ``duplicate``; households change only from the version the phone saw
-(``base_version``), otherwise ``conflict`` with the stored record; visits never change once stored.
+safe: same id and content → ``duplicate``; a household edit naming its fields (``fields``) is merged
+field by field from the version the phone saw (``base_version``; a field changed on both sides is a
+``conflict`` naming who changed it and when, the others are applied), a whole household from an older
+phone changes only from the stored version, otherwise ``conflict`` with the stored record; visits never
+change once stored.
 
 Each item is read by its spec (core/record_spec.py): any JSON value in any field gives that item a
 field error, never an exception that costs the batch. An id sent twice in one batch is judged
@@ -57,12 +60,15 @@ from core.record_spec import (
     HOUSEHOLD_SPEC,
     MISSING,
     Context,
+    HouseholdEdit,
     HouseholdIn,
     Invalid,
     Rejected,
     SessionIn,
     VisitIn,
+    household_edit_in,
     household_in,
+    is_household_edit,
     session_in,
     shown_id,
     visit_in,
@@ -76,10 +82,13 @@ from core.services.households import (
     LOCKED_FIELDS,
     changed_fields,
     household_as_record,
+    household_merge,
+    household_merged_item,
     household_move_exit,
     household_revision,
     household_row,
     households_store_revisions,
+    stamped,
 )
 from core.services.last_visit import (
     RESIDENCE_OUTCOMES,
@@ -184,10 +193,17 @@ class _Round:
 
 
 class _Revision(NamedTuple):
-    """A household item that edits a stored household from the version it saw."""
+    """A household item that edits a stored household from the version it saw. ``conflicts``: fields
+    of an edit (``HouseholdEdit``) changed on both sides, answered with the fields that were applied."""
 
     item: HouseholdIn
     stored: SimpleNamespace
+    conflicts: dict | None = None
+
+
+def _household_item(item, context: Context) -> HouseholdIn | HouseholdEdit:
+    """A whole household (new, or from a phone older than field merges) or an edit naming its fields."""
+    return household_edit_in(item, context) if is_household_edit(item) else household_in(item, context)
 
 
 class VisitFlags(NamedTuple):
@@ -277,7 +293,7 @@ class _Push:
 
     def _parse_all(self, envelope: Envelope) -> list[_Round]:
         rounds: list[_Round] = [_Round()]
-        self._parse("household", envelope.households, household_in, rounds, "households")
+        self._parse("household", envelope.households, _household_item, rounds, "households")
         self._parse("visit", envelope.visits, visit_in, rounds, "visits")
         self._parse("group_session", envelope.sessions, session_in, rounds, "sessions")
         return rounds
@@ -319,7 +335,8 @@ class _Push:
         self.stored = self._lock_households(household_ids)
         # Read after the locks: an erasure that held one of them has committed its tombstone by now.
         self._read_tombstones([hid for hid in household_ids if hid not in self.stored])
-        wanted_villages = {h.fields["village"] for h in households} | {s.village for s in sessions}
+        wanted_villages = {h.fields["village"] for h in households if "village" in h.fields}
+        wanted_villages |= {s.village for s in sessions}
         wanted_villages |= {h.village_id for h in self.stored.values()}
         self.villages = {
             v.code: v
@@ -394,11 +411,14 @@ class _Push:
             item=item, version=version, stamp=self._stamp(), author=self.user, device_id=self.device_id
         )
 
-    def _apply_households(self, items: list[HouseholdIn]) -> None:
+    def _apply_households(self, items: list[HouseholdIn | HouseholdEdit]) -> None:
         to_create, to_update = [], []
         for item in items:
             if item.id in self.erased:
                 self.outcomes.add("household", item.position, item.id, "erased")
+                continue
+            if isinstance(item, HouseholdEdit):
+                self._merge_edit(item, to_update)
                 continue
             if item.fields["village"] not in self.villages:
                 self.outcomes.add(
@@ -431,6 +451,43 @@ class _Push:
             else:
                 self._classify_existing_household(item, self.stored[item.id], to_update)
         self._write_household_updates(to_update)
+
+    def _merge_edit(self, item: HouseholdEdit, to_update: list[_Revision]) -> None:
+        """An edit naming its fields, merged field by field into the stored household (``household_merge``):
+        fields changed on the phone's side only are applied; fields changed on both sides are answered
+        ``conflict`` with who changed them and when (and the applied ones in ``applied``)."""
+        stored = self.stored.get(item.id)
+        if stored is None and item.id not in self.erased_elsewhere:
+            message = _("Máy chủ không có hộ này nên không sửa được.")
+            self.outcomes.add("household", item.position, item.id, "rejected", errors={"id": [message]})
+            return
+        if stored is None or stored.village_id not in self.villages:
+            self._reject_outside_household(item)
+            return
+        if item.fields.get("village", stored.village_id) not in self.villages:
+            message = _("Thôn không thuộc phạm vi của bạn.")
+            self.outcomes.add("household", item.position, item.id, "rejected", errors={"village": [message]})
+            return
+        merge = household_merge(edit=item, stored=stored)
+        if not merge.apply:
+            extra = {"conflicts": merge.conflicts, "applied": [], "current": household_as_record(stored)}
+            state = "conflict" if merge.conflicts else "duplicate"
+            self.outcomes.add(
+                "household",
+                item.position,
+                item.id,
+                state,
+                version=stored.version,
+                **(extra if merge.conflicts else {}),
+            )
+            return
+        try:
+            merged = household_in(household_merged_item(stored=stored, apply=merge.apply), self.context)
+        except Rejected as rejected:
+            self.outcomes.add("household", item.position, item.id, "rejected", errors=rejected.errors)
+            return
+        merged.position = item.position
+        to_update.append(_Revision(item=merged, stored=stored, conflicts=merge.conflicts))
 
     def _classify_existing_household(
         self, item: HouseholdIn, stored: SimpleNamespace, to_update: list[_Revision]
@@ -475,6 +532,7 @@ class _Push:
                 )
             )
             changed = changed_fields(stored=stored, row=row)
+            stamped(stored=stored, row=row, changed=changed, author=self.user)
             if row.village_id != stored.village_id:
                 self.changed_villages.add(stored.village_id)
                 self.recount_villages |= {stored.village_id, row.village_id}
@@ -485,7 +543,19 @@ class _Push:
             rows.append(row)
             self.stored[item.id] = self._as_stored(row)
             self.changed_villages.add(row.village_id)
-            self.outcomes.add("household", item.position, item.id, "updated", version=row.version)
+            if revision.conflicts:
+                self.outcomes.add(
+                    "household",
+                    item.position,
+                    item.id,
+                    "conflict",
+                    version=row.version,
+                    conflicts=revision.conflicts,
+                    applied=sorted(changed),
+                    current=household_as_record(self.stored[item.id]),
+                )
+            else:
+                self.outcomes.add("household", item.position, item.id, "updated", version=row.version)
         # The rows are locked, so the version cannot have moved since we compared it.
         households_store_revisions(rows=rows, exits=exits)
 

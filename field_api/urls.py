@@ -1,6 +1,6 @@
 from django.urls import path
 
-from field_api.apis import areas, auth, sync
+from field_api.apis import areas, auth, handoffs, sync
 
 app_name = "field_api"
 
@@ -15,4 +15,5 @@ urlpatterns = [
     path("services/", areas.ServiceListApi.as_view(), name="services"),
     path("sync/push/", sync.PushApi.as_view(), name="sync-push"),
     path("sync/pull/", sync.PullApi.as_view(), name="sync-pull"),
+    path("handoffs/", handoffs.HandoffListApi.as_view(), name="handoffs"),
 ]

@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 
 from backend.exceptions import ApplicationError
 from backend.navigation import area_breadcrumbs
-from core.selectors import communes_for, villages_for
+from core.selectors import communes_for, handoffs_for, villages_for
+from core.services.handoffs import handoff_handle
 from core.services.reviews import REASON_MAX_CHARS, visit_review
 from leaders import dashboard as leader
 from leaders import exports as leader_exports
@@ -225,6 +226,9 @@ def review_page(request, code: str):
         return _bad_request(request, bad.message)
     error = None
     status = 200
+    if request.method == "POST" and "handoff" in request.POST:
+        _handoff_handled(request, code)
+        return redirect(reverse("maps:leader-review", args=[code]) + _query(request) + "#handoffs")
     if request.method == "POST":
         try:
             visit_id = uuid.UUID(request.POST.get("visit", ""))
@@ -255,8 +259,26 @@ def review_page(request, code: str):
         "shown": leader.REVIEW_SHOWN,
         "error": error,
         "reason_max": REASON_MAX_CHARS,
+        # Items volunteers handed over (household labels: only for those who see identity).
+        "handoffs": handoffs_for(user=request.user)
+        .filter(commune_id=code)
+        .order_by("handled_at", "-created_at")[:HANDOFFS_SHOWN]
+        if scope.sees_identity
+        else [],
     }
     return render(request, "leaders/review.html", context, status=status)
+
+
+HANDOFFS_SHOWN = 100
+
+
+def _handoff_handled(request, code: str) -> None:
+    """Mark a handed-over item handled; one outside the caller's scope is a 404."""
+    try:
+        handoff_id = uuid.UUID(request.POST.get("handoff", ""))
+        handoff_handle(actor=request.user, handoff_id=handoff_id, commune=code)
+    except (ValueError, ApplicationError):
+        raise Http404 from None
 
 
 def _visit_filters(request, scope, code: str):

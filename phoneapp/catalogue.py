@@ -261,4 +261,59 @@ STRINGS = {
     "sync.reviews_lead": _(
         "Lượt thăm có cảnh báo (như vị trí nghi giả lập) chưa được tính cho đến khi lãnh đạo xã xác nhận."
     ),
+    # Issue 22 §4: the server's rules at the doorstep (limits from core/record_spec.phone_rules)
+    "rule.required": _("Trường này là bắt buộc."),
+    "rule.max_length": _("Tối đa %(count)d ký tự."),
+    "rule.pattern": _("Có ký tự không được phép."),
+    "rule.range": _("Phải từ %(low)s đến %(high)s."),
+    "rule.items": _("Chọn từ %(low)d đến %(high)d nội dung."),
+    "rule.help_items": _("Tối đa %(count)d dịch vụ trong một lượt thăm."),
+    "rule.date_ahead": _(
+        "Ngày này quá xa: không được sau %(latest)s (tối đa %(days)d ngày tính từ hôm nay)."
+    ),
+    "rule.date_before": _("Ngày này quá sớm: không được trước %(earliest)s."),
+    # Issue 22 §5: the return date, the day's counts, village progress
+    "visit.return_on": _("Ngày hẹn quay lại (không bắt buộc)"),
+    "visit.return_past": _("Ngày hẹn quay lại không được trước hôm nay (%(date)s)."),
+    "list.return_on": _("Quay lại ngày %(date)s"),
+    "list.today": _("Hôm nay: %(count)d hộ đã thăm"),
+    "list.week": _("Tuần này: %(count)d hộ"),
+    "list.reached": _("%(reached)d/%(total)d hộ"),
+    # Issue 22 §7: the walk map, offline
+    "map.open": _("Bản đồ đi thăm"),
+    "map.title": _("Bản đồ đi thăm"),
+    "map.empty": _("Chưa có ranh giới thôn hay vị trí GPS của hộ nào để vẽ."),
+    "map.due": _("Đến hạn theo dõi: %(count)d"),
+    "map.tried": _("Chưa gặp được: %(count)d"),
+    "map.never": _("Chưa thăm: %(count)d"),
+    "map.reached": _("Đã gặp: %(count)d"),
+    "map.no_position": _("%(count)d hộ chưa có vị trí GPS nên không hiện trên bản đồ."),
+    "map.where": _("Tôi ở đâu"),
+    "map.locating": _("Đang lấy vị trí…"),
+    "map.here": _("Chấm xanh là chỗ bạn đứng (±%(accuracy)d m)."),
+    "map.outside": _("Bạn đang ở ngoài khu vực trên bản đồ."),
+    "map.no_gps": _("Không lấy được vị trí: hãy bật GPS và cho phép ứng dụng dùng vị trí."),
+    # Issue 22 §1, §3, §6 (the sync side): hand to the team leader, merge per field, sign in again offline
+    "signin.offline_other": _("Cần mạng để đăng nhập tài khoản khác"),
+    "signin.offline_wrong": _(
+        "Sai mật khẩu. Không có mạng nên máy chỉ kiểm tra mật khẩu của lần đăng nhập gần nhất trên máy này."
+    ),
+    "handoff.open": _("Chuyển cho tổ trưởng"),
+    "handoff.note": _("Lời nhắn cho tổ trưởng (không bắt buộc)"),
+    "handoff.lead": _(
+        "Tổ trưởng sẽ thấy tên hộ, thời điểm, kết quả và lời nhắn này. Không ghi số căn cước công dân."
+    ),
+    "handoff.send": _("Gửi cho tổ trưởng"),
+    "handoff.waiting": _("Đã chuyển cho tổ trưởng; sẽ gửi đi khi có mạng."),
+    "handoff.refused": _("Máy chủ không nhận lời nhắn: %(reason)s"),
+    "merge.lead": _(
+        "Những trường dưới đây đã được sửa cả ở máy bạn và trên máy chủ. Chọn giữ bản nào cho từng trường; "
+        "các thay đổi khác của bạn đã được lưu."
+    ),
+    "merge.mine": _("Của tôi"),
+    "merge.theirs": _("Trên máy chủ"),
+    "merge.unknown": _("không rõ ai sửa, lúc nào"),
+    "merge.send": _("Gửi lựa chọn"),
+    "field.lat": _("Vĩ độ"),
+    "field.lon": _("Kinh độ"),
 }

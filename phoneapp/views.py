@@ -13,6 +13,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from core.record_spec import phone_rules
 from phoneapp.catalogue import STRINGS
 
 # The product's policy (no inline script, no eval); the app is built to run under exactly this.
@@ -45,12 +46,15 @@ def app_missing(request):
 
 @require_safe
 def catalogue(request, lang: str):
-    """The app's strings in one language, from the same gettext catalogues as every page."""
+    """The app's strings in one language, from the same gettext catalogues as every page, and the push
+    spec's rules (core/record_spec.phone_rules) the forms check before saving: fetched and kept with the
+    strings (the service worker caches both languages), so they hold offline."""
     if lang not in dict(settings.LANGUAGES):
         raise Http404
     with translation.override(lang):
         strings = {key: str(text) for key, text in STRINGS.items()}
-    body = json.dumps({"lang": lang, "strings": strings}, ensure_ascii=False, sort_keys=True).encode()
+    data = {"lang": lang, "strings": strings, "rules": phone_rules()}
+    body = json.dumps(data, ensure_ascii=False, sort_keys=True).encode()
     etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
     if request.headers.get("If-None-Match") == etag:
         response = HttpResponseNotModified()

@@ -330,6 +330,7 @@ SPECTACULAR_SETTINGS = {
         "OutcomeEnum": "core.models.Outcome",
         "HelpResultEnum": "core.models.HelpResult",
         "RoleEnum": "core.models.Role",
+        "ItemKindEnum": ["household", "visit", "group_session"],  # push results, handoffs
         # GeoJSON's fixed "type" members (ioc/apis.py).
         "GeoJsonFeatureTypeEnum": ["Feature"],
         "GeoJsonFeatureCollectionTypeEnum": ["FeatureCollection"],

@@ -17,6 +17,7 @@ that it existed and was erased, by whom (entries carry the id and changed field 
 import time
 import uuid
 from types import SimpleNamespace
+from typing import NamedTuple
 
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
@@ -31,7 +32,7 @@ from backend.text import search_key
 from core.audit import households_logged
 from core.models import ErasedHousehold, FollowUp, HelpItem, Household, HouseholdExit, User, Visit
 from core.projections import field_records_batch, field_records_project
-from core.record_spec import Context, HouseholdIn, Rejected, household_in
+from core.record_spec import EDITABLE_FIELDS, Context, HouseholdEdit, HouseholdIn, Rejected, household_in
 from core.selectors import erased_households_for, households_for, villages_for
 from core.services.changes import change_stamp
 
@@ -60,18 +61,20 @@ RECORD_FIELDS = (
 )
 # What a writer reads of the households it locks: the record, and the hash that spots a resend.
 # Plain rows, not model instances: a push of 200 visits locks 200 households.
-LOCKED_FIELDS = (*RECORD_FIELDS, "content_hash")
+LOCKED_FIELDS = (*RECORD_FIELDS, "content_hash", "field_stamps")
 # The columns a revision writes.
 REVISED_COLUMNS = [
     "village",
     *HOUSEHOLD_FIELDS[1:],
     "version",
     "content_hash",
+    "field_stamps",
     "search_name",
     "change_seq",
     "device_id",
     "updated_at",
 ]
+assert HOUSEHOLD_FIELDS == EDITABLE_FIELDS
 
 
 def household_as_record(household, *, with_identity: bool = True) -> dict:
@@ -104,7 +107,7 @@ def household_row(
     """A household as one version of what an editor sent (not saved: writers store rows in bulk)."""
     fields = dict(item.fields)
     village = fields.pop("village")
-    return Household(
+    row = Household(
         id=item.id,
         village_id=village,
         version=version,
@@ -115,6 +118,84 @@ def household_row(
         device_id=device_id,
         **fields,
     )
+    if version == 1:
+        stamped(stored=None, row=row, changed=[], author=author)
+    return row
+
+
+def _stamp(*, version: int, author: User | None, at: str) -> dict:
+    name = (author.full_name or author.username) if author is not None else ""
+    return {"v": version, "by": author.pk if author is not None else None, "name": name, "at": at}
+
+
+def stamped(
+    *, stored: SimpleNamespace | None, row: Household, changed: list[str], author: User | None
+) -> None:
+    """Record on ``row`` which version changed each field, who and when (``Household.field_stamps``).
+
+    A new household stamps every field with version 1. A household stored before stamps existed starts
+    them at its current version (``since``): a field without a stamp last changed at or before it.
+    """
+    at = timezone.now().isoformat()
+    if stored is None:
+        row.field_stamps = {
+            "since": 0,
+            "fields": {name: _stamp(version=row.version, author=author, at=at) for name in HOUSEHOLD_FIELDS},
+        }
+        return
+    stamps = stored.field_stamps or {}
+    fields = dict(stamps.get("fields") or {})
+    for name in changed:
+        fields[name] = _stamp(version=row.version, author=author, at=at)
+    row.field_stamps = {"since": stamps.get("since", stored.version), "fields": fields}
+
+
+class Merge(NamedTuple):
+    """A phone's edit against the stored household: what to apply, and what both sides changed."""
+
+    apply: dict  # field → the phone's value, changed on the phone's side only
+    conflicts: dict  # field → {"mine", "theirs", "version", "by", "at"}
+
+
+def _stored_value(stored: SimpleNamespace, name: str):
+    return getattr(stored, "village_id" if name == "village" else name)
+
+
+def household_merge(*, edit: HouseholdEdit, stored: SimpleNamespace) -> Merge:
+    """Field by field: a field the server has not changed since ``edit.base_version`` takes the phone's
+    value; one changed on both sides (to different values) is a conflict naming who changed it and when;
+    a field already holding the phone's value is left alone; fields not named are never touched."""
+    stamps = stored.field_stamps or {}
+    since = stamps.get("since", stored.version)
+    field_stamps = stamps.get("fields") or {}
+    apply, conflicts = {}, {}
+    for name, mine in edit.fields.items():
+        theirs = _stored_value(stored, name)
+        if mine == theirs:
+            continue
+        stamp = field_stamps.get(name)
+        changed_version = stamp["v"] if stamp else since
+        if changed_version <= edit.base_version:
+            apply[name] = mine
+            continue
+        conflicts[name] = {
+            "mine": mine,
+            "theirs": theirs,
+            "version": changed_version,
+            "by": (stamp or {}).get("name") or None,
+            "at": (stamp or {}).get("at"),
+        }
+    return Merge(apply=apply, conflicts=conflicts)
+
+
+def household_merged_item(*, stored: SimpleNamespace, apply: dict) -> dict:
+    """The whole household as a push item: the stored fields with ``apply`` on top (parsed again by
+    ``household_in``, so the rules across fields hold for the merged household)."""
+    record = household_as_record(stored)
+    item = {name: record[name] for name in HOUSEHOLD_FIELDS}
+    item.update(apply)
+    item.update({"id": str(stored.id), "base_version": stored.version})
+    return item
 
 
 def household_revision(
@@ -215,12 +296,13 @@ def household_update(
         villages = {row.village_id}
     else:
         row = household_revision(item=parsed, stored=stored, stamp=stamp, author=actor, device_id=device_id)
+        changed = changed_fields(stored=stored, row=row)
+        stamped(stored=stored, row=row, changed=changed, author=actor)
         old_village = SimpleNamespace(team_id=stored.village__team_id, commune_id=stored.village__commune_id)
         households_store_revisions(
             rows=[row],
             exits=[household_move_exit(stored=stored, row=row, old_village=old_village, stamp=stamp)],
         )
-        changed = changed_fields(stored=stored, row=row)
         households_logged(actor=actor, created=[], changed={row.id: changed})
         villages = {stored.village_id, row.village_id}
         if {"members", "working_age"} & set(changed):

@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.models import Commune, Village
+from core.outlines import MAX_POINTS, outline_for_phone
 from core.selectors import communes_for, villages_for
 from core.services.catalogue import catalogue_for_phone
 
@@ -43,25 +44,53 @@ class VillageListApi(APIView):
     class VillageFilterSerializer(serializers.Serializer):
         commune = serializers.RegexField(r"^\d{5}$", required=False)
         search = serializers.CharField(required=False, max_length=100)
+        outline = serializers.BooleanField(required=False, default=False)
 
     class VillageOutputSerializer(serializers.ModelSerializer):
         class Meta:
             model = Village
             fields = ["code", "name", "commune"]
 
+    class VillageOutlineSerializer(VillageOutputSerializer):
+        outline = serializers.SerializerMethodField(
+            help_text=f"Chỉ khi outline=true: các vòng ngoài [[lon, lat], …], tổng cộng tối đa {MAX_POINTS} điểm; "
+            "null khi thôn chưa có ranh giới"
+        )
+
+        class Meta:
+            model = Village
+            fields = ["code", "name", "commune", "outline"]
+
+        def get_outline(self, village) -> list | None:
+            return outline_for_phone(village.geometry_simplified or village.geometry)
+
     @extend_schema(
         operation_id="areas_villages",
-        parameters=[OpenApiParameter("commune", str, description="Mã xã, ví dụ 21025"), SEARCH_PARAM],
-        responses={200: VillageOutputSerializer(many=True)},
+        parameters=[
+            OpenApiParameter("commune", str, description="Mã xã, ví dụ 21025"),
+            SEARCH_PARAM,
+            OpenApiParameter(
+                "outline",
+                bool,
+                description="true: kèm ranh giới rút gọn của từng thôn (bản đồ đi thăm ngoại tuyến trên điện thoại)",
+            ),
+        ],
+        responses={200: VillageOutlineSerializer(many=True)},
         summary="Danh sách thôn, tổ dân phố trong phạm vi",
     )
     def get(self, request):
         filters = self.VillageFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        villages = villages_for(scope=request.user.scope, **filters.validated_data).only(
-            "code", "name", "commune_id"
+        wanted = dict(filters.validated_data)
+        outline = wanted.pop("outline")
+        fields = (
+            ("code", "name", "commune_id", "geometry", "geometry_simplified")
+            if outline
+            else ("code", "name", "commune_id")
         )
-        return Response(self.VillageOutputSerializer(villages, many=True).data)
+        villages = villages_for(scope=request.user.scope, **wanted).only(*fields)
+        serializer = self.VillageOutlineSerializer if outline else self.VillageOutputSerializer
+        return Response(serializer(villages, many=True).data)
 
 
 class ServiceListApi(APIView):

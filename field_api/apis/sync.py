@@ -1,11 +1,12 @@
 """The phone's sync endpoints. Thin: parse, call the service, answer. Contract: API.md "Sync"."""
 
+import copy
 import json
 
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser, get_encoding
@@ -116,9 +117,48 @@ PushVisitSerializer = _spec_serializer("PushVisitSerializer", spec.VISIT_SPEC)
 PushGroupSessionSerializer = _spec_serializer("PushGroupSessionSerializer", spec.SESSION_SPEC)
 
 
+def _optional(spec_field: spec.Field) -> spec.Field:
+    """The same field, named only when it changed (an edit's ``fields``)."""
+    optional = copy.copy(spec_field)
+    optional.required, optional.default = False, None
+    return optional
+
+
+PushHouseholdFieldsSerializer = _spec_serializer(
+    "PushHouseholdFieldsSerializer",
+    {name: _optional(spec.HOUSEHOLD_SPEC[name]) for name in spec.EDITABLE_FIELDS},
+)
+
+
+class PushHouseholdEditSerializer(serializers.Serializer):
+    """An edit of a stored household: only the fields it changes, merged field by field."""
+
+    id = _schema_field(spec.EDIT_SPEC["id"])
+    base_version = _schema_field(spec.EDIT_SPEC["base_version"])
+    fields = PushHouseholdFieldsSerializer(
+        help_text=(
+            "Chỉ các trường điện thoại đã sửa (ít nhất một). Trường chỉ một bên sửa từ base_version được "
+            "áp dụng; trường cả hai bên cùng sửa (khác giá trị) trả về conflict kèm conflicts; trường không "
+            "gửi giữ nguyên. Quy tắc giữa các trường (working_age ≤ members, consent) xét trên hộ sau khi gộp."
+        )
+    )
+
+
 class PushSerializer(serializers.Serializer):
     device_id = _schema_field(spec.ENVELOPE_SPEC["device_id"])
-    households = PushHouseholdSerializer(many=True, required=False, allow_null=True)
+    households = serializers.ListField(
+        child=PolymorphicProxySerializer(
+            component_name="PushHouseholdItem",
+            serializers=[PushHouseholdSerializer, PushHouseholdEditSerializer],
+            resource_type_field_name=None,
+        ),
+        required=False,
+        allow_null=True,
+        help_text=(
+            "Mỗi hộ: cả bản ghi (hộ mới; hoặc điện thoại cũ, chỉ áp dụng khi base_version đúng phiên bản "
+            "đang lưu, không thì conflict kèm current) hoặc một lần sửa {id, base_version, fields}"
+        ),
+    )
     visits = PushVisitSerializer(many=True, required=False, allow_null=True)
     group_sessions = PushGroupSessionSerializer(many=True, required=False, allow_null=True)
 
@@ -141,6 +181,18 @@ class PulledHouseholdSerializer(serializers.Serializer):
     last_visited_at = serializers.DateTimeField(allow_null=True)
     last_outcome = serializers.ChoiceField(choices=Outcome.choices, allow_null=True)
     services_done = serializers.ListField(child=serializers.CharField())
+
+
+class FieldConflictSerializer(serializers.Serializer):
+    """One field changed on both sides since the phone's base_version."""
+
+    mine = serializers.JSONField(help_text="Giá trị điện thoại gửi")
+    theirs = serializers.JSONField(help_text="Giá trị đang lưu")
+    version = serializers.IntegerField(help_text="Phiên bản đã đổi trường này trên máy chủ")
+    by = serializers.CharField(
+        allow_null=True, help_text="Tên người đã đổi; null khi không rõ (hộ lưu trước khi có)"
+    )
+    at = serializers.DateTimeField(allow_null=True, help_text="Lúc đổi; null khi không rõ")
 
 
 class PushResultSerializer(serializers.Serializer):
@@ -176,6 +228,19 @@ class PushResultSerializer(serializers.Serializer):
         help_text="Chỉ khi bị từ chối vì hộ chưa đến máy chủ: giữ mục trong hàng đợi, gửi lại sau khi gửi hộ",
     )
     current = PulledHouseholdSerializer(required=False, help_text="Bản ghi đang lưu, khi xung đột")
+    conflicts = serializers.DictField(
+        child=FieldConflictSerializer(),
+        required=False,
+        help_text=(
+            "Lần sửa theo trường: mỗi trường cả hai bên cùng sửa từ base_version; điện thoại cho người dùng "
+            "chọn từng trường rồi gửi lại các trường giữ bản của mình với base_version = version"
+        ),
+    )
+    applied = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="Lần sửa theo trường, khi conflict: các trường đã được áp dụng (đã lưu ở version)",
+    )
 
 
 class PushResponseSerializer(serializers.Serializer):

@@ -18,6 +18,9 @@ import {
 } from './store.js';
 import { keepStorage } from './storage.js';
 import { requestSync } from './sync.js';
+import { HOUSEHOLD_FIELDS } from './wire.js';
+import { handoffPayload } from './handoff.js';
+import { OfflineSignInError, offlineForgetPassword, offlineRemember, offlineSeal, offlineSignIn } from './offline.js';
 
 export class SignInError extends Error {}
 
@@ -65,7 +68,21 @@ async function login(username, password) {
 }
 
 export async function signIn(username, password) {
-  const answer = await login(username.trim(), password);
+  let answer;
+  try {
+    answer = await login(username.trim(), password);
+  } catch (error) {
+    if (!(error instanceof SignInError && error.message === 'signin.offline')) throw error;
+    // No network: the last volunteer who signed in here, verified on the phone (offline.js).
+    try {
+      await offlineSignIn(username, password);
+    } catch (refused) {
+      if (refused instanceof OfflineSignInError) throw new SignInError(refused.message);
+      throw refused;
+    }
+    keepStorage();
+    return;
+  }
   if (!ROLES_ALLOWED.includes(answer.user.role)) {
     // Province officers and admins work in the web pages: end the token we were just given.
     api('auth/logout/', { method: 'POST', token: answer.token }).catch(() => {});
@@ -77,6 +94,8 @@ export async function signIn(username, password) {
   issuedPassword = answer.password_change_required ? password : null;
   keepStorage();
   requestSync();
+  // The verifier for signing in again offline (offline.js): PBKDF2 takes a moment; nothing waits for it.
+  offlineRemember({ password, user: answer.user });
 }
 
 // The server no longer takes this phone's token (it expired, the password was changed elsewhere or reset
@@ -90,10 +109,13 @@ export async function signInAgain(password) {
     expiry: answer.expiry,
     user: answer.user,
     needsPassword: false,
+    signedInOffline: false,
     passwordChangeRequired: Boolean(answer.password_change_required),
   });
   issuedPassword = answer.password_change_required ? password : null;
+  offlineForgetPassword();
   requestSync();
+  offlineRemember({ password, user: answer.user });
 }
 
 // The member's own password (POST auth/password/). Every other sign-in of theirs ends on the server, this
@@ -134,6 +156,7 @@ export async function setOwnPassword({ current, password, again }) {
   });
   state.passwordDeferred = false;
   requestSync();
+  offlineRemember({ password, user: answer.user });
 }
 
 // Offline at the "set your own password" screen: work on; the next contact with the server asks again.
@@ -153,14 +176,16 @@ export async function signOut() {
   const session = state.session;
   if (!session) return;
   const bounded = (promise, ms) => Promise.race([promise, new Promise((done) => setTimeout(done, ms))]);
-  if (navigator.onLine && !session.needsPassword) {
+  if (navigator.onLine && !session.needsPassword && session.token) {
     if (ownItems(session.userId).some((item) => item.state === 'waiting')) {
       await bounded(requestSync({ force: true }).catch(() => {}), 8000);
     }
     await bounded(api('auth/logout/', { method: 'POST', token: session.token }).catch(() => {}), 3000);
   }
   issuedPassword = null;
+  offlineForgetPassword();
   state.passwordDeferred = false;
+  await offlineSeal(session);
   await sessionEnd();
 }
 
@@ -201,6 +226,7 @@ export async function saveHousehold({ id, village, label, head_name, phone, memb
   const pending = id ? state.outbox.find((item) => item.key === `household:${id}`) : null;
   const fix = stored || pending ? null : currentFix();
   const before = (pending && pending.body) || stored || {};
+  const baseVersion = pending ? pending.body.base_version : stored ? stored.version : null;
   const body = {
     id: id || uuid(),
     village,
@@ -212,9 +238,16 @@ export async function saveHousehold({ id, village, label, head_name, phone, memb
     lat: before.lat ?? fix?.lat ?? null,
     lon: before.lon ?? fix?.lon ?? null,
     consent: Boolean(consent),
-    // The version this phone saw: the server applies the edit only on top of it, else a conflict.
-    base_version: pending ? pending.body.base_version : stored ? stored.version : null,
+    // The version this phone saw, and the fields this edit changed since: the server merges them field by
+    // field (a field changed there too since that version comes back as a conflict to choose).
+    base_version: baseVersion,
   };
+  if (baseVersion != null && (!pending || Array.isArray(pending.body.changed))) {
+    const earlier = pending ? pending.body.changed : [];
+    const now = HOUSEHOLD_FIELDS.filter((name) => (body[name] ?? null) !== (before[name] ?? null));
+    body.changed = [...new Set([...earlier, ...now])];
+    if (!body.changed.length && !pending) return body;  // nothing changed: nothing to send
+  }
   await enqueue('household', body);
   requestSync();
   return body;
@@ -252,6 +285,35 @@ export async function resolveConflict(item, choice) {
   } else {
     await outboxRemove([item.key], { households: [withSearch({ ...item.current })] });
   }
+}
+
+// A household edit merged field by field, with fields changed on both sides: the volunteer chose, field by
+// field, "mine" or "theirs". Theirs is what the phone now holds; mine goes again from the server's version.
+export async function resolveFields(item, choices) {
+  const body = { ...item.body, base_version: item.current.version };
+  const mine = [];
+  for (const name of Object.keys(item.conflicts || {})) {
+    if (choices[name] === 'mine') mine.push(name);
+    else body[name] = item.current[name];
+  }
+  const pendingElse = (item.body.changed || []).filter((name) => !(name in (item.conflicts || {})));
+  body.changed = [...mine, ...pendingElse];
+  if (!body.changed.length) {
+    await outboxRemove([item.key], { households: [withSearch({ ...item.current })] });
+    return;
+  }
+  await outboxUpdate([{ ...item, state: 'waiting', body, current: null, conflicts: null, rev: item.rev + 1 }]);
+  requestSync();
+}
+
+// Hand an item the server will never place to the team leader, with the volunteer's note (handoff.js). It
+// leaves with the next sync; the id is made once, here, so a resend never makes a second note.
+export async function handOver(item, { label, note, explained }) {
+  // A note the server refused was never stored: the corrected one is a new note.
+  const id = item.handoff && item.handoff.state === 'waiting' ? item.handoff.id : uuid();
+  const payload = handoffPayload(item, { id, label, note, explained });
+  await outboxUpdate([{ ...item, handoff: { id, payload, state: 'waiting', error: null } }]);
+  requestSync({ force: true });
 }
 
 // Discard an item (the volunteer confirmed). A new household's waiting visits go with it: the server

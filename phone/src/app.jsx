@@ -15,6 +15,7 @@ import {
 } from './actions.js';
 import { GroupForm, Handbook } from './forms.jsx';
 import { HouseholdForm, HouseholdList, HouseholdScreen } from './households.jsx';
+import { WalkMapScreen } from './maplazy.jsx';
 import { LANGS, LANG_NAMES, currentLang, formatDateTime, switchLang, t } from './i18n.js';
 import { ROLES_ALLOWED, emit, ownItems, state, subscribe } from './store.js';
 import { SyncScreen, FixItem } from './syncscreen.jsx';
@@ -304,6 +305,7 @@ function Screen({ route }) {
   if (head === 'sync') return <SyncScreen />;
   if (head === 'fix' && id) return <FixItem itemKey={decodeURIComponent(id)} key={`fix-${id}`} />;
   if (head === 'guide') return <Handbook />;
+  if (head === 'map') return <WalkMapScreen />;
   if (head === 'me') return <Account />;
   return <HouseholdList />;
 }

@@ -6,6 +6,7 @@
 import { todayKey } from './ids.js';
 import { fold, sortKey } from './text.js';
 import { state } from './store.js';
+import { returnDates } from './returns.js';
 
 function byKey(a, b) {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -49,6 +50,7 @@ export function coachRows() {
       local.set(item.body.household, entry);
     }
   }
+  const returns = returnDates();
   const followups = new Map();
   for (const followup of state.followups) {
     const list = followups.get(followup.household) || [];
@@ -79,6 +81,7 @@ export function coachRows() {
     else if (open.length) group = 3;
     else group = 4;
     const lastOutcome = mine ? mine.last.outcome : base.last_outcome;
+    const tried = group !== 5 && TRIED.includes(lastOutcome);
     rows.push({
       id,
       household: base,
@@ -89,7 +92,9 @@ export function coachRows() {
       lastVisit: mine ? mine.last.visited_at : base.last_visited_at,
       lastOutcome,
       // Tried but not met: the door to knock on again.
-      tried: group !== 5 && TRIED.includes(lastOutcome),
+      tried,
+      // The day chosen on the visit form to come back (returns.js), while the door is still unanswered.
+      returnOn: tried && returns[id] ? returns[id].on : null,
       visited,
       done: [...done],
       missing,
@@ -118,6 +123,42 @@ export function searchRows(rows, query) {
   const words = fold(query).split(' ').filter(Boolean);
   if (!words.length) return rows;
   return rows.filter((row) => words.every((word) => row.search.includes(word)));
+}
+
+// How the walk stands at a household (the list's counts, the map's colours): a follow-up due, tried but not
+// met, never visited, or reached.
+export function rowStatus(row) {
+  if (row.due) return 'due';
+  if (row.tried) return 'tried';
+  if (!row.visited) return 'never';
+  return 'reached';
+}
+
+function mondayKey(date = new Date()) {
+  const monday = new Date(date.getFullYear(), date.getMonth(), date.getDate() - ((date.getDay() + 6) % 7));
+  return todayKey(monday);
+}
+
+// Households visited today and this week (the latest visit, this phone's or the server's), and per village
+// how many of its households were reached.
+export function dayCounts(rows, now = new Date()) {
+  const today = todayKey(now);
+  const monday = mondayKey(now);
+  let day = 0;
+  let week = 0;
+  const villages = new Map();
+  for (const row of rows) {
+    if (row.household.moved) continue;
+    const village = villages.get(row.household.village) || { code: row.household.village, name: row.villageName, reached: 0, total: 0 };
+    village.total += 1;
+    if (row.visited && !row.tried) village.reached += 1;
+    villages.set(row.household.village, village);
+    if (!row.lastVisit) continue;
+    const visited = todayKey(new Date(row.lastVisit));
+    if (visited === today) day += 1;
+    if (visited >= monday && visited <= today) week += 1;
+  }
+  return { today: day, week, villages: [...villages.values()].sort((a, b) => a.code.localeCompare(b.code)) };
 }
 
 export function coachRow(id) {

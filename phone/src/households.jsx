@@ -2,11 +2,14 @@
 // household form (new or edit).
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { recentVisit, saveHousehold, saveVisit } from './actions.js';
-import { coachRow, coachRows, searchRows } from './coach.js';
+import { coachRow, coachRows, dayCounts, searchRows } from './coach.js';
 import { currentFix, onFix, startGps, stopGps } from './geo.js';
 import { formatDate, formatDateTime, t } from './i18n.js';
+import { todayKey } from './ids.js';
+import { returnDateOf, setReturnDate } from './returns.js';
+import { checkHousehold, checkVisit, limit, showFirstError } from './rules.js';
 import { draftRead, draftWrite, reviewOf, state } from './store.js';
-import { Stepper, leaveForm, toast } from './ui.jsx';
+import { FieldError, Stepper, leaveForm, toast } from './ui.jsx';
 
 const PAGE = 40;
 // Where the list was scrolled when the volunteer opened a household: back there on return; and the
@@ -14,6 +17,8 @@ const PAGE = 40;
 let listScroll = 0;
 let listVillage = '';
 export const OUTCOMES = ['met', 'not_home', 'come_back', 'refused', 'moved'];
+// Tried but not met: the door to knock on again, with an optional day to come back.
+const TRIED = ['not_home', 'come_back'];
 const RESULTS = ['done', 'pending', 'failed'];
 
 // "A; B; C and 7 more": the list stays short on a small screen.
@@ -62,6 +67,11 @@ function Badges({ row }) {
           {t('list.tried', { outcome: t(`outcome.${row.lastOutcome}`), date: formatDateTime(row.lastVisit) })}
         </span>
       )}
+      {row.returnOn && (
+        <span class={row.returnOn <= todayKey() ? 'tag due' : 'tag tried'} data-testid="return-on">
+          {t('list.return_on', { date: formatDate(row.returnOn) })}
+        </span>
+      )}
       {!row.visited && !row.household.moved && <span class="tag new">{t('list.never_visited')}</span>}
       {row.visited && row.missing.length > 0 && !row.household.moved && (
         <span class="tag">{t('list.missing', { count: row.missing.length })}</span>
@@ -105,6 +115,7 @@ export function HouseholdList() {
           onInput={(e) => { setQuery(e.currentTarget.value); setShown(PAGE); window.scrollTo(0, 0); }} />
         <a class="button primary" href="#/new">{t('list.add')}</a>
       </div>
+      <a class="button maplink" href="#/map" data-testid="map-link">{t('map.open')}</a>
       {state.villages.length > 1 && (
         <select name="village-filter" class="filter" aria-label={t('list.village_filter')} value={village}
           onChange={(e) => {
@@ -117,6 +128,7 @@ export function HouseholdList() {
           {state.villages.map((v) => <option key={v.code} value={v.code}>{v.name}</option>)}
         </select>
       )}
+      <DayCounts rows={rows} />
       <p class="muted small" data-testid="list-count">
         {query ? t('list.found', { count: found.length, total: rows.length }) : t('list.total', { count: rows.length })}
       </p>
@@ -140,6 +152,29 @@ export function HouseholdList() {
         </button>
       )}
     </section>
+  );
+}
+
+// Today's and this week's households, and each village's households reached: the day's truth, offline.
+function DayCounts({ rows }) {
+  const counts = useMemo(() => dayCounts(rows), [rows]);
+  return (
+    <div class="daycounts" data-testid="day-counts">
+      <p class="small">
+        <span data-testid="count-today">{t('list.today', { count: counts.today })}</span>
+        {' · '}
+        <span data-testid="count-week">{t('list.week', { count: counts.week })}</span>
+      </p>
+      <ul class="progress">
+        {counts.villages.map((v) => (
+          <li key={v.code} data-testid="village-progress" data-village={v.code}>
+            <span class="name">{v.name}</span>
+            <span class="bar" aria-hidden="true"><span style={`width:${v.total ? Math.round((100 * v.reached) / v.total) : 0}%`} /></span>
+            <span class="figure">{t('list.reached', { reached: v.reached, total: v.total })}</span>
+          </li>
+        ))}
+      </ul>
+    </div>
   );
 }
 
@@ -192,6 +227,9 @@ export function VisitForm({ row, previous, onSaved }) {
     () => new Map((start ? start.help : []).map((h) => [h.service, { result: h.result, people: h.people }])),
   );
   const [notes, setNotes] = useState(start ? start.notes : '');
+  const [returnOn, setReturnOn] = useState(() => (start && start.return_on) || (row ? returnDateOf(row.id) : ''));
+  const [errors, setErrors] = useState({});
+  const form = useRef(null);
   const [busy, setBusy] = useState(false);
   const [repeat, setRepeat] = useState(null);
   const fix = useGps();
@@ -206,13 +244,14 @@ export function VisitForm({ row, previous, onSaved }) {
   useLayoutEffect(() => {
     if (previous || !row) return;
     const blank = outcome === 'met' && help.size === 0 && !notes.trim();
-    draftWrite(`visit.${row.id}`, blank ? null : { outcome, help: helpList(), notes });
-  }, [outcome, help, notes]);
+    draftWrite(`visit.${row.id}`, blank ? null : { outcome, help: helpList(), notes, return_on: returnOn });
+  }, [outcome, help, notes, returnOn]);
 
   function clearDraft() {
     setOutcome('met');
     setHelp(new Map());
     setNotes('');
+    setReturnOn('');
     setRestored(false);
   }
 
@@ -233,6 +272,8 @@ export function VisitForm({ row, previous, onSaved }) {
     setBusy(true);
     setRepeat(null);
     const items = outcome === 'met' ? helpList() : [];
+    // Kept on this phone only (returns.js), before the visit redraws the list; a door answered forgets it.
+    setReturnDate(row.id, TRIED.includes(outcome) ? returnOn : '');
     await saveVisit({
       household: row.id, label: row.household && row.household.label, outcome, help: items, notes, previous,
     });
@@ -244,6 +285,15 @@ export function VisitForm({ row, previous, onSaved }) {
 
   async function submit(event) {
     event.preventDefault();
+    const refused = checkVisit({ help: outcome === 'met' ? helpList() : [], notes });
+    if (TRIED.includes(outcome) && returnOn && returnOn < todayKey()) {
+      refused.return_on = t('visit.return_past', { date: formatDate(todayKey()) });
+    }
+    setErrors(refused);
+    if (Object.keys(refused).length) {
+      showFirstError(form.current, refused);
+      return;
+    }
     // A second visit to the same door within minutes is usually a double tap or a retry: ask first.
     const recent = previous ? null : recentVisit(row.id);
     if (recent && !repeat) {
@@ -254,7 +304,7 @@ export function VisitForm({ row, previous, onSaved }) {
   }
 
   return (
-    <form class="visit" onSubmit={submit}>
+    <form class="visit" onSubmit={submit} ref={form} noValidate>
       {restored && (
         <p class="banner info small" data-testid="draft-restored">
           <span>{t('visit.draft_restored')}</span>
@@ -270,9 +320,19 @@ export function VisitForm({ row, previous, onSaved }) {
           </button>
         ))}
       </div>
+      {TRIED.includes(outcome) && (
+        <label data-field="return_on" class="returnon">
+          {t('visit.return_on')}
+          <input type="date" name="return_on" value={returnOn} min={todayKey()}
+            onInput={(e) => { setReturnOn(e.currentTarget.value); setErrors(({ return_on: _, ...rest }) => rest); }} />
+          {returnOn && <span class="muted small" data-testid="return-on-shown">{formatDate(returnOn)}</span>}
+          <FieldError errors={errors} field="return_on" />
+        </label>
+      )}
       {outcome === 'met' && (
-        <>
+        <div data-field="help">
           <h3>{t('visit.services')}</h3>
+          <FieldError errors={errors} field="help" />
           <ul class="services">
             {codes.map((service) => {
               const chosen = help.get(service.code);
@@ -299,7 +359,8 @@ export function VisitForm({ row, previous, onSaved }) {
                       </div>
                       <label class="inline">
                         {t('visit.people')}
-                        <Stepper value={chosen.people} min={1} max={50} label={t('visit.people')}
+                        <Stepper value={chosen.people} min={limit('visit', 'help', 'fields', {}).people?.min ?? 1}
+                          max={limit('visit', 'help', 'fields', {}).people?.max ?? Infinity} label={t('visit.people')}
                           onChange={(people) => change(service.code, { people })} />
                       </label>
                     </div>
@@ -308,11 +369,13 @@ export function VisitForm({ row, previous, onSaved }) {
               );
             })}
           </ul>
-        </>
+        </div>
       )}
-      <details class="notes" open={Boolean(notes)}>
+      <details class="notes" open={Boolean(notes) || Boolean(errors.notes)} data-field="notes">
         <summary>{t('visit.notes')}</summary>
-        <textarea name="notes" maxLength={2000} rows={3} value={notes} onInput={(e) => setNotes(e.currentTarget.value)} />
+        <textarea name="notes" maxLength={limit('visit', 'notes', 'max_length', undefined)} rows={3} value={notes}
+          onInput={(e) => setNotes(e.currentTarget.value)} />
+        <FieldError errors={errors} field="notes" />
       </details>
       {!previous && <GpsLine fix={fix} />}
       {repeat && (
@@ -413,7 +476,8 @@ function HouseholdFields({ start: record, onSaved }) {
   const [consent, setConsent] = useState(start ? start.consent : false);
   const [headName, setHeadName] = useState(start ? start.head_name || '' : '');
   const [phone, setPhone] = useState(start ? start.phone || '' : '');
-  const [error, setError] = useState('');
+  const [errors, setErrors] = useState({});
+  const form = useRef(null);
   useGps();
   useLayoutEffect(() => {
     if (record) return;
@@ -425,9 +489,11 @@ function HouseholdFields({ start: record, onSaved }) {
 
   async function submit(event) {
     event.preventDefault();
-    if (!label.trim()) return setError(t('household.label_required'));
-    if (workingAge > members) return setError(t('household.working_age_too_big'));
-    if (phone && !/^\+?[0-9 ]+$/.test(phone.trim())) return setError(t('household.phone_digits'));
+    const refused = checkHousehold({
+      village, label, members, working_age: workingAge, head_name: consent ? headName : '', phone: consent ? phone : '',
+    });
+    setErrors(refused);
+    if (Object.keys(refused).length) return showFirstError(form.current, refused);
     const body = await saveHousehold({
       id: record ? record.id : null,
       village,
@@ -448,42 +514,49 @@ function HouseholdFields({ start: record, onSaved }) {
     <section class="page">
       <a class="back" href={record ? `#/h/${record.id}` : '#/'}>‹ {t('common.back')}</a>
       <h2>{record ? t('household.edit') : t('household.new')}</h2>
-      <form class="stack" onSubmit={submit}>
-        <label>
+      <form class="stack" onSubmit={submit} ref={form} noValidate>
+        <label data-field="village">
           {t('household.village')}
           <select name="village" value={village} onChange={(e) => setVillage(e.currentTarget.value)}>
             {state.villages.map((v) => <option key={v.code} value={v.code}>{v.name}</option>)}
           </select>
+          <FieldError errors={errors} field="village" />
         </label>
-        <label>
+        <label data-field="label">
           {t('household.label')}
-          <input name="label" required maxLength={200} value={label} placeholder={t('household.label_hint')}
-            onInput={(e) => setLabel(e.currentTarget.value)} />
+          <input name="label" required maxLength={limit('household', 'label', 'max_length', undefined)} value={label}
+            placeholder={t('household.label_hint')} onInput={(e) => setLabel(e.currentTarget.value)} />
+          <FieldError errors={errors} field="label" />
         </label>
-        <label class="inline">
+        <label class="inline" data-field="members">
           {t('household.members_label')}
-          <Stepper name="members" value={members} min={1} max={50} label={t('household.members_label')} onChange={setMembers} />
+          <Stepper name="members" value={members} min={limit('household', 'members', 'min', 1)}
+            max={limit('household', 'members', 'max', Infinity)} label={t('household.members_label')} onChange={setMembers} />
+          <FieldError errors={errors} field="members" />
         </label>
-        <label class="inline">
+        <label class="inline" data-field="working_age">
           {t('household.working_age')}
-          <Stepper name="working_age" value={workingAge} min={0} max={50} label={t('household.working_age')} onChange={setWorkingAge} />
+          <Stepper name="working_age" value={workingAge} min={limit('household', 'working_age', 'min', 0)}
+            max={limit('household', 'working_age', 'max', Infinity)} label={t('household.working_age')} onChange={setWorkingAge} />
+          <FieldError errors={errors} field="working_age" />
         </label>
         <label class="check">
           <input type="checkbox" name="consent" checked={consent} onChange={(e) => setConsent(e.currentTarget.checked)} />
           <span>{t('household.consent')}</span>
         </label>
-        <label>
+        <label data-field="head_name">
           {t('household.head_name')}
-          <input name="head_name" maxLength={150} disabled={!consent} value={consent ? headName : ''}
-            onInput={(e) => setHeadName(e.currentTarget.value)} />
+          <input name="head_name" maxLength={limit('household', 'head_name', 'max_length', undefined)} disabled={!consent}
+            value={consent ? headName : ''} onInput={(e) => setHeadName(e.currentTarget.value)} />
+          <FieldError errors={errors} field="head_name" />
         </label>
-        <label>
+        <label data-field="phone">
           {t('household.phone')}
-          <input name="phone" type="tel" maxLength={20} disabled={!consent} value={consent ? phone : ''}
-            onInput={(e) => setPhone(e.currentTarget.value)} />
+          <input name="phone" type="tel" maxLength={limit('household', 'phone', 'max_length', undefined)} disabled={!consent}
+            value={consent ? phone : ''} onInput={(e) => setPhone(e.currentTarget.value)} />
+          <FieldError errors={errors} field="phone" />
         </label>
         {!consent && <p class="muted small">{t('household.consent_hint')}</p>}
-        {error && <p class="error" role="alert">{error}</p>}
         <button type="submit" class="primary big" data-testid="save-household">{t('household.save')}</button>
       </form>
     </section>

@@ -8,6 +8,8 @@ export const LANG_NAMES = { vi: 'Tiếng Việt', en: 'English' };
 
 let strings = {};
 let lang = 'vi';
+// The server's push rules (core/record_spec.phone_rules), served with the strings: rules.js reads them.
+let rules = null;
 
 export function storedLang() {
   try {
@@ -26,6 +28,7 @@ export async function loadCatalogue(wanted) {
   if (!response.ok) throw new Error(`catalogue ${wanted}: ${response.status}`);
   const data = await response.json();
   strings = data.strings;
+  rules = data.rules || rules;
   lang = wanted;
   document.documentElement.lang = wanted;
 }
@@ -44,6 +47,10 @@ export function t(key, params) {
   let text = strings[key] ?? key;
   if (params) text = text.replace(/%\((\w+)\)[sd]/g, (_, name) => String(params[name] ?? ''));
   return text;
+}
+
+export function pushRules() {
+  return rules;
 }
 
 export function formatDate(iso) {

@@ -34,8 +34,8 @@ db.version(2).stores({
 });
 
 // Tables that hold one volunteer's downloaded data (personal data: cleared when they leave).
-const PERSONAL = ['households', 'followups', 'villages', 'campaigns', 'reviews'];
-const PERSONAL_META = ['cursor', 'lastSyncAt', 'dataOwner', 'refreshedAt'];
+export const PERSONAL = ['households', 'followups', 'villages', 'campaigns', 'reviews'];
+export const PERSONAL_META = ['cursor', 'lastSyncAt', 'dataOwner', 'refreshedAt'];
 
 export const ROLES_ALLOWED = ['volunteer', 'team_leader', 'commune_leader'];
 

@@ -36,13 +36,14 @@ import {
   withSearch,
 } from './store.js';
 import { checkSpace } from './storage.js';
+import { HOUSEHOLD_FIELDS, pushBody, sendableItems } from './wire.js';
+import { handoffsSend } from './handoff.js';
+import { offlineSignInFinish } from './offline.js';
 
 // The API takes at most 500 items a push; smaller batches show progress and waste less when a slow
 // link drops one.
 export const BATCH = 200;
 const PULL_LIMIT = 500;
-const KIND_ORDER = { household: 0, visit: 1, group_session: 2 };
-const LIST_NAME = { household: 'households', visit: 'visits', group_session: 'group_sessions' };
 const REFRESH_EVERY_MS = 30 * 60 * 1000;
 // The whole sync failing: 2 s, 4 s, … capped at 5 min, and no automatic try after the 8th in a row.
 const MAX_BACKOFF_MS = 5 * 60 * 1000;
@@ -73,14 +74,7 @@ function setSync(changes) {
 // Items of one owner that can go now. A visit whose new household the server has not accepted yet
 // (rejected or in conflict here) waits for it instead of being refused for an unknown household.
 function sendable(owner, now = Date.now()) {
-  const mine = state.outbox.filter((item) => item.owner === owner);
-  const blockedHouseholds = new Set(
-    mine.filter((item) => item.kind === 'household' && item.state !== 'waiting').map((item) => item.id),
-  );
-  return mine
-    .filter((item) => item.state === 'waiting' && (forced || !(item.nextAt > now)))
-    .filter((item) => !(item.kind === 'visit' && blockedHouseholds.has(item.body.household)))
-    .sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.seq - b.seq);
+  return sendableItems(state.outbox, owner, (item) => forced || !(item.nextAt > now));
 }
 
 async function call(session, path, options) {
@@ -105,8 +99,7 @@ async function pushOwner(session, onProgress) {
   for (;;) {
     const items = sendable(session.userId).filter((item) => !retried.has(item.key)).slice(0, batchSize);
     if (!items.length) return;
-    const body = { device_id: state.meta.deviceId, households: [], visits: [], group_sessions: [] };
-    for (const item of items) body[LIST_NAME[item.kind]].push(item.body);
+    const body = pushBody(items, state.meta.deviceId);
     let answer;
     try {
       answer = await call(session, 'sync/push/', { method: 'POST', body });
@@ -174,6 +167,11 @@ async function settle(sent, results, retried) {
         const previous = state.households.get(item.id) || {};
         const fields = { ...item.body };
         delete fields.base_version;
+        delete fields.changed;
+        // An edit changed only its own fields: the others stay as this phone last pulled them.
+        if (Array.isArray(item.body.changed) && state.households.has(item.id)) {
+          for (const name of HOUSEHOLD_FIELDS) if (!item.body.changed.includes(name)) delete fields[name];
+        }
         households.push({
           services_done: [],
           moved: false,
@@ -209,8 +207,19 @@ async function settle(sent, results, retried) {
       // The server does not have this record's household yet: keep it waiting, send it after it.
       retried.add(item.key);
       changed.push(later(item, result.errors || null));
+    } else if (status === 'conflict' && item.kind === 'household' && result.conflicts && result.current) {
+      // Merged field by field: what changed on this side only is stored; the volunteer chooses, field by
+      // field, for what changed on both sides (syncscreen.jsx), and the choice goes from this version.
+      const onlyConflicts = item.rev === sentRev.get(item.key);
+      const body = {
+        ...item.body,
+        base_version: result.version,
+        changed: onlyConflicts ? Object.keys(result.conflicts) : item.body.changed,
+      };
+      changed.push({ ...item, body, state: 'conflict', current: result.current, conflicts: result.conflicts, errors: null });
+      households.push({ ...(state.households.get(item.id) || {}), ...result.current });
     } else if (status === 'conflict' && item.kind === 'household' && result.current) {
-      changed.push({ ...item, state: 'conflict', current: result.current, errors: null });
+      changed.push({ ...item, state: 'conflict', current: result.current, conflicts: null, errors: null });
     } else {
       changed.push({ ...item, state: 'rejected', errors: result.errors || {}, current: null });
     }
@@ -292,9 +301,10 @@ async function refreshReference(session) {
   const commune = me.commune || user.commune;
   let villages = null;
   if (commune) {
-    const all = await call(session, `areas/villages/?commune=${encodeURIComponent(commune)}`);
+    // With each village's outline (bounded, simplified): the walk map draws it offline (map.jsx).
+    const all = await call(session, `areas/villages/?commune=${encodeURIComponent(commune)}&outline=true`);
     const mine = new Set(me.villages);
-    villages = all.filter((v) => mine.has(v.code)).map((v) => ({ code: v.code, name: v.name }));
+    villages = all.filter((v) => mine.has(v.code)).map((v) => ({ code: v.code, name: v.name, outline: v.outline || null }));
   }
   await applyReference({
     user: me,
@@ -327,9 +337,11 @@ async function syncOnce() {
       }
     }
   }
+  if (state.session && !state.session.token && !state.session.needsPassword) await offlineSignInFinish();
   const session = state.session;
-  if (!session || session.needsPassword) return;
+  if (!session || session.needsPassword || !session.token) return;
   try {
+    await handoffsSend(session, call);
     await pushOwner(session, () => emit());
     forced = false;
     const stale = !state.meta.refreshedAt || Date.now() - state.meta.refreshedAt > REFRESH_EVERY_MS;
@@ -385,6 +397,7 @@ export function requestSync({ auto = false, force = false } = {}) {
   if (!navigator.onLine) {
     forced = false;
     setSync({ online: false });
+    registerBackgroundSync();
     return Promise.resolve();
   }
   setSync({ running: true, online: true, error: null });
@@ -400,6 +413,7 @@ export function requestSync({ auto = false, force = false } = {}) {
     } catch (error) {
       const offline = error instanceof Offline;
       const retryable = offline || (error instanceof ApiError && error.retryable);
+      if (retryable) registerBackgroundSync();
       setSync({ running: false, error: offline ? 'offline' : error.message || 'error' });
       if (retryable) {
         attempt += 1;
@@ -425,6 +439,17 @@ export function requestSync({ auto = false, force = false } = {}) {
   return running;
 }
 
+// Background Sync (where the browser has it): the service worker sends the queue when the network comes
+// back, even with the app closed (sw.js). Asked for whenever something waits and the sync could not run.
+export function registerBackgroundSync() {
+  const owner = state.session && state.session.userId;
+  if (!owner || !state.session.token || !sendable(owner, Infinity).length) return;
+  if (!('serviceWorker' in navigator) || typeof window === 'undefined' || !('SyncManager' in window)) return;
+  navigator.serviceWorker.ready
+    .then((registration) => registration.sync && registration.sync.register('cnscd-push'))
+    .catch(() => {});  // refused (permission, private mode): the app sends the queue when it opens
+}
+
 // The volunteer's "try again" after the sync stopped by itself.
 export function retrySync() {
   attempt = 0;
@@ -438,10 +463,14 @@ export function startSync() {
     setSync({ online: true, stopped: 0 });
     requestSync();
   });
-  window.addEventListener('offline', () => setSync({ online: false }));
+  window.addEventListener('offline', () => {
+    setSync({ online: false });
+    registerBackgroundSync();
+  });
   // While the app is open, look again every few minutes (new follow-ups, teammates' visits).
   setInterval(() => requestSync({ auto: true }), 5 * 60 * 1000);
   document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'hidden') registerBackgroundSync();
     if (document.visibilityState === 'visible') requestSync({ auto: true });
   });
   requestSync();

@@ -3,7 +3,8 @@
 // discarded with a confirmation), what stopped after too many tries, and household edits in conflict
 // (the server's version beside the phone's; the volunteer chooses).
 import { useEffect, useState } from 'preact/hooks';
-import { discard, resolveConflict, retryItem } from './actions.js';
+import { discard, handOver, resolveConflict, resolveFields, retryItem } from './actions.js';
+import { HANDS_OVER, NOTE_MAX } from './handoff.js';
 import { GroupForm } from './forms.jsx';
 import { HouseholdForm, ReviewTag, VisitForm } from './households.jsx';
 import { coachRow } from './coach.js';
@@ -101,16 +102,61 @@ function Rejected({ item }) {
   );
 }
 
-// An item the server can never place: what it was, what happened, what the volunteer can do. (A note to
-// the team leader would go here; the API has no call for one yet.)
+// The household an item is about, by its label (for the note to the team leader).
+function itemHousehold(item) {
+  if (item.kind === 'visit') return householdLabel(item.body.household, item);
+  if (item.kind === 'household') return item.body.label;
+  return villageName(item.body.village);
+}
+
+// Hand the item to the team leader as a note (handoff.js): queued on the item, sent with the next sync.
+function HandOver({ item }) {
+  const [open, setOpen] = useState(false);
+  const [note, setNote] = useState('');
+  const role = state.session && state.session.user && state.session.user.role;
+  if (!HANDS_OVER.includes(role)) return null;
+  const handoff = item.handoff;
+  if (handoff && handoff.state === 'waiting') {
+    return <p class="notice" data-testid="handoff-waiting">{t('handoff.waiting')}</p>;
+  }
+  if (!open) {
+    return (
+      <>
+        {handoff && handoff.state === 'refused' && <p class="error" data-testid="handoff-refused">{t('handoff.refused', { reason: handoff.error })}</p>}
+        <button type="button" class="primary" data-testid="handoff-open" onClick={() => setOpen(true)}>{t('handoff.open')}</button>
+      </>
+    );
+  }
+  return (
+    <form class="handoff" data-testid="handoff-form" onSubmit={(event) => {
+      event.preventDefault();
+      handOver(item, { label: itemHousehold(item), note, explained: t(`final.${item.reason}`) });
+      setOpen(false);
+    }}>
+      <label>
+        {t('handoff.note')}
+        <textarea name="handoff-note" rows="3" maxLength={NOTE_MAX} value={note} onInput={(e) => setNote(e.currentTarget.value)} />
+      </label>
+      <p class="muted small">{t('handoff.lead')}</p>
+      <div class="actions">
+        <button type="submit" class="primary">{t('handoff.send')}</button>
+        <button type="button" onClick={() => setOpen(false)}>{t('common.cancel')}</button>
+      </div>
+    </form>
+  );
+}
+
+// An item the server can never place: what it was, what happened, what the volunteer can do: hand it to
+// the team leader as a note, or discard it.
 function Final({ item }) {
   return (
     <li class="card bad" data-testid="final" data-reason={item.reason}>
       <strong>{describe(item)}</strong>
       <p class="outcome">{t(`final.${item.reason}`)}</p>
       <p class="small">{t(`final.${item.reason}_lead`)}</p>
+      <HandOver item={item} />
       <div class="actions">
-        <Discard item={item} />
+        {!(item.handoff && item.handoff.state === 'waiting') && <Discard item={item} />}
       </div>
     </li>
   );
@@ -147,7 +193,51 @@ function Waiting({ item }) {
   );
 }
 
+// Who changed a field on the server, and when: "Nguyễn Văn A, 07/12/2026 09:15", or "unknown".
+function changedBy(conflict) {
+  if (!conflict.by && !conflict.at) return t('merge.unknown');
+  return [conflict.by, conflict.at && formatDateTime(conflict.at)].filter(Boolean).join(', ');
+}
+
+// Fields changed here and on the server since this phone's version: the volunteer chooses per field. The
+// other fields of the edit are already stored.
+function FieldConflicts({ item }) {
+  const [choices, setChoices] = useState({});
+  const fields = Object.keys(item.conflicts);
+  const chosen = fields.every((field) => choices[field]);
+  return (
+    <li class="card warn" data-testid="field-conflict">
+      <strong>{t('sync.conflict_title', { label: item.current.label || item.body.label })}</strong>
+      <p class="small">{t('merge.lead')}</p>
+      {fields.map((field) => {
+        const conflict = item.conflicts[field];
+        const name = `choice-${item.id}-${field}`;
+        return (
+          <fieldset class="merge-field" key={field} data-field={field}>
+            <legend>{t(`field.${field}`)}</legend>
+            <label class="choice">
+              <input type="radio" name={name} value="mine" checked={choices[field] === 'mine'}
+                onChange={() => setChoices({ ...choices, [field]: 'mine' })} />
+              <span>{t('merge.mine')}: <b>{show(field, conflict.mine)}</b></span>
+            </label>
+            <label class="choice">
+              <input type="radio" name={name} value="theirs" checked={choices[field] === 'theirs'}
+                onChange={() => setChoices({ ...choices, [field]: 'theirs' })} />
+              <span>{t('merge.theirs')}: <b>{show(field, conflict.theirs)}</b> <span class="muted small">({changedBy(conflict)})</span></span>
+            </label>
+          </fieldset>
+        );
+      })}
+      <div class="actions">
+        <button type="button" class="primary" disabled={!chosen} data-testid="merge-send"
+          onClick={() => resolveFields(item, choices)}>{t('merge.send')}</button>
+      </div>
+    </li>
+  );
+}
+
 function Conflict({ item }) {
+  if (item.conflicts) return <FieldConflicts item={item} />;
   const current = item.current;
   const mine = item.body;
   return (

@@ -79,3 +79,9 @@ export function Stepper({ value, onChange, min, max, label, name }) {
     </div>
   );
 }
+
+// A refused value's message, beside its field (rules.js), read out when it appears.
+export function FieldError({ errors, field }) {
+  const message = errors && errors[field];
+  return message ? <span class="error note" role="alert" data-testid={`error-${field}`}>{message}</span> : null;
+}

@@ -46,3 +46,28 @@ def test_services_catalogue_with_guides(db, client_for, world):
     vneid = next(s for s in body if s["code"] == "vneid_level2")
     assert vneid["name"].startswith("Kích hoạt")
     assert len(vneid["guide"]) >= 3 and all(isinstance(step, str) and step for step in vneid["guide"])
+
+
+def test_village_outlines_for_the_walk_map_are_bounded(world, client_for):
+    """Issue 22 §7: on demand, each village's outline, simplified to at most MAX_POINTS points."""
+    import math
+
+    from core.models import Village
+    from core.outlines import MAX_POINTS
+
+    ring = [
+        [108.80 + 0.01 * math.cos(2 * math.pi * n / 3000), 15.12 + 0.01 * math.sin(2 * math.pi * n / 3000)]
+        for n in range(3000)
+    ]
+    polygon = {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}
+    Village.objects.filter(code="51001-01").update(geometry=polygon)
+    client = client_for(world.a.users[Role.VOLUNTEER])
+    assert "outline" not in client.get("/api/v1/areas/villages/").json()[0]
+    [village] = client.get("/api/v1/areas/villages/?outline=true").json()
+    [outline] = village["outline"]
+    assert 8 <= len(outline) <= MAX_POINTS and outline[0] == outline[-1]
+    assert all(abs(lon - 108.80) <= 0.0101 and abs(lat - 15.12) <= 0.0101 for lon, lat in outline)
+    assert all(len(str(value).split(".")[-1]) <= 5 for point in outline for value in point)
+    Village.objects.filter(code="51001-01").update(geometry=None, geometry_simplified=None)
+    assert client.get("/api/v1/areas/villages/?outline=true").json()[0]["outline"] is None
+    assert client.get("/api/v1/areas/villages/?outline=maybe").status_code == 400

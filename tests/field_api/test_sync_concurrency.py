@@ -185,3 +185,23 @@ def test_a_long_transaction_in_another_database_does_not_hold_pulls_back(team):
     finally:
         elsewhere.rollback()
         elsewhere.close()
+
+
+def test_two_phones_editing_other_fields_at_once_both_land(team):
+    """Issue 22 §3 under load: edits of different fields from the same version, at the same moment, are
+    merged one after the other (the household's row lock), never one overwriting the other."""
+    homes = [household("51001-01") for _i in range(20)]
+    team[0].post(PUSH, {"households": homes}, format="json")
+    edits = [
+        [{"id": h["id"], "base_version": 1, "fields": {"members": 6}} for h in homes],
+        [
+            {"id": h["id"], "base_version": 1, "fields": {"phone": "0905111222", "label": "Đã sửa"}}
+            for h in homes
+        ],
+    ]
+    responses = _in_threads(lambda i: team[i].post(PUSH, {"households": edits[i]}, format="json"), 2)
+    statuses = {r["status"] for response in responses for r in response.json()["results"]}
+    assert statuses == {"updated"}
+    assert set(Household.objects.values_list("members", "phone", "label", "version")) == {
+        (6, "0905111222", "Đã sửa", 3)
+    }

@@ -61,6 +61,7 @@ REACHED = {
     "field_api:villages",
     "field_api:services",
     "field_api:sync-pull",
+    "field_api:handoffs",
     "coverage",
     "campaigns",
     "campaign",
@@ -233,6 +234,7 @@ def _paths(world, places) -> dict[str, list[str]]:
         "field_api:villages": [f"/api/v1/areas/villages/?commune={commune}"],
         "field_api:services": ["/api/v1/services/"],
         "field_api:sync-pull": ["/api/v1/sync/pull/"],
+        "field_api:handoffs": ["/api/v1/handoffs/"],
         "coverage": [
             f"/api/v1/coverage/?level=village&commune={commune}",
             f"/api/v1/coverage/?level=commune&province={province}",

@@ -20,9 +20,13 @@ from tests.phone.screens import (
 pytestmark = [pytest.mark.browser]
 
 
-def test_household_edited_on_two_phones_is_settled_by_the_volunteer(phone, team):
+def test_household_edited_on_two_phones_is_merged_field_by_field(phone, team):
+    """Issue 22 §3: the phone sends only the fields it changed; the teammate's label stays, the phone number
+    goes in, and the one field both changed (members) is the volunteer's choice, with who and when."""
     page = phone
     household = team.households[1]
+    team.teammate.full_name = "Đỗ Văn Hùng"
+    team.teammate.save()
     sign_in(page, "tv-an-binh")
 
     page.context.set_offline(True)
@@ -33,8 +37,14 @@ def test_household_edited_on_two_phones_is_settled_by_the_volunteer(phone, team)
     page.click("[data-testid=save-household]")
     page.wait_for_selector("[data-testid=save-visit]")
     assert waiting(page) == 1
+    queued = page.evaluate(
+        "async () => { const r = indexedDB.open('cnscd-phone'); await new Promise(ok => r.onsuccess = ok);"
+        " const all = r.result.transaction('outbox').objectStore('outbox').getAll();"
+        " await new Promise(ok => all.onsuccess = ok); return all.result[0].body; }"
+    )
+    assert queued["base_version"] == 1 and sorted(queued["changed"]) == ["members", "phone"]
 
-    # Meanwhile a teammate's phone changed the same household.
+    # Meanwhile a teammate's phone (an older app: the whole household) changed the label and members.
     other = token_client(team.teammate).post(
         "/api/v1/sync/push/",
         {
@@ -46,7 +56,7 @@ def test_household_edited_on_two_phones_is_settled_by_the_volunteer(phone, team)
                     "head_name": household.head_name,
                     "phone": household.phone,
                     "members": 7,
-                    "working_age": 3,
+                    "working_age": household.working_age,
                     "consent": True,
                     "base_version": 1,
                 }
@@ -56,29 +66,50 @@ def test_household_edited_on_two_phones_is_settled_by_the_volunteer(phone, team)
     )
     assert other.json()["results"][0]["status"] == "updated"
 
+    pushed = []
+    page.on(
+        "request",
+        lambda r: (
+            pushed.append(json.loads(r.post_data)) if r.url.endswith("/sync/push/") and r.post_data else None
+        ),
+    )
     page.context.set_offline(False)
     page.goto(f"{page.base}/app/#/sync")
-    card = page.locator("[data-testid=conflict]")
+    card = page.locator("[data-testid=field-conflict]")
     card.wait_for(timeout=15_000)
+    # Only the fields it changed went, from the version it saw.
+    assert pushed[0]["households"] == [
+        {"id": str(household.id), "base_version": 1, "fields": {"members": 5, "phone": "0905999888"}}
+    ]
+    household.refresh_from_db()
+    assert (household.label, household.phone, household.members) == ("Nhà số 2 (đầu ngõ)", "0905999888", 7)
     text = card.inner_text()
-    assert "đã được sửa ở máy khác" in text
-    assert "Nhà số 2 (đầu ngõ)" in text and "0905999888" in text  # side by side
-    assert card.locator("tr.differs").count() == 4  # label, phone, members, working age
-    shot(page, "conflict")
+    assert card.locator("fieldset").count() == 1 and "Nhân khẩu" in text
+    assert "Của tôi: 5" in text and "Trên máy chủ: 7" in text and "Đỗ Văn Hùng" in text
+    assert card.get_by_role("button", name="Gửi lựa chọn").is_disabled()
+    card.scroll_into_view_if_needed()
+    shot(page, "merge-conflict")
 
-    card.get_by_role("button", name="Giữ bản của tôi").click()
-    # The choice puts the edit back in the queue (the card goes), then the sync sends it.
-    page.wait_for_selector("[data-testid=conflict]", state="detached")
+    card.get_by_role("radio", name="Của tôi: 5").check()
+    card.get_by_role("button", name="Gửi lựa chọn").scroll_into_view_if_needed()
+    shot(page, "merge-conflict-chosen")
+    card.get_by_role("button", name="Gửi lựa chọn").click()
+    page.wait_for_selector("[data-testid=field-conflict]", state="detached")
     page.wait_for_selector("[data-testid=nothing-waiting]", timeout=15_000)
     wait_synced(page)
     household.refresh_from_db()
     assert (household.version, household.members, household.phone, household.label) == (
-        3,
+        4,
         5,
         "0905999888",
-        "Nhà số 2",
+        "Nhà số 2 (đầu ngõ)",
     )
-    assert page.locator("[data-testid=conflict]").count() == 0
+    assert pushed[-1]["households"] == [
+        {"id": str(household.id), "base_version": 3, "fields": {"members": 5}}
+    ]
+    page.goto(f"{page.base}/app/#/h/{household.id}")
+    page.wait_for_selector("[data-testid=save-visit]")
+    assert "Nhà số 2 (đầu ngõ)" in page.inner_text("body")
     assert page.errors == []
 
 

@@ -126,8 +126,15 @@ def test_send_again_later_backs_off_then_stops_and_says_so(phone, team):
 
     page.context.unroute("**/api/v1/sync/push/")
     card.get_by_role("button", name="Thử gửi lại").click()
-    page.wait_for_selector("[data-testid=nothing-waiting]", timeout=15_000)
     card.wait_for(state="detached")
+    # "Nothing waiting" shows while the item is stopped too: wait for the queue to be empty, not for the text.
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=waiting-item]')"
+        " && !document.querySelector('[data-testid=sync-status]').dataset.running"
+        " && !document.querySelector('[data-testid=stopped]')",
+        timeout=15_000,
+    )
+    page.wait_for_selector("[data-testid=nothing-waiting]", timeout=15_000)
     assert Visit.objects.get().household_id == household.id
     assert page.errors == []
 

@@ -129,7 +129,8 @@ def test_every_string_the_app_uses_is_in_the_catalogue():
     used |= {f"outcome.{o}" for o in Outcome.values} | {f"result.{r}" for r in HelpResult.values}
     used |= {f"role.{r}" for r in Role.values}
     used |= {
-        f"field.{f}" for f in ("village", "label", "head_name", "phone", "members", "working_age", "consent")
+        f"field.{f}"
+        for f in ("village", "label", "head_name", "phone", "members", "working_age", "consent", "lat", "lon")
     }
     # The fields a server message may name, and why an item can never be placed (syncscreen.jsx).
     used |= {
