@@ -120,10 +120,15 @@ def cell_text(value) -> str:
     return " ".join(clean_text(str(value)).split())
 
 
+MAX_HEADER_CHARS = 300
+
+
 def header_key(header: str) -> str:
     """A header folded for comparison with the words people write: no diacritics, lower case, no
     "(ghi chú)" or punctuation, "Xã / Phường" as "xa/phuong"."""
-    key = search_key(header).replace("_", " ")
+    # No header is this long; a cell that is (a sheet's 32,767 "(" in a row) costs the pattern below
+    # time that grows with its square, for every cell tried as a header.
+    key = search_key(header[:MAX_HEADER_CHARS]).replace("_", " ")
     key = re.sub(r"\(.*?\)", " ", key)
     key = re.sub(r"[.:*#]", " ", key)
     key = re.sub(r"\s*/\s*", "/", key)

@@ -108,16 +108,38 @@ class Invalid(Exception):
         self.message = message
 
 
-class Text(Field):
-    __slots__ = ("max_length", "multiline", "pattern")
+# A citizen ID (CCCD) number: twelve digits (any script's digits: full-width ones too), with up to
+# three separators between any two of them, as people write it or a document copies it (spaces of any
+# kind, line breaks, dots, dashes, slashes, underscores: "079 095 001 234", "079/095/001/234",
+# "0790 - 9500 - 1234"). The product never stores one (DESIGN.md "Personal data"): free text that holds
+# one is refused, naming the field. A phone number (10 or 11 digits) or a date is not one.
+_CITIZEN_ID = re.compile(r"(?<!\d)\d(?:[\s.\-/_\u2010-\u2015]{0,3}\d){11}(?!\d)")
 
-    def __init__(self, max_length: int, *, pattern: str | None = None, multiline: bool = False, **kwargs):
+
+def has_citizen_id(text: str) -> bool:
+    return _CITIZEN_ID.search(text) is not None
+
+
+class Text(Field):
+    __slots__ = ("free", "max_length", "multiline", "pattern")
+
+    def __init__(
+        self,
+        max_length: int,
+        *,
+        pattern: str | None = None,
+        multiline: bool = False,
+        free: bool = False,
+        **kwargs,
+    ):
         kwargs.setdefault("default", "")
         kwargs.setdefault("nullable", not kwargs.get("required", False))
         super().__init__(**kwargs)
         self.max_length = max_length
         self.multiline = multiline  # line breaks kept (a visit's notes); elsewhere they become spaces
         self.pattern = re.compile(pattern) if pattern else None
+        # Words a person writes (labels, names, notes): a citizen ID number in them is refused.
+        self.free = free
 
     def wrong_type(self) -> str:
         return _("Phải là chuỗi ký tự.")
@@ -138,6 +160,8 @@ class Text(Field):
             raise Invalid(_("Tối đa %(count)d ký tự.") % {"count": self.max_length})
         if value and self.pattern is not None and self.pattern.match(value) is None:
             raise Invalid(_("Có ký tự không được phép."))
+        if self.free and value and has_citizen_id(value):
+            raise Invalid(_("Không ghi số căn cước công dân."))
         return value
 
 
@@ -384,8 +408,8 @@ MOMENT_HELP = "ISO 8601 có múi giờ, từ 2020-01-01 đến 30 ngày sau lúc
 HOUSEHOLD_SPEC: dict[str, Field] = {
     "id": Uuid(required=True, help="Tạo trên điện thoại. " + UUID_HELP),
     "village": Text(16, required=True, help="Mã thôn, ví dụ 21025-01"),
-    "label": Text(200, required=True),
-    "head_name": Text(150, help="Chỉ khi consent = true"),
+    "label": Text(200, required=True, free=True),
+    "head_name": Text(150, free=True, help="Chỉ khi consent = true"),
     "phone": Text(20, pattern=PHONE_PATTERN, help="Chữ số, có thể bắt đầu bằng +; chỉ khi consent = true"),
     "members": Integer(1, 50, default=1),
     "working_age": Integer(0, 50, default=0, help="Không lớn hơn members"),
@@ -416,7 +440,9 @@ VISIT_SPEC: dict[str, Field] = {
         max_items=MAX_HELP_ITEMS,
         help="Chỉ khi outcome = met; mỗi dịch vụ một lần, có trong danh mục",
     ),
-    "notes": Text(2000, multiline=True, help="Nhiều dòng được; tối đa 2000 ký tự sau chuẩn hóa NFC"),
+    "notes": Text(
+        2000, multiline=True, free=True, help="Nhiều dòng được; tối đa 2000 ký tự sau chuẩn hóa NFC"
+    ),
 }
 
 SESSION_SPEC: dict[str, Field] = {
@@ -550,7 +576,15 @@ EDITABLE_FIELDS = (
 )
 EDIT_SPEC: dict[str, Field] = {
     "id": HOUSEHOLD_SPEC["id"],
-    "base_version": Integer(1, 2**31 - 1, required=True, help="Phiên bản điện thoại đã thấy khi sửa"),
+    "base_version": Integer(
+        1,
+        2**31 - 1,
+        required=True,
+        help=(
+            "Phiên bản điện thoại đã thấy khi sửa. Lớn hơn phiên bản trên máy chủ (máy chủ chưa từng có): "
+            "mọi trường gửi lên khác giá trị đã lưu đều là xung đột, không ghi đè"
+        ),
+    ),
 }
 
 
@@ -564,6 +598,15 @@ class HouseholdEdit:
     position: int = 0
 
 
+def _shown_name(name: str) -> str:
+    """A field name the phone sent, as an error may echo it: valid Unicode, cleaned, short (a lone
+    surrogate in a JSON key cannot be sent back: the answer would fail to encode)."""
+    try:
+        return text_clean(name)[:50]
+    except Invalid:
+        return "\ufffd"
+
+
 def is_household_edit(item) -> bool:
     """The edit form (``fields`` given) rather than the whole household (older phones, new households)."""
     return type(item) is dict and "fields" in item
@@ -575,7 +618,7 @@ def household_edit_in(item, context: Context) -> HouseholdEdit:
     raw = item["fields"]
     if type(raw) is not dict or not raw:
         _fail("fields", _("Phải là một đối tượng JSON có ít nhất một trường."))
-    unknown = sorted(str(name) for name in raw if name not in EDITABLE_FIELDS)
+    unknown = sorted(_shown_name(name) for name in raw if name not in EDITABLE_FIELDS)
     if unknown:
         _fail("fields", _("Trường không sửa được: %(names)s.") % {"names": ", ".join(unknown)[:200]})
     fields, errors = {}, {}
@@ -704,6 +747,9 @@ def _field_rule(spec_field: Field) -> dict:
         rule["max_length"] = spec_field.max_length
         if spec_field.pattern is not None:
             rule["pattern"] = spec_field.pattern.pattern
+        if spec_field.free:
+            # Refused when found (JavaScript reads it too, with the "u" flag): a citizen ID number.
+            rule["refuse_pattern"] = _CITIZEN_ID.pattern
     elif isinstance(spec_field, Integer | Number):
         rule["min"], rule["max"] = spec_field.low, spec_field.high
     elif isinstance(spec_field, Choice):

@@ -23,7 +23,7 @@ bulk.
 """
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
 from typing import NamedTuple
 
@@ -468,6 +468,12 @@ class _Push:
             message = _("Thôn không thuộc phạm vi của bạn.")
             self.outcomes.add("household", item.position, item.id, "rejected", errors={"village": [message]})
             return
+        if item.base_version > stored.version:
+            # A version the server never had (a phone's bug, a hostile phone, a queue kept across a
+            # database restore): what the phone saw is unknown, so nothing counts as changed on its side
+            # only. Every field it names that differs is a conflict for the volunteer to choose, never a
+            # silent overwrite of what the server holds.
+            item = replace(item, base_version=0)
         merge = household_merge(edit=item, stored=stored)
         if not merge.apply:
             extra = {"conflicts": merge.conflicts, "applied": [], "current": household_as_record(stored)}

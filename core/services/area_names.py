@@ -78,6 +78,8 @@ _DISTRICT = re.compile(
     r"(?P<district>(?:huyện|huyen|quận|quan|thị xã|thi xa|thành phố|thanh pho|tp\.?)\s+[^()]+?)\s*\)?$",
     re.IGNORECASE,
 )
+# No pre-2025 unit's name with its district comes near this (the longest is under 80 characters).
+MAX_FORMER_CHARS = 200
 # Grave, acute, tilde, hook above, dot below: the five tones (vowel marks such as ^ and the horn stay).
 _TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")
 
@@ -197,7 +199,13 @@ class FormerNames:
             AreaNames._add(self._by_folded, search_key(unit.name), unit, self._folded_units)
 
     def find(self, text: str) -> list[FormerUnit]:
-        """The old units ``text`` names (in the district it gives, when it gives one)."""
+        """The old units ``text`` names (in the district it gives, when it gives one). Read as stored
+        text (NFC, single spaces) so that a decomposed cell splits at its district as a composed one
+        does; a cell longer than any unit's name with its district names none (and a sheet's 32,767
+        characters never reach the district pattern, whose cost grows with the cell)."""
+        text = " ".join(clean_text(text).split())
+        if len(text) > MAX_FORMER_CHARS:
+            return []
         name, district = text, ""
         if written := _DISTRICT.match(text):
             name, district = written["name"], written["district"]
