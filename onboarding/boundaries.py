@@ -97,9 +97,12 @@ class BoundaryFile:
     cpg: str | None = None
 
 
-def read_boundary_file(*, data: bytes, filename: str, raw_text: bool = False) -> BoundaryFile:
+def read_boundary_file(
+    *, data: bytes, filename: str, raw_text: bool = False, max_features: int = MAX_FEATURES
+) -> BoundaryFile:
     """``read_boundaries``, and with ``raw_text`` a Shapefile's text left undecoded (its code page is
-    decided afterwards, from its text)."""
+    decided afterwards, from its text). ``max_features``: a commune's file has a few dozen villages, a
+    province's thousands."""
     import geopandas as gpd
 
     if not data:
@@ -126,15 +129,15 @@ def read_boundary_file(*, data: bytes, filename: str, raw_text: bool = False) ->
             raise BoundaryFileError(
                 _("Không đọc được tệp bản đồ: %(problem)s") % {"problem": boundary_read_problem(error)}
             ) from error
-    return BoundaryFile(frame=_usable(frame), raw_text=raw, cpg=cpg)
+    return BoundaryFile(frame=_usable(frame, max_features=max_features), raw_text=raw, cpg=cpg)
 
 
-def _usable(frame):
+def _usable(frame, *, max_features: int = MAX_FEATURES):
     """The frame in WGS 84 within the bounds a file may have; ``BoundaryFileError`` otherwise."""
     if frame.empty or "geometry" not in frame:
         raise BoundaryFileError(_("Tệp không có đối tượng bản đồ nào."))
-    if len(frame) > MAX_FEATURES:
-        raise BoundaryFileError(_("Tệp có quá %(count)d đối tượng.") % {"count": MAX_FEATURES})
+    if len(frame) > max_features:
+        raise BoundaryFileError(_("Tệp có quá %(count)d đối tượng.") % {"count": max_features})
     if int(shapely.get_num_coordinates(frame.geometry.values).sum()) > MAX_VERTICES:
         raise BoundaryFileError(_("Tệp có quá nhiều điểm tọa độ: hãy đơn giản hóa ranh giới."))
     if frame.crs is not None and frame.crs.to_epsg() != 4326:

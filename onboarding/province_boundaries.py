@@ -27,6 +27,10 @@ from core.services.villages import village_ambiguous
 from onboarding.boundaries import OUTSIDE_SHARE, OUTSIDE_TOLERANCE, FeatureCheck, areal_geometry, guess_column
 from onboarding.codepages import decode
 
+# One file for a whole province: about 80,000 villages in the 34 provinces, some 2,400 on average, so
+# 8,000 holds the largest with room. The vertex bound (onboarding.boundaries.MAX_VERTICES) still holds.
+MAX_FEATURES = 8_000
+
 METRES_PER_DEGREE = 111_320
 # A consistent shift: at least this many villages spill over their commune's edge, mostly the same way
 # (the resultant of their spills' directions; north on a top edge, east on a right one: 0.76 for a
@@ -46,6 +50,27 @@ class ProvinceFeatureCheck(FeatureCheck):
     commune_name: str = ""
     outside_m: int | None = None
     geometry: object = field(default=None, repr=False)
+
+
+def storable(text: str) -> str:
+    """Text read from an uploaded file as the upload's record can keep it: no NUL (PostgreSQL text and
+    jsonb cannot hold one; in a .dbf or a .cpg it is padding) and no lone surrogate (not Unicode). Every
+    text of a file that reaches the database (its name, its .cpg, its columns and cells) passes here."""
+    text = text.replace("\x00", "")
+    if not text.isascii():
+        text = text.encode("utf-8", errors="replace").decode("utf-8")
+    return text
+
+
+def storable_features(features: list[dict]) -> list[dict]:
+    """``features_of``'s features with every property name and value ``storable``."""
+    return [
+        {
+            **feature,
+            "properties": {storable(key): storable(value) for key, value in feature["properties"].items()},
+        }
+        for feature in features
+    ]
 
 
 def decoded_features(*, features: list[dict], raw_text: bool, codepage: str) -> list[dict]:

@@ -61,19 +61,22 @@ def upload(request, code):
             error = _("Hãy chọn một tệp GeoJSON, KML hoặc Shapefile nén .zip.")
         else:
             try:
-                read = read_boundary_file(data=file.read(), filename=file.name, raw_text=True)
+                read = read_boundary_file(
+                    data=file.read(), filename=file.name, raw_text=True, max_features=pb.MAX_FEATURES
+                )
             except BoundaryFileError as problem:
                 error = str(problem)
             else:
-                features = features_of(read.frame)
+                features = pb.storable_features(features_of(read.frame))
+                cpg = pb.storable(read.cpg or "")[:100]
                 texts = [t for f in features for pair in f["properties"].items() for t in pair]
-                codepage = guess_codepage(texts, cpg=read.cpg) if read.raw_text else ""
+                codepage = guess_codepage(texts, cpg=cpg) if read.raw_text else ""
                 record = ProvinceBoundaryUpload(
                     province=province,
                     created_by=request.user,
-                    file_name=file.name[:200],
+                    file_name=pb.storable(file.name)[:200],
                     raw_text=read.raw_text,
-                    cpg=(read.cpg or "")[:100],
+                    cpg=cpg,
                     codepage=codepage,
                     features=features,
                 )
