@@ -16,4 +16,5 @@ urlpatterns = [
     path("sync/push/", sync.PushApi.as_view(), name="sync-push"),
     path("sync/pull/", sync.PullApi.as_view(), name="sync-pull"),
     path("handoffs/", handoffs.HandoffListApi.as_view(), name="handoffs"),
+    path("handoffs/<uuid:handoff_id>/handled/", handoffs.HandoffHandledApi.as_view(), name="handoff-handled"),
 ]

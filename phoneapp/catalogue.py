@@ -205,15 +205,19 @@ STRINGS = {
     "sync.stopped_title": _("Đã dừng gửi tự động"),
     "final.erased": _("Hộ này đã bị xoá trên máy chủ theo yêu cầu của người dân."),
     "final.erased_lead": _(
-        "Mục này không gửi được nữa và hộ đã rời danh sách của bạn. Hãy bỏ mục này; nếu cần, báo tổ trưởng "
-        "trực tiếp."
+        "Mục này không gửi được nữa và hộ đã rời danh sách của bạn. Bấm “Chuyển cho tổ trưởng” để tổ trưởng "
+        "xem, hoặc bỏ mục này."
     ),
     "final.outside": _("Hộ này không còn thuộc các thôn của bạn (có thể đã chuyển sang tổ khác)."),
     "final.outside_lead": _(
-        "Máy chủ không nhận mục này từ bạn. Hãy báo tổ trưởng để ghi thay, rồi bỏ mục này."
+        "Máy chủ không nhận mục này từ bạn. Bấm “Chuyển cho tổ trưởng” để tổ trưởng xem và ghi thay, hoặc bỏ "
+        "mục này."
     ),
     "final.stored": _("Máy chủ đã nhận bản trước của mục này; bản đã lưu không sửa được nữa."),
-    "final.stored_lead": _("Máy chủ giữ bản đã nhận. Hãy bỏ mục này; nếu cần sửa, báo tổ trưởng."),
+    "final.stored_lead": _(
+        "Máy chủ giữ bản đã nhận. Nếu cần sửa, bấm “Chuyển cho tổ trưởng” để tổ trưởng xem; nếu không, bỏ "
+        "mục này."
+    ),
     "field.household": _("Hộ"),
     "field.visited_at": _("Thời gian thăm"),
     "field.outcome": _("Kết quả"),
@@ -316,4 +320,20 @@ STRINGS = {
     "merge.send": _("Gửi lựa chọn"),
     "field.lat": _("Vĩ độ"),
     "field.lon": _("Kinh độ"),
+    # Issue 22 §1, the leader's side: notes handed over by the team's members, read (and handled) offline
+    "notes.title": _("Ghi chú từ thành viên"),
+    "notes.lead": _(
+        "Mục máy chủ không nhận mà thành viên trong tổ đã chuyển cho bạn. Bấm “Đã xử lý” khi đã giải quyết "
+        "xong."
+    ),
+    "notes.none": _("Chưa có ghi chú nào từ thành viên."),
+    "notes.unhandled": _("Số ghi chú chưa xử lý"),
+    "notes.from": _("Từ: %(name)s"),
+    "notes.server": _("Máy chủ: %(reason)s"),
+    "notes.kind_household": _("Thông tin hộ (thêm hoặc sửa)"),
+    "notes.kind_group_session": _("Buổi sinh hoạt nhóm"),
+    "notes.handle": _("Đã xử lý"),
+    "notes.handled_at": _("Đã xử lý %(time)s"),
+    "notes.handled_waiting": _("Đã xử lý; sẽ báo lên máy chủ khi có mạng."),
+    "notes.cached": _("Không có mạng: đây là bản lưu trên máy lúc %(time)s."),
 }

@@ -13,7 +13,6 @@ product never stores one.
 """
 
 import datetime as dt
-import re
 import uuid
 
 from django.db import IntegrityError, transaction
@@ -34,14 +33,12 @@ from core.record_spec import (
     Uuid,
     content_hash,
 )
-from core.scope import Kind
+from core.scope import Kind, leads_team
 
 NOTE_MAX_CHARS = 1000
 # A volunteer hands over at most this many notes a day: a phone looping on a bug cannot flood a leader.
 DAILY_LIMIT = 100
 ITEM_KINDS = ("household", "visit", "group_session")
-# Twelve digits in a row, spaces, dots or dashes between them allowed: a citizen ID (CCCD) number.
-_CITIZEN_ID = re.compile(r"(?<!\d)\d(?:[ .\-]?\d){11}(?!\d)")
 
 
 class _Kind(Choice):
@@ -56,13 +53,13 @@ class _Kind(Choice):
 HANDOFF_SPEC: dict[str, Field] = {
     "id": Uuid(required=True, help="Tạo trên điện thoại; gửi lại cùng id không tạo ghi chú thứ hai"),
     "household": Uuid(nullable=True, help="Mã hộ của mục (nếu có)"),
-    "household_label": Text(200, required=True, help="Nhãn hộ như điện thoại hiển thị"),
+    "household_label": Text(200, required=True, free=True, help="Nhãn hộ như điện thoại hiển thị"),
     "kind": _Kind(required=True, help="household, visit hoặc group_session"),
     "recorded_at": Moment(required=True, help="Lúc mục được ghi trên điện thoại"),
     "outcome": Choice(Outcome, nullable=True, default="", help="Kết quả lượt thăm (nếu là lượt thăm)"),
-    "note": Text(NOTE_MAX_CHARS, multiline=True, help="Lời nhắn của thành viên cho tổ trưởng"),
+    "note": Text(NOTE_MAX_CHARS, multiline=True, free=True, help="Lời nhắn của thành viên cho tổ trưởng"),
     "reason": Choice(HandoffReason, required=True, help="Vì sao máy chủ không nhận mục này"),
-    "reason_text": Text(500, help="Lời giải thích máy chủ đã trả về"),
+    "reason_text": Text(500, free=True, help="Lời giải thích máy chủ đã trả về"),
 }
 
 
@@ -79,9 +76,6 @@ def _parse(payload) -> dict:
             values[name] = spec_field.parse(payload.get(name, MISSING), context)
         except Invalid as invalid:
             errors[name] = [invalid.message]
-    for name in ("household_label", "note", "reason_text"):
-        if name in values and _CITIZEN_ID.search(values[name]):
-            errors[name] = [_("Không ghi số căn cước công dân.")]
     if errors:
         raise ApplicationError(_("Dữ liệu gửi lên không hợp lệ."), errors=errors)
     return values
@@ -147,11 +141,21 @@ def _resent(existing: Handoff, *, user: User, digest: str) -> Handoff:
     return existing
 
 
-def handoff_handle(*, actor: User, handoff_id: uuid.UUID, commune: str) -> Handoff:
-    """Mark a note handled (its team leader or commune leader). Out of scope: 404."""
+def handoff_handle(*, actor: User, handoff_id: uuid.UUID, commune: str | None = None) -> Handoff:
+    """Mark a note handled (its team leader or commune leader), once: marking it again keeps the first
+    mark. Out of scope (another team, another commune, or not in ``commune`` when given): 404. A member
+    who is not the team's leader sees their own notes but does not handle them: 403."""
     from core.selectors import handoffs_for
 
-    handoff = handoffs_for(user=actor).filter(pk=handoff_id, commune_id=commune).first()
+    if actor.scope.kind == Kind.TEAM and not leads_team(actor):
+        raise ApplicationError(
+            _("Chỉ tổ trưởng hoặc lãnh đạo xã đánh dấu ghi chú đã xử lý."),
+            status_code=status.HTTP_403_FORBIDDEN,
+        )
+    notes = handoffs_for(user=actor).filter(pk=handoff_id)
+    if commune is not None:
+        notes = notes.filter(commune_id=commune)
+    handoff = notes.first()
     if handoff is None:
         raise ApplicationError(
             _("Không tìm thấy, hoặc nằm ngoài phạm vi của bạn."), status_code=status.HTTP_404_NOT_FOUND
@@ -173,6 +177,7 @@ def handoff_as_record(handoff: Handoff) -> dict:
         "note": handoff.note,
         "reason": handoff.reason,
         "reason_text": handoff.reason_text,
+        "volunteer_name": handoff.volunteer.full_name or handoff.volunteer.username,
         "created_at": timezone.localtime(handoff.created_at).isoformat(),
         "handled_at": timezone.localtime(handoff.handled_at).isoformat() if handoff.handled_at else None,
     }

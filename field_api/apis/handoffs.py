@@ -7,7 +7,14 @@ from rest_framework.views import APIView
 
 from core.models import HandoffReason, Outcome
 from core.selectors import handoffs_for
-from core.services.handoffs import DAILY_LIMIT, HANDOFF_SPEC, ITEM_KINDS, handoff_as_record, handoff_create
+from core.services.handoffs import (
+    DAILY_LIMIT,
+    HANDOFF_SPEC,
+    ITEM_KINDS,
+    handoff_as_record,
+    handoff_create,
+    handoff_handle,
+)
 from field_api.apis.sync import _errors, _schema_field
 
 LIST_LIMIT = 200
@@ -34,6 +41,7 @@ class HandoffOutputSerializer(serializers.Serializer):
     note = serializers.CharField(allow_blank=True)
     reason = serializers.ChoiceField(choices=HandoffReason.choices)
     reason_text = serializers.CharField(allow_blank=True)
+    volunteer_name = serializers.CharField(help_text="Họ tên (hoặc tên đăng nhập) của thành viên đã chuyển")
     created_at = serializers.DateTimeField()
     handled_at = serializers.DateTimeField(
         allow_null=True, help_text="Lúc tổ trưởng hoặc xã đánh dấu đã xử lý"
@@ -81,3 +89,27 @@ class HandoffListApi(APIView):
         return Response(
             handoff_as_record(handoff), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
+
+
+class HandoffHandledApi(APIView):
+    @extend_schema(
+        operation_id="handoffs_handled",
+        request=None,
+        responses={
+            200: HandoffOutputSerializer,
+            **_errors(
+                **{
+                    "403": "Chỉ tổ trưởng hoặc lãnh đạo xã đánh dấu đã xử lý",
+                    "404": "Không có ghi chú này trong phạm vi (tổ, xã) của người gọi",
+                }
+            ),
+        },
+        summary="Đánh dấu một ghi chú đã xử lý",
+        description=(
+            "Tổ trưởng (ghi chú của tổ) hoặc lãnh đạo xã (của xã). Gọi lại không đổi gì: trả ghi chú với "
+            "lần đánh dấu đầu tiên. Ghi chú ngoài phạm vi: 404."
+        ),
+    )
+    def post(self, request, handoff_id):
+        handoff = handoff_handle(actor=request.user, handoff_id=handoff_id)
+        return Response(handoff_as_record(handoff))

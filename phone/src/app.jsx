@@ -20,6 +20,7 @@ import { LANGS, LANG_NAMES, currentLang, formatDateTime, switchLang, t } from '.
 import { ROLES_ALLOWED, emit, ownItems, state, subscribe } from './store.js';
 import { SyncScreen, FixItem } from './syncscreen.jsx';
 import { requestSync } from './sync.js';
+import { notesUnhandled, readsNotes } from './handoff.js';
 import { Icon, dismissToast, go, onToast, toast, toastState } from './ui.jsx';
 import { applyUpdate, onUpdate, update } from './updates.js';
 
@@ -340,6 +341,8 @@ export function App() {
   if (session.passwordChangeRequired && !session.needsPassword && !state.passwordDeferred) return <SetPassword />;
   const head = route.split('/')[0];
   const problems = ownItems(session.userId).filter((i) => i.state !== 'waiting').length;
+  // A leader's unhandled notes from the team's members (syncscreen.jsx "Ghi chú từ thành viên").
+  const notes = readsNotes(session) ? notesUnhandled() : 0;
   return (
     <div class="shell">
       <header class="top">
@@ -363,6 +366,9 @@ export function App() {
             <Icon name={icon} />
             <span>{t(label)}</span>
             {path === 'sync' && problems > 0 && <b class="badge">{problems}</b>}
+            {path === 'sync' && notes > 0 && (
+              <b class="badge notes" data-testid="tab-notes" aria-label={t('notes.unhandled')}>{notes}</b>
+            )}
           </a>
         ))}
       </nav>

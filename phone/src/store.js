@@ -12,6 +12,7 @@
 //              for the active volunteer only (cleared at sign-out or when someone else signs in).
 //   reviews    the volunteer's own visits held out of the totals or decided by the commune leader (issue 21
 //              §1): "held" as soon as push answers held, then the server's list from each complete pull.
+//   handoffs   on a team or commune leader's phone: the notes the team's members handed over (issue 22 §1).
 //   meta       cursor, last sync, device id, whose data the tables hold.
 import Dexie from 'dexie';
 import { api } from './api.js';
@@ -32,9 +33,13 @@ db.version(1).stores({
 db.version(2).stores({
   reviews: 'id, household',
 });
+// Notes the team's members handed to the team leader (issue 22 §1): read on the leader's phone offline.
+db.version(3).stores({
+  handoffs: 'id',
+});
 
 // Tables that hold one volunteer's downloaded data (personal data: cleared when they leave).
-export const PERSONAL = ['households', 'followups', 'villages', 'campaigns', 'reviews'];
+export const PERSONAL = ['households', 'followups', 'villages', 'campaigns', 'reviews', 'handoffs'];
 export const PERSONAL_META = ['cursor', 'lastSyncAt', 'dataOwner', 'refreshedAt'];
 
 export const ROLES_ALLOWED = ['volunteer', 'team_leader', 'commune_leader'];
@@ -52,6 +57,9 @@ export const state = {
   campaigns: [],
   // Visit id → { id, household, visited_at, state: held | confirmed | rejected, reason, decided_at }.
   reviews: new Map(),
+  // Notes handed over by the team's members (a team or commune leader's phone): the server's records, with
+  // `handledHere` while a "handled" mark made on this phone waits to be sent.
+  handoffs: [],
   meta: {},
   sync: { running: false, error: null, online: typeof navigator === 'undefined' ? true : navigator.onLine },
   // The volunteer chose to work on while offline instead of setting their own password (app.jsx): kept in
@@ -91,7 +99,7 @@ function indexServices(services) {
 }
 
 export async function load() {
-  const [meta, sessions, outbox, households, followups, services, villages, campaigns, reviews] = await Promise.all([
+  const [meta, sessions, outbox, households, followups, services, villages, campaigns, reviews, handoffs] = await Promise.all([
     readMeta(),
     db.sessions.toArray(),
     db.outbox.orderBy('seq').toArray(),
@@ -101,6 +109,7 @@ export async function load() {
     db.villages.toArray(),
     db.campaigns.toArray(),
     db.reviews.toArray(),
+    db.handoffs.toArray(),
   ]);
   if (!meta.deviceId) {
     meta.deviceId = `phone-${uuid()}`;
@@ -116,6 +125,7 @@ export async function load() {
   state.villages = villages.sort((a, b) => a.code.localeCompare(b.code));
   state.campaigns = campaigns;
   state.reviews = new Map(reviews.map((r) => [r.id, r]));
+  state.handoffs = handoffs;
   state.ready = true;
   emit({ data: true });
 }
@@ -323,6 +333,29 @@ export function reviewOf(householdId) {
     if (!latest || Date.parse(review.visited_at) > Date.parse(latest.visited_at)) latest = review;
   }
   return latest;
+}
+
+// --- notes handed to the team leader (issue 22 §1, the leader's side) ------------------------------
+
+// The server's list replaces what the phone had; a "handled" mark made here and not sent yet stays.
+export async function handoffsReplace(notes) {
+  const marked = new Set(state.handoffs.filter((n) => n.handledHere && !n.handled_at).map((n) => n.id));
+  const rows = notes.map((n) => (marked.has(n.id) && !n.handled_at ? { ...n, handledHere: true } : n));
+  await db.transaction('rw', db.handoffs, async () => {
+    await db.handoffs.clear();
+    await db.handoffs.bulkPut(rows);
+  });
+  state.handoffs = rows;
+  emit({ data: true });
+}
+
+// One note changed (marked handled here, or the server's answer to that mark).
+export async function handoffPut(note) {
+  await db.handoffs.put(note);
+  state.handoffs = state.handoffs.some((n) => n.id === note.id)
+    ? state.handoffs.map((n) => (n.id === note.id ? note : n))
+    : [...state.handoffs, note];
+  emit({ data: true });
 }
 
 // --- drafts: a form half filled survives a reload (localStorage: small, read synchronously) ---------

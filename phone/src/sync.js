@@ -37,7 +37,7 @@ import {
 } from './store.js';
 import { checkSpace } from './storage.js';
 import { HOUSEHOLD_FIELDS, pushBody, sendableItems } from './wire.js';
-import { handoffsSend } from './handoff.js';
+import { handoffsSend, notesSync, readsNotes } from './handoff.js';
 import { offlineSignInFinish } from './offline.js';
 
 // The API takes at most 500 items a push; smaller batches show progress and waste less when a slow
@@ -345,7 +345,11 @@ async function syncOnce() {
     await pushOwner(session, () => emit());
     forced = false;
     const stale = !state.meta.refreshedAt || Date.now() - state.meta.refreshedAt > REFRESH_EVERY_MS;
-    await Promise.all([stale || !state.services.length ? refreshReference(session) : null, pull(session)]);
+    await Promise.all([
+      stale || !state.services.length ? refreshReference(session) : null,
+      pull(session),
+      readsNotes(session) ? notesSync(session, call) : null,
+    ]);
     // A pull may take a while; what was recorded meanwhile goes now rather than at the next sync.
     if (sendable(session.userId).length) await pushOwner(session, () => emit());
     await setMeta({ lastSyncAt: new Date().toISOString() });

@@ -4,7 +4,7 @@
 // (the server's version beside the phone's; the volunteer chooses).
 import { useEffect, useState } from 'preact/hooks';
 import { discard, handOver, resolveConflict, resolveFields, retryItem } from './actions.js';
-import { HANDS_OVER, NOTE_MAX } from './handoff.js';
+import { HANDS_OVER, NOTE_MAX, noteHandle, notesList, notesUnhandled, readsNotes } from './handoff.js';
 import { GroupForm } from './forms.jsx';
 import { HouseholdForm, ReviewTag, VisitForm } from './households.jsx';
 import { coachRow } from './coach.js';
@@ -294,6 +294,73 @@ function Reviews() {
   );
 }
 
+// dd/mm/yyyy HH:MM in the phone's time zone, whatever the day (a note may be weeks old).
+function fullTime(iso) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  const two = (n) => String(n).padStart(2, '0');
+  return `${two(d.getDate())}/${two(d.getMonth() + 1)}/${d.getFullYear()} ${two(d.getHours())}:${two(d.getMinutes())}`;
+}
+
+// What the note's item recorded: a visit's outcome, else what kind of item it was.
+function noteWhat(note) {
+  if (note.outcome) return t(`outcome.${note.outcome}`);
+  if (note.kind === 'household') return t('notes.kind_household');
+  return note.kind === 'group_session' ? t('notes.kind_group_session') : '';
+}
+
+function Note({ note }) {
+  const handled = Boolean(note.handled_at);
+  return (
+    <li class={handled || note.handledHere ? 'card note done' : 'card note'} data-testid="lead-note" data-note={note.id}
+      data-handled={handled ? 'server' : note.handledHere ? 'here' : ''}>
+      <strong>{note.household_label}</strong>
+      <span class="small">{[fullTime(note.recorded_at), noteWhat(note)].filter(Boolean).join(' · ')}</span>
+      <span class="small">{t('notes.from', { name: note.volunteer_name || '—' })}</span>
+      {note.note && <p class="note-text">{note.note}</p>}
+      <p class="muted small">{t('notes.server', { reason: note.reason_text || t(`final.${note.reason}`) })}</p>
+      {handled && <span class="tag" data-testid="note-handled">{t('notes.handled_at', { time: fullTime(note.handled_at) })}</span>}
+      {!handled && note.handledHere && <span class="tag" data-testid="note-handled-waiting">{t('notes.handled_waiting')}</span>}
+      {!handled && !note.handledHere && (
+        <div class="actions">
+          <button type="button" data-testid="note-handle" onClick={async () => {
+            await noteHandle(note);
+            requestSync();
+          }}>{t('notes.handle')}</button>
+        </div>
+      )}
+    </li>
+  );
+}
+
+// A team (or commune) leader's phone: what the team's members handed over, newest first, readable offline
+// (cached by the last sync); "handled" works offline too and goes with the next sync.
+function LeadNotes() {
+  if (!readsNotes(state.session)) return null;
+  const notes = notesList();
+  const unhandled = notesUnhandled();
+  return (
+    <section class="lead-notes" data-testid="lead-notes">
+      <h3>
+        {t('notes.title')}{' '}
+        {unhandled > 0 && <b class="count-badge" data-testid="notes-unhandled" aria-label={t('notes.unhandled')}>{unhandled}</b>}
+      </h3>
+      {!state.sync.online && state.meta.lastSyncAt && (
+        <p class="muted small" data-testid="notes-cached">{t('notes.cached', { time: fullTime(state.meta.lastSyncAt) })}</p>
+      )}
+      {notes.length ? (
+        <>
+          <p class="muted small">{t('notes.lead')}</p>
+          <ul class="cards">{notes.slice(0, SHOWN).map((note) => <Note key={note.id} note={note} />)}</ul>
+          {notes.length > SHOWN && <p class="muted">{t('sync.and_more', { count: notes.length - SHOWN })}</p>}
+        </>
+      ) : (
+        <p class="muted" data-testid="notes-none">{t('notes.none')}</p>
+      )}
+    </section>
+  );
+}
+
 // Whether the browser keeps the app's storage, and a warning when the phone is running out of room.
 function Storage() {
   useEffect(() => {
@@ -343,6 +410,7 @@ export function SyncScreen() {
         {state.sync.running ? t('sync.running') : state.sync.stopped ? t('sync.retry') : t('sync.now')}
       </button>
       <Storage />
+      <LeadNotes />
       {finals.length > 0 && (
         <>
           <h3>{t('sync.final_title')}</h3>

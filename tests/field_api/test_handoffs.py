@@ -120,3 +120,46 @@ def test_leaders_see_and_handle_notes_on_the_review_page(volunteer, world, clien
     # The province sees aggregates only: no household labels.
     client.force_login(world.a.users[Role.PROVINCE_OFFICER])
     assert 'id="handoff-table"' not in client.get(page).content.decode()
+
+
+def _handled(note_id: str) -> str:
+    return f"{HANDOFFS}{note_id}/handled/"
+
+
+def test_the_team_leader_marks_a_note_handled_once_within_their_team(
+    volunteer, world, client_for, time_machine
+):
+    a, b = world.a.users, world.b.users
+    note = _note()
+    assert volunteer.post(HANDOFFS, note, format="json").status_code == 201
+    listed = client_for(a[Role.TEAM_LEADER]).get(HANDOFFS).json()
+    assert [(n["volunteer_name"], n["handled_at"]) for n in listed] == [
+        (a[Role.VOLUNTEER].full_name or a[Role.VOLUNTEER].username, None)
+    ]
+    # Out of scope: another team's leader, another commune's leader, the province: 404, nothing marked.
+    for outsider in (b[Role.TEAM_LEADER], b[Role.COMMUNE_LEADER], a[Role.PROVINCE_OFFICER]):
+        assert client_for(outsider).post(_handled(note["id"])).status_code == 404
+    assert client_for(a[Role.TEAM_LEADER]).post(_handled(str(uuid.uuid4()))).status_code == 404
+    # The member who handed it over sees it but does not handle it.
+    assert volunteer.post(_handled(note["id"])).status_code == 403
+    assert Handoff.objects.get().handled_at is None
+
+    leader = client_for(a[Role.TEAM_LEADER])
+    first = leader.post(_handled(note["id"]))
+    assert first.status_code == 200 and first.json()["handled_at"] is not None
+    stored = Handoff.objects.get()
+    assert stored.handled_by == a[Role.TEAM_LEADER]
+    # Again, later, or by the commune leader: the first mark stays.
+    time_machine.shift(3600)
+    again = leader.post(_handled(note["id"]))
+    assert again.status_code == 200 and again.json() == first.json()
+    assert client_for(a[Role.COMMUNE_LEADER]).post(_handled(note["id"])).json() == first.json()
+    assert Handoff.objects.get().handled_by == a[Role.TEAM_LEADER]
+
+
+def test_a_commune_leader_marks_their_communes_notes_handled(volunteer, world, client_for):
+    note = _note()
+    volunteer.post(HANDOFFS, note, format="json")
+    answer = client_for(world.a.users[Role.COMMUNE_LEADER]).post(_handled(note["id"]))
+    assert answer.status_code == 200
+    assert Handoff.objects.get().handled_by == world.a.users[Role.COMMUNE_LEADER]

@@ -87,6 +87,7 @@ EXCLUDED = {
     "field_api:logout": "writes only",
     "field_api:logoutall": "writes only",
     "field_api:sync-push": "writes only (answers about what was sent)",
+    "field_api:handoff-handled": "writes only (answers the note, as handoffs fetched above; 404 to a province)",
     "campaign-export-status": "a job's progress; its file is the campaign export fetched above",
     "campaign-export-download": "the same file as the campaign export fetched above",
     "schema": "the API's description, no data",
