@@ -1,6 +1,6 @@
 """Reference data for the phone: communes, villages and the service catalogue."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -40,6 +40,20 @@ class CommuneListApi(APIView):
         return Response(self.CommuneOutputSerializer(communes, many=True).data)
 
 
+@extend_schema_field(
+    {
+        "type": "array",
+        "nullable": True,
+        "items": {
+            "type": "array",
+            "items": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
+        },
+    }
+)
+class _OutlineField(serializers.JSONField):
+    """A village's outer rings as the phone's walk map draws them (core.outlines)."""
+
+
 class VillageListApi(APIView):
     class VillageFilterSerializer(serializers.Serializer):
         commune = serializers.RegexField(r"^\d{5}$", required=False)
@@ -47,22 +61,23 @@ class VillageListApi(APIView):
         outline = serializers.BooleanField(required=False, default=False)
 
     class VillageOutputSerializer(serializers.ModelSerializer):
-        class Meta:
-            model = Village
-            fields = ["code", "name", "commune"]
-
-    class VillageOutlineSerializer(VillageOutputSerializer):
-        outline = serializers.SerializerMethodField(
+        # Not read-only, so the schema lists it as optional: it is there only when outline=true.
+        outline = _OutlineField(
+            required=False,
+            allow_null=True,
             help_text=f"Chỉ khi outline=true: các vòng ngoài [[lon, lat], …], tổng cộng tối đa {MAX_POINTS} điểm; "
-            "null khi thôn chưa có ranh giới"
+            "null khi thôn chưa có ranh giới",
         )
 
         class Meta:
             model = Village
             fields = ["code", "name", "commune", "outline"]
 
-        def get_outline(self, village) -> list | None:
-            return outline_for_phone(village.geometry_simplified or village.geometry)
+        def to_representation(self, village):
+            row = {"code": village.code, "name": village.name, "commune": village.commune_id}
+            if self.context.get("outline"):
+                row["outline"] = outline_for_phone(village.geometry_simplified or village.geometry)
+            return row
 
     @extend_schema(
         operation_id="areas_villages",
@@ -75,7 +90,7 @@ class VillageListApi(APIView):
                 description="true: kèm ranh giới rút gọn của từng thôn (bản đồ đi thăm ngoại tuyến trên điện thoại)",
             ),
         ],
-        responses={200: VillageOutlineSerializer(many=True)},
+        responses={200: VillageOutputSerializer(many=True)},
         summary="Danh sách thôn, tổ dân phố trong phạm vi",
     )
     def get(self, request):
@@ -89,8 +104,7 @@ class VillageListApi(APIView):
             else ("code", "name", "commune_id")
         )
         villages = villages_for(scope=request.user.scope, **wanted).only(*fields)
-        serializer = self.VillageOutlineSerializer if outline else self.VillageOutputSerializer
-        return Response(serializer(villages, many=True).data)
+        return Response(self.VillageOutputSerializer(villages, many=True, context={"outline": outline}).data)
 
 
 class ServiceListApi(APIView):
