@@ -36,18 +36,8 @@ from core.record_spec import EDITABLE_FIELDS, Context, HouseholdEdit, HouseholdI
 from core.selectors import erased_households_for, households_for, villages_for
 from core.services.changes import change_stamp
 
-# What a phone (or a person) edits: the household as the push sends it.
-HOUSEHOLD_FIELDS = (
-    "village",
-    "label",
-    "head_name",
-    "phone",
-    "members",
-    "working_age",
-    "lat",
-    "lon",
-    "consent",
-)
+# What a phone (or a person) edits: the household as the push sends it (one list, the record spec's).
+HOUSEHOLD_FIELDS = EDITABLE_FIELDS
 # A household as phones see it (household_as_record): what they send plus what visits taught us.
 RECORD_FIELDS = (
     "id",
