@@ -105,9 +105,10 @@ test-sqlite:
 	$(if $(strip $(CLOCK_AHEAD)),faketime -f "$(CLOCK_AHEAD)") $(RUN) pytest -q --create-db -m "not postgres" $(PARALLEL)
 
 # Browser journeys ran in the SQLite pass (pages and the phone in Chromium); here the database's own
-# behaviour is checked, so they are left out.
+# behaviour is checked, so they are left out, and so are the tests that touch no database at all
+# (DATABASE_TESTS_ONLY, tests/conftest.py): parsers and code checks cannot differ on PostgreSQL.
 test-postgres:
-	DATABASE_URL=$(PG_URL) TEST_CELERY_BROKER_URL=$(REDIS) $(RUN) pytest -q --create-db -m "not postgres and not browser" $(PARALLEL)
+	DATABASE_TESTS_ONLY=1 DATABASE_URL=$(PG_URL) TEST_CELERY_BROKER_URL=$(REDIS) $(RUN) pytest -q --create-db -m "not postgres and not browser" $(PARALLEL)
 	DATABASE_URL=$(PG_URL) TEST_CELERY_BROKER_URL=$(REDIS) $(RUN) pytest -q --create-db -m postgres
 
 # The PostgreSQL-only tests whose rules follow the calendar (campaign rollups and recounts on a real

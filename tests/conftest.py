@@ -22,6 +22,24 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.write_line(f"clock: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC")
 
 
+def pytest_collection_modifyitems(config, items):
+    """The PostgreSQL pass (``make test-postgres``) checks the database's own behaviour: with
+    DATABASE_TESTS_ONLY set, the tests that never touch a database (parsers, code and catalogue checks,
+    the phone's scripts) are left out; the SQLite pass ran them, and they cannot differ here."""
+    if not os.environ.get("DATABASE_TESTS_ONLY"):
+        return
+    kept, left = [], []
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        uses_database = item.get_closest_marker("django_db") is not None or names & (
+            {"db"} | TRANSACTIONAL_FIXTURES
+        )
+        (kept if uses_database else left).append(item)
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = kept
+
+
 @pytest.fixture(autouse=True)
 def _default_language():
     """Every test starts in the product's default language (Vietnamese), whatever an earlier request in

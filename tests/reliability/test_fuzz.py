@@ -32,9 +32,9 @@ from tests.reliability.server import ROOT, Gunicorn, database_url
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "8"))
-# Two at a time: the server has two workers, and one client left one of them idle. Generation stays
-# deterministic per operation; which operation runs when does not change what is sent.
-FUZZ_WORKERS = os.environ.get("FUZZ_WORKERS", "2")
+# One at a time: with two, schemathesis's own case generation failed inside CPython ("AST constructor
+# recursion depth mismatch", then "Inconsistent results") on the push's schema.
+FUZZ_WORKERS = os.environ.get("FUZZ_WORKERS", "1")
 # Where to keep each run's full output and JUnit report (default: pytest's temporary directory).
 REPORT_DIR = os.environ.get("FUZZ_REPORT_DIR")
 
