@@ -10,3 +10,8 @@ class PlatformConfig(AppConfig):
     label = "platform"
     verbose_name = _("Nền tảng")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from backend.lookups import lookups_register
+
+        lookups_register()

@@ -761,9 +761,17 @@ class HelpItem(models.Model):
     visit = models.ForeignKey(
         Visit, on_delete=models.CASCADE, related_name="help_items", db_index=False, db_constraint=False
     )
-    # The visit's province: help items are partitioned with their visits.
+    # The visit's province: help items are partitioned with their visits. No constraint of its own: the
+    # (visit, province) key above already holds it to a stored visit's province, which the visit's own
+    # key holds to a real province; a second check would cost a lookup for each of a push's 400 help
+    # items.
     province = models.ForeignKey(
-        Province, on_delete=models.PROTECT, related_name="+", verbose_name=_("tỉnh"), db_index=False
+        Province,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("tỉnh"),
+        db_index=False,
+        db_constraint=False,
     )
     service = models.ForeignKey(
         Service, on_delete=models.PROTECT, related_name="+", verbose_name=_("dịch vụ"), db_index=False

@@ -84,7 +84,7 @@ def followups_refresh(
     services = {service for _household, service in pairs}
     stored: dict[tuple, dict] = defaultdict(dict)
     to_delete = []
-    for row in FollowUp.objects.filter(household_id__in=households, service_id__in=services).values(
+    for row in FollowUp.objects.filter(household_id__any=households, service_id__in=services).values(
         "id", "household_id", "service_id", "opened_by_id", "since", "due", "closed_by_id", "closed_at"
     ):
         pair = (row["household_id"], row["service_id"])

@@ -248,8 +248,10 @@ def household_update(
     field, exactly as a push would reject the item.
     """
     scope = actor.scope
+    # The household's row only (``of``): the village joined here is read, not locked; locking it would
+    # hold every push into that village at its key check until this edit commits.
     locked = (
-        Household.objects.select_for_update()
+        Household.objects.select_for_update(of=("self",))
         .filter(pk=household_id)
         .values(*LOCKED_FIELDS, "village__commune_id", "village__team_id")
         .first()
@@ -388,9 +390,10 @@ def household_erase(*, household: Household) -> None:
     for it later from storing it again (push answers ``erased``).
 
     A resident's request must not fail because a volunteer is visiting at that moment: the erasure takes
-    the household's row lock first, the same lock every push takes first, so it waits for a push under
-    way (and then erases what that push added) and holds later pushes until it commits (they then find
-    the tombstone). Should the database still abort it (a deadlock with a writer that locks in another
+    the household's row lock first, the lock every push holds while it changes a household, so it waits
+    for a push under way (and then erases what that push added) and holds later pushes until it commits
+    (they then find the tombstone; a push that had written visits ahead of the lock finds the household
+    gone and starts again, field_api/push.py). Should the database still abort it (a deadlock with a writer that locks in another
     order, a lock wait cut short), the whole erasure rolled back and runs again.
     """
     for attempt in range(1, ERASE_ATTEMPTS + 1):
