@@ -14,26 +14,20 @@ A visit whose household the server has not seen is rejected with ``retry: true``
 batch may still be on the way. A household erased on request (its tombstone, ``ErasedHousehold``) is
 never stored again: the household, an edit of it or a visit to it answers ``erased``, a final status.
 
-Concurrency: the households a push touches are locked in id order (``SELECT … FOR NO KEY UPDATE``)
-before anything derived from them is written, so two phones (or a retry racing its original) serialize
-on the same door and the second one sees what the first stored. Only new rows are written before: the
-visits to households already stored, with their help items and ids' claims (``_store_visits_ahead``), so
-two phones working one village wait for each other only for the short part of the push that changes
-shared rows. Such a visit took its partition, village, team and flags from its household as read without
-the lock; under the lock that is checked, and if another session moved, repositioned or erased the
-household in between, the whole push is undone and runs again with the locks first (``_AheadStale``).
-Inserts rely on the primary key (``insert_new``), never on a check followed by an insert: a visit's id on
-``VisitKey``'s, unique across the history's province partitions, claimed before the visit is written.
-Lookups are one query per kind per batch; writes are bulk.
+Concurrency: the households a push touches are locked in id order (``SELECT … FOR UPDATE``) before
+anything is read from them, so two phones (or a retry racing its original) serialize on the same door
+and the second one sees what the first stored. Inserts rely on the primary key (``insert_new``), never
+on a check followed by an insert: a visit's id on ``VisitKey``'s, unique across the history's province
+partitions, claimed before the visit is written. Lookups are one query per kind per batch; writes are
+bulk.
 """
 
 import uuid
 from dataclasses import dataclass, field, replace
-from functools import cache
 from types import SimpleNamespace
 from typing import NamedTuple
 
-from django.db import IntegrityError, connection, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -182,52 +176,10 @@ def sync_push(*, user: User, payload: dict) -> dict:
             errors={"non_field_errors": [_("Phải là một đối tượng JSON.")]},
         )
     envelope = _envelope(payload)
-    try:
-        with transaction.atomic():
-            push = _Push(user=user, device_id=envelope.device_id, ahead=True)
-            push.run(envelope)
-    except _AheadStale:
-        # A household the visits stored ahead of the locks changed meanwhile (rare): everything is
-        # undone and the push runs again with the locks first, as if it had come a moment later.
-        with transaction.atomic():
-            push = _Push(user=user, device_id=envelope.device_id, ahead=False)
-            push.run(envelope)
+    with transaction.atomic():
+        push = _Push(user=user, device_id=envelope.device_id)
+        push.run(envelope)
     return {"results": push.outcomes.in_order(), "server_time": timezone.localtime().isoformat()}
-
-
-def _key_checks(*, now: bool) -> None:
-    """When the foreign keys of the rows written next are checked (PostgreSQL; SQLite checks at the
-    commit): at once (``now``), so the visits stored ahead are checked before the push takes its locks,
-    or at the commit, as the constraints are declared.
-
-    The visit's household key is checked at the commit either way: by then the push holds the
-    household's lock and the check takes nothing more. Checked at once it would take a lock of its own
-    on each of the 200 households (a write to each one's page) and hold up a leader's edit of them."""
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        if now:
-            cursor.execute(
-                f'SET CONSTRAINTS ALL IMMEDIATE; SET CONSTRAINTS "{_visit_household_key()}" DEFERRED'
-            )
-        else:
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-
-
-@cache
-def _visit_household_key() -> str:
-    """The name Django gave the constraint (the partitions' copies share it)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT conname FROM pg_constraint WHERE conrelid = 'field_api_visit'::regclass "
-            "AND confrelid = 'field_api_household'::regclass AND contype = 'f'"
-        )
-        return cursor.fetchone()[0]
-
-
-class _AheadStale(Exception):
-    """A visit stored ahead of the households' locks (``_Push._store_visits_ahead``) no longer matches its
-    household as locked: moved to another village or position, or gone."""
 
 
 @dataclass
@@ -273,22 +225,18 @@ class _Push:
     """One push, top to bottom (``run``):
 
     1. **parse**: the items into typed records (``core.record_spec``), each bad one answered ``rejected``;
-    2. **ahead**: the visits to households already stored are written (rows, help items, their ids'
-       claims) before any household is locked (``_store_visits_ahead``);
-    3. **read**: lock the households named, in id order, and check that the visits stored ahead still
-       match their households; then the tombstones and the villages;
-    4. **apply**, round by round: households, the other visits, group sessions; then, once for every
-       visit stored, the steps of ``_after_visits`` in order (follow-ups, last visit, moved, services
-       done, the households' columns written, the rollups' description of the visits);
-    5. **project**: ``core.projections`` takes the villages' rollup locks and runs the projections.
+    2. **read**: lock the households named, in id order; then the tombstones and the villages;
+    3. **apply**, round by round: households, visits (their rows only), group sessions; then, once for
+       every visit stored, the steps of ``_after_visits`` in order (help items, follow-ups, last visit,
+       moved, services done, the households' columns written, the rollups' description of the visits);
+    4. **project**: ``core.projections`` takes the villages' rollup locks and runs the projections.
 
-    Locks: every step from 3 on runs under the households' row locks taken in 3 (no other push can
-    write these households, their visits' follow-ups or their last visit meanwhile); only 5 takes the
-    villages' rollup locks, last, so a push holds them for the projections alone. Two pushes to the
-    same doors (a team in one village) wait for each other only from 3 on: what 2 writes are new rows.
+    Locks: every step from 2 on runs under the households' row locks taken in 2 (no other push can
+    write these households, their visits' follow-ups or their last visit meanwhile); only 4 takes the
+    villages' rollup locks, last, so a push holds them for the projections alone.
     """
 
-    def __init__(self, *, user: User, device_id: str, ahead: bool = True):
+    def __init__(self, *, user: User, device_id: str):
         self.user = user
         self.device_id = device_id
         self.now = timezone.now()
@@ -313,14 +261,10 @@ class _Push:
         self.households_sent: set[uuid.UUID] = set()
         self.erased: set[uuid.UUID] = set()  # households erased on request, named by this push
         self.erased_elsewhere: set[uuid.UUID] = set()  # ... and erased outside the caller's villages
-        self.ahead = ahead
-        # The households of the visits stored ahead, as read then (``village_id``, ``lat``, ``lon``).
-        self.seen_ahead: dict[uuid.UUID, SimpleNamespace] = {}
-        self.stored: dict[uuid.UUID, SimpleNamespace] = {}
-        self.villages: dict = {}
 
     def _after_visits(self) -> None:
         """Once for every visit stored, in this order (each step reads what the one before wrote)."""
+        self._store_help_items()
         self._refresh_followups()
         self._apply_last_visits()
         self._apply_moved()
@@ -335,8 +279,6 @@ class _Push:
 
     def run(self, envelope: Envelope) -> None:
         rounds = self._parse_all(envelope)
-        if self.ahead:
-            self._store_visits_ahead(rounds[0])
         self._read(rounds)
         for batch in rounds:
             self._apply_households(batch.households)
@@ -389,72 +331,19 @@ class _Push:
         households = [h for r in rounds for h in r.households]
         visits = [v for r in rounds for v in r.visits]
         sessions = [s for r in rounds for s in r.sessions]
-        household_ids = sorted(
-            {h.id for h in households} | {v.household for v in visits} | self.seen_ahead.keys()
-        )
+        household_ids = sorted({h.id for h in households} | {v.household for v in visits})
         self.stored = self._lock_households(household_ids)
-        for household_id, seen in self.seen_ahead.items():
-            locked = self.stored.get(household_id)
-            if locked is None or (locked.village_id, locked.lat, locked.lon) != (
-                seen.village_id,
-                seen.lat,
-                seen.lon,
-            ):
-                raise _AheadStale
         # Read after the locks: an erasure that held one of them has committed its tombstone by now.
         self._read_tombstones([hid for hid in household_ids if hid not in self.stored])
         wanted_villages = {h.fields["village"] for h in households if "village" in h.fields}
         wanted_villages |= {s.village for s in sessions}
         wanted_villages |= {h.village_id for h in self.stored.values()}
-        self._read_villages(wanted_villages)
-
-    def _read_villages(self, codes: set[str]) -> None:
-        """The caller's villages among these (the others are outside the caller's scope), once each."""
-        missing = codes - self.villages.keys()
-        if missing:
-            self.villages |= {
-                v.code: v
-                for v in village_with_province(villages_for(scope=self.user.scope))
-                .filter(code__in=missing)
-                .only("code", "commune_id", "team_id")
-            }
-
-    def _store_visits_ahead(self, first_round: _Round) -> None:
-        """The first round's visits to households already stored, written before any household is locked.
-
-        Their rows, help items and ids' claims are new rows: writing them needs no household lock, only
-        that the household's village (hence the visit's partition, village and team) and position (hence
-        its flags) are what was read here, unlocked; ``_read`` checks that under the locks and restarts
-        the push otherwise (``_AheadStale``). Their foreign keys are checked here, not at the commit, so
-        the locks are not held for that either; a household erased meanwhile fails that check, and the
-        push restarts the same way. A household this push also sends waits for the locks, as do visits
-        to households not yet stored (``_visit_accepted`` answers those).
-        """
-        candidates = [v for v in first_round.visits if v.household not in self.households_sent]
-        if not candidates:
-            return
-        seen = {
-            row["id"]: SimpleNamespace(**row)
-            for row in Household.objects.filter(id__any={v.household for v in candidates}).values(
-                "id", "village_id", "lat", "lon"
-            )
+        self.villages = {
+            v.code: v
+            for v in village_with_province(villages_for(scope=self.user.scope))
+            .filter(code__in=wanted_villages)
+            .only("code", "commune_id", "team_id")
         }
-        self._read_villages({h.village_id for h in seen.values()})
-        ahead = [
-            v for v in candidates if v.household in seen and seen[v.household].village_id in self.villages
-        ]
-        if not ahead:
-            return
-        self.stored = seen
-        self.seen_ahead = {v.household: seen[v.household] for v in ahead}
-        _key_checks(now=True)
-        try:
-            self._apply_visits(ahead)
-        except IntegrityError as error:  # a village, team or member deleted since it was read
-            raise _AheadStale from error
-        _key_checks(now=False)
-        stored_ahead = {id(v) for v in ahead}
-        first_round.visits = [v for v in first_round.visits if id(v) not in stored_ahead]
 
     def _read_tombstones(self, unstored: list[uuid.UUID]) -> None:
         """Households erased on request, in one read: in the caller's villages (answered ``erased``) or
@@ -510,9 +399,7 @@ class _Push:
 
     @staticmethod
     def _lock_households(ids) -> dict[uuid.UUID, SimpleNamespace]:
-        # NO KEY UPDATE: pushes to the same doors take turns, while the key checks of visits stored
-        # ahead by another push (``_store_visits_ahead``) are not held up.
-        locked = Household.objects.select_for_update(no_key=True).filter(id__any=ids).order_by("id")
+        locked = Household.objects.select_for_update().filter(id__any=ids).order_by("id")
         return {row["id"]: SimpleNamespace(**row) for row in locked.values(*LOCKED_FIELDS)}
 
     @staticmethod
@@ -696,7 +583,6 @@ class _Push:
         insert_rows(
             Visit, [self._visit_row(visit, flags[visit.item.id].distance) for visit in new], with_pk=True
         )
-        self._store_help_items(new)
         self.stored_visits.extend(new)
         existing = {}
         if len(inserted) < len(accepted):
@@ -704,7 +590,7 @@ class _Push:
             existing = dict(
                 Visit.objects.filter(
                     province_id__in={self._village_of(v).province_code for v in accepted},
-                    id__any=[v.id for v in accepted if v.id not in inserted],
+                    id__in=[v.id for v in accepted if v.id not in inserted],
                 ).values_list("id", "content_hash")
             )
         for item in accepted:
@@ -848,7 +734,7 @@ class _Push:
         self.touched[household.id] = household
         return household
 
-    def _store_help_items(self, visits: list[NewVisit]) -> None:
+    def _store_help_items(self) -> None:
         """The new visits' help items, in their visits' partitions. Takes no lock (new rows)."""
         insert_rows(
             HelpItem,
@@ -860,7 +746,7 @@ class _Push:
                     "result": h.result,
                     "people": h.people,
                 }
-                for visit in visits
+                for visit in self.stored_visits
                 for h in visit.item.help
             ],
         )
