@@ -14,12 +14,19 @@ A visit whose household the server has not seen is rejected with ``retry: true``
 batch may still be on the way. A household erased on request (its tombstone, ``ErasedHousehold``) is
 never stored again: the household, an edit of it or a visit to it answers ``erased``, a final status.
 
-Concurrency: the households a push touches are locked in id order (``SELECT … FOR UPDATE``) before
-anything is read from them, so two phones (or a retry racing its original) serialize on the same door
-and the second one sees what the first stored. Inserts rely on the primary key (``insert_new``), never
-on a check followed by an insert: a visit's id on ``VisitKey``'s, unique across the history's province
-partitions, claimed before the visit is written. Lookups are one query per kind per batch; writes are
-bulk.
+Concurrency: the households a push touches are locked in id order (``SELECT … FOR NO KEY UPDATE``)
+before anything derived from them is written, so two phones (or a retry racing its original) serialize
+on the same door and the second one sees what the first stored. Only new rows are written before: the
+visits to households already stored, with their help items and ids' claims (``_store_visits_ahead``), so
+two phones working one village wait for each other only for the short part of the push that changes
+shared rows. Such a visit took its partition, village, team and flags from its household as read without
+the lock; under the lock that is checked, and if another session moved, repositioned or erased the
+household in between, the whole push is undone and runs again with the locks first (``_start_again``).
+Every foreign key is checked at the commit, as declared: checked earlier, the villages' key checks would
+be held for the whole push, and pushes into the same villages would queue behind each other's rollup
+locks (docs/SCALING.md). Inserts rely on the primary key (``insert_new``), never on a check followed by an insert: a visit's id on
+``VisitKey``'s, unique across the history's province partitions, claimed before the visit is written.
+Lookups are one query per kind per batch; writes are bulk.
 """
 
 import uuid
@@ -27,7 +34,7 @@ from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
 from typing import NamedTuple
 
-from django.db import transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -176,10 +183,40 @@ def sync_push(*, user: User, payload: dict) -> dict:
             errors={"non_field_errors": [_("Phải là một đối tượng JSON.")]},
         )
     envelope = _envelope(payload)
-    with transaction.atomic():
-        push = _Push(user=user, device_id=envelope.device_id)
-        push.run(envelope)
+    try:
+        with transaction.atomic():
+            push = _Push(user=user, device_id=envelope.device_id, ahead=True)
+            push.run(envelope)
+    except (_AheadStale, IntegrityError, OperationalError) as error:
+        if not _start_again(error):
+            raise
+        # Undone; the push runs again with the locks first, as if it had come a moment later, for the
+        # member as they are now (a team merge moves them with their villages).
+        user = User.objects.get(pk=user.pk)
+        with transaction.atomic():
+            push = _Push(user=user, device_id=envelope.device_id, ahead=False)
+            push.run(envelope)
     return {"results": push.outcomes.in_order(), "server_time": timezone.localtime().isoformat()}
+
+
+DEADLOCK = "40P01"  # PostgreSQL's SQLSTATE for a transaction it aborted to break a deadlock
+
+
+def _start_again(error: Exception) -> bool:
+    """Whether a push that wrote visits ahead of its locks must be undone and run with the locks first:
+    what those visits took from their households or villages changed meanwhile (rare): a household
+    moved, repositioned or erased (``_AheadStale``), or a village, team or member deleted, which the
+    foreign keys checked at the commit refuse; or the database broke a deadlock by aborting this push
+    (a retry racing its original, each holding a visit's id the other wants, one of them waiting for a
+    household's lock). With the locks first, none of these can happen again."""
+    if isinstance(error, OperationalError):
+        return getattr(error.__cause__, "sqlstate", None) == DEADLOCK
+    return True
+
+
+class _AheadStale(Exception):
+    """A visit stored ahead of the households' locks (``_Push._store_visits_ahead``) no longer matches its
+    household as locked: moved to another village or position, or gone."""
 
 
 @dataclass
@@ -225,18 +262,22 @@ class _Push:
     """One push, top to bottom (``run``):
 
     1. **parse**: the items into typed records (``core.record_spec``), each bad one answered ``rejected``;
-    2. **read**: lock the households named, in id order; then the tombstones and the villages;
-    3. **apply**, round by round: households, visits (their rows only), group sessions; then, once for
-       every visit stored, the steps of ``_after_visits`` in order (help items, follow-ups, last visit,
-       moved, services done, the households' columns written, the rollups' description of the visits);
-    4. **project**: ``core.projections`` takes the villages' rollup locks and runs the projections.
+    2. **ahead**: the visits to households already stored are written (rows, help items, their ids'
+       claims) before any household is locked (``_store_visits_ahead``);
+    3. **read**: lock the households named, in id order, and check that the visits stored ahead still
+       match their households; then the tombstones and the villages;
+    4. **apply**, round by round: households, the other visits, group sessions; then, once for every
+       visit stored, the steps of ``_after_visits`` in order (follow-ups, last visit, moved, services
+       done, the households' columns written, the rollups' description of the visits);
+    5. **project**: ``core.projections`` takes the villages' rollup locks and runs the projections.
 
-    Locks: every step from 2 on runs under the households' row locks taken in 2 (no other push can
-    write these households, their visits' follow-ups or their last visit meanwhile); only 4 takes the
-    villages' rollup locks, last, so a push holds them for the projections alone.
+    Locks: every step from 3 on runs under the households' row locks taken in 3 (no other push can
+    write these households, their visits' follow-ups or their last visit meanwhile); only 5 takes the
+    villages' rollup locks, last, so a push holds them for the projections alone. Two pushes to the
+    same doors (a team in one village) wait for each other only from 3 on: what 2 writes are new rows.
     """
 
-    def __init__(self, *, user: User, device_id: str):
+    def __init__(self, *, user: User, device_id: str, ahead: bool = True):
         self.user = user
         self.device_id = device_id
         self.now = timezone.now()
@@ -261,10 +302,14 @@ class _Push:
         self.households_sent: set[uuid.UUID] = set()
         self.erased: set[uuid.UUID] = set()  # households erased on request, named by this push
         self.erased_elsewhere: set[uuid.UUID] = set()  # ... and erased outside the caller's villages
+        self.ahead = ahead
+        # The households of the visits stored ahead, as read then (``village_id``, ``lat``, ``lon``).
+        self.seen_ahead: dict[uuid.UUID, SimpleNamespace] = {}
+        self.stored: dict[uuid.UUID, SimpleNamespace] = {}
+        self.villages: dict = {}
 
     def _after_visits(self) -> None:
         """Once for every visit stored, in this order (each step reads what the one before wrote)."""
-        self._store_help_items()
         self._refresh_followups()
         self._apply_last_visits()
         self._apply_moved()
@@ -279,6 +324,8 @@ class _Push:
 
     def run(self, envelope: Envelope) -> None:
         rounds = self._parse_all(envelope)
+        if self.ahead:
+            self._store_visits_ahead(rounds[0])
         self._read(rounds)
         for batch in rounds:
             self._apply_households(batch.households)
@@ -331,19 +378,67 @@ class _Push:
         households = [h for r in rounds for h in r.households]
         visits = [v for r in rounds for v in r.visits]
         sessions = [s for r in rounds for s in r.sessions]
-        household_ids = sorted({h.id for h in households} | {v.household for v in visits})
+        household_ids = sorted(
+            {h.id for h in households} | {v.household for v in visits} | self.seen_ahead.keys()
+        )
         self.stored = self._lock_households(household_ids)
+        for household_id, seen in self.seen_ahead.items():
+            locked = self.stored.get(household_id)
+            if locked is None or (locked.village_id, locked.lat, locked.lon) != (
+                seen.village_id,
+                seen.lat,
+                seen.lon,
+            ):
+                raise _AheadStale
         # Read after the locks: an erasure that held one of them has committed its tombstone by now.
         self._read_tombstones([hid for hid in household_ids if hid not in self.stored])
         wanted_villages = {h.fields["village"] for h in households if "village" in h.fields}
         wanted_villages |= {s.village for s in sessions}
         wanted_villages |= {h.village_id for h in self.stored.values()}
-        self.villages = {
-            v.code: v
-            for v in village_with_province(villages_for(scope=self.user.scope))
-            .filter(code__in=wanted_villages)
-            .only("code", "commune_id", "team_id")
+        self._read_villages(wanted_villages)
+
+    def _read_villages(self, codes: set[str]) -> None:
+        """The caller's villages among these (the others are outside the caller's scope), once each."""
+        missing = codes - self.villages.keys()
+        if missing:
+            self.villages |= {
+                v.code: v
+                for v in village_with_province(villages_for(scope=self.user.scope))
+                .filter(code__in=missing)
+                .only("code", "commune_id", "team_id")
+            }
+
+    def _store_visits_ahead(self, first_round: _Round) -> None:
+        """The first round's visits to households already stored, written before any household is locked.
+
+        Their rows, help items and ids' claims are new rows: writing them needs no household lock, only
+        that the household's village (hence the visit's partition, village and team) and position (hence
+        its flags) are what was read here, unlocked; ``_read`` checks that under the locks and restarts
+        the push otherwise (``_AheadStale``). Their foreign keys are checked at the commit; a village, team
+        or member deleted meanwhile fails there, and the push restarts the same way (``_start_again``).
+        A household this push also sends waits for the locks, as do visits to households not yet stored
+        (``_visit_accepted`` answers those).
+        """
+        candidates = [v for v in first_round.visits if v.household not in self.households_sent]
+        if not candidates:
+            return
+        seen = {
+            row["id"]: SimpleNamespace(**row)
+            for row in Household.objects.filter(id__any={v.household for v in candidates}).values(
+                "id", "village_id", "lat", "lon"
+            )
         }
+        self._read_villages({h.village_id for h in seen.values()})
+        ahead = [
+            v for v in candidates if v.household in seen and seen[v.household].village_id in self.villages
+        ]
+        if not ahead:
+            return
+        self.stored = seen
+        self.seen_ahead = {v.household: seen[v.household] for v in ahead}
+        self._apply_visits(ahead)
+        stored_ahead = {id(v) for v in ahead}
+        first_round.visits = [v for v in first_round.visits if id(v) not in stored_ahead]
 
     def _read_tombstones(self, unstored: list[uuid.UUID]) -> None:
         """Households erased on request, in one read: in the caller's villages (answered ``erased``) or
@@ -399,7 +494,9 @@ class _Push:
 
     @staticmethod
     def _lock_households(ids) -> dict[uuid.UUID, SimpleNamespace]:
-        locked = Household.objects.select_for_update().filter(id__any=ids).order_by("id")
+        # NO KEY UPDATE: pushes to the same doors take turns, while the key checks of visits stored
+        # ahead by another push (``_store_visits_ahead``) are not held up.
+        locked = Household.objects.select_for_update(no_key=True).filter(id__any=ids).order_by("id")
         return {row["id"]: SimpleNamespace(**row) for row in locked.values(*LOCKED_FIELDS)}
 
     @staticmethod
@@ -583,6 +680,7 @@ class _Push:
         insert_rows(
             Visit, [self._visit_row(visit, flags[visit.item.id].distance) for visit in new], with_pk=True
         )
+        self._store_help_items(new)
         self.stored_visits.extend(new)
         existing = {}
         if len(inserted) < len(accepted):
@@ -590,7 +688,7 @@ class _Push:
             existing = dict(
                 Visit.objects.filter(
                     province_id__in={self._village_of(v).province_code for v in accepted},
-                    id__in=[v.id for v in accepted if v.id not in inserted],
+                    id__any=[v.id for v in accepted if v.id not in inserted],
                 ).values_list("id", "content_hash")
             )
         for item in accepted:
@@ -734,7 +832,7 @@ class _Push:
         self.touched[household.id] = household
         return household
 
-    def _store_help_items(self) -> None:
+    def _store_help_items(self, visits: list[NewVisit]) -> None:
         """The new visits' help items, in their visits' partitions. Takes no lock (new rows)."""
         insert_rows(
             HelpItem,
@@ -746,7 +844,7 @@ class _Push:
                     "result": h.result,
                     "people": h.people,
                 }
-                for visit in self.stored_visits
+                for visit in visits
                 for h in visit.item.help
             ],
         )

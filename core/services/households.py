@@ -390,10 +390,12 @@ def household_erase(*, household: Household) -> None:
     for it later from storing it again (push answers ``erased``).
 
     A resident's request must not fail because a volunteer is visiting at that moment: the erasure takes
-    the household's row lock first, the same lock every push takes first, so it waits for a push under
-    way (and then erases what that push added) and holds later pushes until it commits (they then find
-    the tombstone). Should the database still abort it (a deadlock with a writer that locks in another
-    order, a lock wait cut short), the whole erasure rolled back and runs again.
+    the household's row lock first, the lock every push holds while it changes a household, so it waits
+    for a push under way (and then erases what that push added) and holds later pushes until it commits
+    (they then find the tombstone; a push that had written visits ahead of the lock finds the household
+    gone and starts again, field_api/push.py). Should the database still abort it (a deadlock with a
+    writer that locks in another order, a lock wait cut short), the whole erasure rolled back and runs
+    again.
     """
     for attempt in range(1, ERASE_ATTEMPTS + 1):
         try:
