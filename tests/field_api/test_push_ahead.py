@@ -207,7 +207,9 @@ def test_a_deadlock_with_a_racing_retry_restarts_the_push_with_the_locks_first(
             other.execute("SET LOCAL deadlock_timeout = '10s'")
             other.execute("SELECT 1 FROM field_api_household WHERE id = %s FOR NO KEY UPDATE", [home["id"]])
             holding.set()
-            other.execute("INSERT INTO field_api_visitkey (id) VALUES (%s) ON CONFLICT DO NOTHING", [knock["id"]])
+            other.execute(
+                "INSERT INTO field_api_visitkey (id) VALUES (%s) ON CONFLICT DO NOTHING", [knock["id"]]
+            )
             other.rollback()
 
     def start_other():
