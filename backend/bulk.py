@@ -14,16 +14,16 @@ gets the field's default (``auto_now``/``auto_now_add`` fields: now), as the ORM
 
 On PostgreSQL the whole batch travels as one JSON document read by ``json_to_recordset``: the SQL text
 stays short and identical between calls (psycopg prepares it once) and encoding is one C call
-(``json.dumps``) instead of a Python loop per value. SQLite gets multi-row VALUES and executemany,
+(orjson) instead of a Python loop per value. SQLite gets multi-row VALUES and executemany,
 with each value prepared by its field exactly as the ORM would.
 """
 
 import datetime as dt
-import json
 import uuid
 from collections.abc import Iterable
 from decimal import Decimal
 
+import orjson
 from django.db import connection
 from django.db.models import Field, Model
 from django.utils import timezone
@@ -44,7 +44,9 @@ def _json_value(value):
 
 
 def _encode(rows: list[dict]) -> str:
-    return json.dumps(rows, default=_json_value, ensure_ascii=False, separators=(",", ":"))
+    # orjson: several times quicker than the standard library on a push's 600 rows; UUIDs and datetimes
+    # come out as ``_json_value`` writes them.
+    return orjson.dumps(rows, default=_json_value).decode()
 
 
 def _column_types(fields: Iterable[Field]) -> str:

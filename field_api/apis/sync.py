@@ -2,7 +2,9 @@
 
 import copy
 import json
+import re
 
+import orjson
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
@@ -34,14 +36,25 @@ class PushJSONParser(JSONParser):
     ``NaN``/``Infinity`` and integers past Python's 4300-digit limit would fail the whole body (400,
     retried forever); here they reach their item, which is rejected naming the field. Nesting too
     deep for the parser is a 400, never a 500.
+
+    A push's body is read by orjson, several times quicker than the standard library on 200 visits;
+    what orjson refuses (``NaN``, nesting past 1,024 levels, a lone surrogate) or would read otherwise
+    (an integer past 64 bits becomes a float there) goes to the standard library's reading below, so
+    every body means what it always meant.
     """
 
     strict = False
 
     def parse(self, stream, media_type=None, parser_context=None):
         encoding = get_encoding(parser_context or {})
+        body = stream.read()
+        if encoding.lower().replace("-", "") == "utf8" and not LONG_DIGITS.search(body):
+            try:
+                return orjson.loads(body)
+            except orjson.JSONDecodeError:
+                pass  # read again below, for the same answer as ever
         try:
-            text = stream.read().decode(encoding)
+            text = body.decode(encoding)
         except UnicodeDecodeError as error:
             raise ParseError(
                 _("Thân yêu cầu không phải văn bản %(encoding)s.") % {"encoding": encoding}
@@ -57,6 +70,9 @@ class PushJSONParser(JSONParser):
             raise ParseError(_("JSON không hợp lệ: %(error)s") % {"error": error}) from error
         except RecursionError as error:
             raise ParseError(_("JSON lồng nhau quá sâu.")) from error
+
+
+LONG_DIGITS = re.compile(rb"\d{19}")  # possibly past 64 bits: orjson would read such an integer as a float
 
 
 def _bounded_int(digits: str) -> int | float:
