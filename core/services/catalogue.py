@@ -17,6 +17,7 @@ import json
 
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 
 from backend.text import clean_text
 from core.models import Province, ProvinceService, Service
@@ -31,28 +32,25 @@ def _clean_steps(guide: list[str]) -> list[str]:
     return [step for step in steps if step]
 
 
+def _in_use(*, province: str | None):
+    """The one rule of which services a province uses: active nationally and not switched off there."""
+    services = Service.objects.filter(is_active=True)
+    if province is None:
+        return services
+    switched_off = ProvinceService.objects.filter(service=OuterRef("pk"), province_id=province, enabled=False)
+    return services.exclude(Exists(switched_off))
+
+
 def catalogue_for_province(*, province: str | None) -> list[dict]:
     """The services a province's phones use, in order, each with the guide they show and its follow-up
     days. ``province`` None (a national scope): the national catalogue as it is."""
     services = list(
-        Service.objects.filter(is_active=True)
-        .order_by("sort_order", "code")
-        .values(*PHONE_FIELDS, "followup_days")
+        _in_use(province=province).order_by("sort_order", "code").values(*PHONE_FIELDS, "followup_days")
     )
     if province is None:
         return services
-    shaped = {
-        code: (enabled, guide)
-        for code, enabled, guide in ProvinceService.objects.filter(province_id=province).values_list(
-            "service_id", "enabled", "guide"
-        )
-    }
-    shown = []
-    for service in services:
-        enabled, guide = shaped.get(service["code"], (True, []))
-        if enabled:
-            shown.append({**service, "guide": guide or service["guide"]})
-    return shown
+    own_guides = dict(ProvinceService.objects.filter(province_id=province).values_list("service_id", "guide"))
+    return [{**service, "guide": own_guides.get(service["code"]) or service["guide"]} for service in services]
 
 
 def catalogue_for_phone(*, province: str | None) -> list[dict]:
@@ -64,10 +62,9 @@ def catalogue_for_phone(*, province: str | None) -> list[dict]:
 
 
 def services_in_use(*, province: str | None) -> dict[str, int]:
-    """Codes a visit or a group session may name in this province, with their follow-up days."""
-    return {
-        service["code"]: service["followup_days"] for service in catalogue_for_province(province=province)
-    }
+    """Codes a visit or a group session may name in this province, with their follow-up days (one
+    query, no guides: every push reads it)."""
+    return dict(_in_use(province=province).values_list("code", "followup_days"))
 
 
 def _version_key(province: str | None) -> str:

@@ -175,3 +175,26 @@ def test_the_django_admin_edits_national_rows_through_the_catalogue_service(worl
     assert response.status_code == 302, response.content[:300]
     pulled = phone.get(f"/api/v1/sync/pull/?catalogue={version}").json()["catalogue"]  # not a stale digest
     assert next(s for s in pulled["services"] if s["code"] == CODE)["name"] == "VNeID mức 2 (quản trị)"
+
+
+def test_what_a_province_uses_is_one_rule_for_its_phones_and_its_pushes(world, catalogue):
+    """``catalogue_for_province`` (phones, services list) and ``services_in_use`` (push) answer alike,
+    province by province: a service switched off in one province and given its own guide in another
+    is off in the first only, with the second's guide there only."""
+    from core.services.catalogue import catalogue_for_province, province_service_save, services_in_use
+
+    service = Service.objects.get(code=CODE)
+    a, b = world.a.province.code, world.b.province.code
+    province_service_save(province=a, service=service, enabled=True, guide=["Bước riêng của A."])
+    province_service_save(province=b, service=service, enabled=False, guide=[])
+    national = Service.objects.filter(is_active=True).count()
+    for province, used in ((a, True), (b, False), (None, True)):
+        shown = {row["code"]: row for row in catalogue_for_province(province=province)}
+        in_use = services_in_use(province=province)
+        assert shown.keys() == in_use.keys()
+        assert (CODE in in_use) is used
+        assert len(in_use) == national - (0 if used else 1)
+        assert all(in_use[code] == shown[code]["followup_days"] for code in in_use)
+    guides = {row["code"]: row["guide"] for row in catalogue_for_province(province=a)}
+    assert guides[CODE] == ["Bước riêng của A."]
+    assert {row["code"]: row["guide"] for row in catalogue_for_province(province=None)}[CODE] == service.guide
