@@ -24,9 +24,9 @@ the lock; under the lock that is checked, and if another session moved, repositi
 household in between, the whole push is undone and runs again with the locks first (``_start_again``).
 Every foreign key is checked at the commit, as declared: checked earlier, the villages' key checks would
 be held for the whole push, and pushes into the same villages would queue behind each other's rollup
-locks (docs/SCALING.md). Inserts rely on the primary key (``insert_new``), never on a check followed by an insert: a visit's id on
-``VisitKey``'s, unique across the history's province partitions, claimed before the visit is written.
-Lookups are one query per kind per batch; writes are bulk.
+locks (docs/SCALING.md). Inserts rely on the primary key (``insert_new``), never on a check followed by
+an insert: a visit's id on ``VisitKey``'s, unique across the history's province partitions, claimed
+before the visit is written. Lookups are one query per kind per batch; writes are bulk.
 """
 
 import uuid
