@@ -192,7 +192,7 @@ def sync_push(*, user: User, payload: dict) -> dict:
             raise
         # Undone; the push runs again with the locks first, as if it had come a moment later, for the
         # member as they are now (a team merge moves them with their villages).
-        user = User.objects.get(pk=user.pk)
+        user = User.objects.filter(pk=user.pk).first() or user
         with transaction.atomic():
             push = _Push(user=user, device_id=envelope.device_id, ahead=False)
             push.run(envelope)
