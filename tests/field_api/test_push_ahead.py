@@ -7,6 +7,7 @@ Each test commits a change from another connection exactly in that gap.
 """
 
 import threading
+import time
 
 import psycopg
 import pytest
@@ -197,24 +198,38 @@ def test_a_deadlock_with_a_racing_retry_restarts_the_push_with_the_locks_first(
 ):
     """A retry racing its original, sent in another shape: the other push holds the household's lock and
     waits for the visit's id this push claimed ahead, while this push waits for that lock. PostgreSQL
-    aborts one of them (here this push, the quicker to look); it runs again and stores the visit once."""
+    aborts one of them (here this push, the quicker to look); it runs again and stores the visit once.
+    (``deadlock_timeout`` is a superuser's setting: the tests' PostgreSQL role is one.)"""
     home = _stored_household(volunteer, world.a.village.code)
     knock = visit(home["id"])
-    holding = threading.Event()
+    other_pid: list[int] = []
 
     def other_push():
         with psycopg.connect(_dsn(), autocommit=False) as other:
+            other_pid.append(other.execute("SELECT pg_backend_pid()").fetchone()[0])
             other.execute("SET LOCAL deadlock_timeout = '10s'")
             other.execute("SELECT 1 FROM field_api_household WHERE id = %s FOR NO KEY UPDATE", [home["id"]])
-            holding.set()
             other.execute(
                 "INSERT INTO field_api_visitkey (id) VALUES (%s) ON CONFLICT DO NOTHING", [knock["id"]]
             )
             other.rollback()
 
     def start_other():
+        """Returns once the other push holds the household and waits for the id: only then is the cycle
+        there for this push's deadlock check to find."""
         threading.Thread(target=other_push, daemon=True).start()
-        assert holding.wait(timeout=10)
+        with psycopg.connect(_dsn(), autocommit=True) as watcher:
+            for _attempt in range(500):
+                waiting = (
+                    other_pid
+                    and watcher.execute(
+                        "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = %s", other_pid
+                    ).fetchone()
+                )
+                if waiting and waiting[0]:
+                    return
+                time.sleep(0.02)
+        raise AssertionError("the other push never came to wait for the visit's id")
 
     runs = between_ahead_and_locks(start_other, wait=False)
     with connection.cursor() as cursor:
