@@ -764,8 +764,9 @@ class _Push:
 
     def _flags(self, items: list[VisitIn]) -> dict[uuid.UUID, VisitFlags]:
         """Each visit's integrity flags and its distance from its household (services/integrity.py)."""
-        communes = {self._village_of(v).commune_id for v in items}
-        polygons = integrity.commune_polygons(communes)
+        # Each visit's household and village, looked up once.
+        places = [(v, self.stored[v.household], self._village_of(v)) for v in items]
+        polygons = integrity.commune_polygons({village.commune_id for _v, _h, village in places})
         facts = [
             integrity.VisitFacts(
                 id=v.id,
@@ -775,16 +776,16 @@ class _Push:
                 lat=v.lat,
                 lon=v.lon,
                 accuracy_m=v.accuracy_m,
-                household_lat=self.stored[v.household].lat,
-                household_lon=self.stored[v.household].lon,
-                commune=self._village_of(v).commune_id,
+                household_lat=household.lat,
+                household_lon=household.lon,
+                commune=village.commune_id,
             )
-            for v in items
+            for v, household, village in places
         ]
         earliest = min(f.visited_at for f in facts) - integrity.MIN_GAP
         latest = max(f.visited_at for f in facts) + integrity.MIN_GAP
         neighbours = Visit.objects.filter(
-            province_id__in={self._village_of(v).province_code for v in items},
+            province_id__in={village.province_code for _v, _h, village in places},
             volunteer=self.user,
             visited_at__gte=earliest,
             visited_at__lte=latest,

@@ -172,6 +172,21 @@ def test_wsgi_and_celery_default_to_production_settings(module):
     assert "DJANGO_SECRET_KEY" in result.stderr
 
 
+def test_the_wsgi_app_leaves_what_it_loaded_out_of_the_cyclic_collectors_passes():
+    """backend/wsgi.py freezes what loading the app created (settings, models, the URLconf, the maps'
+    code): a full collection then walks only what requests make, and gunicorn's forked workers share
+    those pages."""
+    code = (
+        "import gc, backend.wsgi; "
+        "print(gc.get_freeze_count(), len(gc.get_objects()), 'maps.pages' in __import__('sys').modules)"
+    )
+    result = _run(["-c", code], **DEPLOY_ENV)
+    assert result.returncode == 0, result.stderr
+    frozen, still_walked, maps_loaded = result.stdout.split()
+    assert int(frozen) > 50_000 and int(still_walked) < 1_000
+    assert maps_loaded == "True"
+
+
 def test_manage_py_keeps_the_embedded_default():
     assert 'setdefault("DJANGO_SETTINGS_MODULE", "backend.settings.base")' in (ROOT / "manage.py").read_text()
 

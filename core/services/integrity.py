@@ -79,7 +79,7 @@ def commune_polygons(codes: Iterable[str]) -> dict[str, object]:
     return result
 
 
-@dataclass
+@dataclass(slots=True)
 class VisitFacts:
     """What the flags look at, for one visit."""
 

@@ -48,8 +48,8 @@ def test_a_rule_refused_at_the_doorstep(phone, team):
     for text in (held.inner_text(), services.inner_text()):
         assert not ISO_DATE.search(text) and "held_at" not in text and "services" not in text
     # The first refused field is brought into view and takes the focus; nothing was saved.
+    _focus_moves_to(page, "document.activeElement.name === 'held_at'")
     assert page.evaluate(IN_VIEW, "[data-testid=error-held_at]")
-    assert page.evaluate("() => document.activeElement.name") == "held_at"
     assert waiting(page) == 0
     shot(page, "doorstep-date")
 
@@ -58,8 +58,8 @@ def test_a_rule_refused_at_the_doorstep(phone, team):
     page.evaluate("() => window.scrollTo(0, 0)")
     page.click("[data-testid=save-group]")
     page.wait_for_function("() => !document.querySelector('[data-testid=error-held_at]')")
+    _focus_moves_to(page, "document.activeElement.dataset.service !== undefined")
     assert page.evaluate(IN_VIEW, "[data-testid=error-services]")
-    assert page.evaluate("() => document.activeElement.dataset.service") is not None
     shot(page, "doorstep-service")
 
     page.click("button[data-service='vneid_level2']")
@@ -69,6 +69,12 @@ def test_a_rule_refused_at_the_doorstep(phone, team):
     assert page.errors == []
 
 
+def _focus_moves_to(page, condition: str) -> None:
+    """The app scrolls to the first refused field and focuses it on the next frame
+    (phone/src/rules.js ``showFirstError``): wait for that frame, up to 5 s, rather than race it."""
+    page.wait_for_function(f"() => {condition}", timeout=5000)
+
+
 def test_the_household_form_says_what_is_wrong_beside_the_field(phone, team):
     page = phone
     sign_in(page, "tv-an-binh")
@@ -76,7 +82,7 @@ def test_the_household_form_says_what_is_wrong_beside_the_field(phone, team):
     page.click("[data-testid=save-household]")
     label = page.locator("[data-testid=error-label]")
     assert label.inner_text() == "Cần nhập tên gọi của hộ."
-    assert page.evaluate("() => document.activeElement.name") == "label"
+    _focus_moves_to(page, "document.activeElement.name === 'label'")
     page.fill("input[name=label]", "Nhà bà Tám")
     page.check("input[name=consent]")
     page.fill("input[name=phone]", "09x")
