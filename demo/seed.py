@@ -27,6 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 from shapely.geometry import MultiPoint, Point, shape
 from shapely.geometry.base import BaseGeometry
+from shapely.prepared import prep
 
 from backend.text import search_key
 from campaigns.models import Campaign
@@ -167,7 +168,7 @@ def _demo_id(*parts) -> uuid.UUID:
 
 def _random_points_in(polygon: BaseGeometry, count: int, rng: random.Random) -> list[Point]:
     west, south, east, north = polygon.bounds
-    prepared = shapely.prepared.prep(polygon)
+    prepared = prep(polygon)
     points: list[Point] = []
     for _attempt in range(count * 200):
         candidate = Point(rng.uniform(west, east), rng.uniform(south, north))
