@@ -107,10 +107,14 @@ def reset_budget(connection: BaseDatabaseWrapper) -> None:
 
 def is_budget_exceeded(error: BaseException) -> bool:
     """A lock or statement wait that PostgreSQL cut short (or our own deadline), however Django wrapped it."""
-    return isinstance(error, BudgetExceeded) or _sqlstate(error) in _SQLSTATES
+    return isinstance(error, BudgetExceeded) or sqlstate_of(error) in _SQLSTATES
 
 
-def _sqlstate(error: BaseException) -> str | None:
+DEADLOCK = "40P01"  # a transaction PostgreSQL aborted to break a deadlock
+
+
+def sqlstate_of(error: BaseException) -> str | None:
+    """PostgreSQL's SQLSTATE of a database error, however Django wrapped it (None on other databases)."""
     return getattr(error, "sqlstate", None) or getattr(error.__cause__, "sqlstate", None)
 
 
@@ -186,6 +190,6 @@ class DatabaseBudgetMiddleware:
             getattr(request, "database_budget", "?"),
             request.method,
             request.path_info,
-            _sqlstate(error) or type(error).__name__,
+            sqlstate_of(error) or type(error).__name__,
         )
         return service_busy(request, retry_after=settings.DB_BUSY_RETRY_AFTER_SECONDS)

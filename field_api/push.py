@@ -41,6 +41,7 @@ from django.utils.translation import gettext as _
 from rest_framework import status
 
 from backend.bulk import insert_new, insert_rows, model_rows, update_rows
+from backend.db_budget import DEADLOCK, sqlstate_of
 from backend.exceptions import ApplicationError
 from core.audit import households_logged
 from core.counting import visit_held
@@ -199,9 +200,6 @@ def sync_push(*, user: User, payload: dict) -> dict:
     return {"results": push.outcomes.in_order(), "server_time": timezone.localtime().isoformat()}
 
 
-DEADLOCK = "40P01"  # PostgreSQL's SQLSTATE for a transaction it aborted to break a deadlock
-
-
 def _start_again(error: Exception) -> bool:
     """Whether a push that wrote visits ahead of its locks must be undone and run with the locks first:
     what those visits took from their households or villages changed meanwhile (rare): a household
@@ -210,7 +208,7 @@ def _start_again(error: Exception) -> bool:
     (a retry racing its original, each holding a visit's id the other wants, one of them waiting for a
     household's lock). With the locks first, none of these can happen again."""
     if isinstance(error, OperationalError):
-        return getattr(error.__cause__, "sqlstate", None) == DEADLOCK
+        return sqlstate_of(error) == DEADLOCK
     return True
 
 

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from rest_framework import status
 
 from backend.bulk import insert_new, model_rows, update_rows
+from backend.db_budget import DEADLOCK, sqlstate_of
 from backend.exceptions import ApplicationError
 from backend.text import search_key
 from core.audit import households_logged
@@ -378,7 +379,7 @@ def household_export(*, household: Household) -> dict:
 
 
 # Deadlock, serialization failure, lock wait cut short: the erasure rolled back whole and may run again.
-ERASE_RETRIED_STATES = frozenset({"40P01", "40001", "55P03"})
+ERASE_RETRIED_STATES = frozenset({DEADLOCK, "40001", "55P03"})
 ERASE_ATTEMPTS = 5
 
 
@@ -403,10 +404,7 @@ def household_erase(*, household: Household) -> None:
                 _household_erase_locked(household_id=household.pk)
             return
         except OperationalError as error:
-            if (
-                attempt == ERASE_ATTEMPTS
-                or getattr(error.__cause__, "sqlstate", None) not in ERASE_RETRIED_STATES
-            ):
+            if attempt == ERASE_ATTEMPTS or sqlstate_of(error) not in ERASE_RETRIED_STATES:
                 raise
             time.sleep(0.05 * attempt)
 
