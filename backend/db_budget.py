@@ -85,10 +85,10 @@ def set_budget(connection: BaseDatabaseWrapper, *, lock_ms: int, statement_ms: i
         )
 
 
-_RESET_SQL = (
-    "SELECT set_config(name, reset_val, false) FROM pg_settings "
-    "WHERE name IN ('lock_timeout', 'statement_timeout')"
-)
+# RESET is back to the session's own value (its reset_val: the server's, the role's or the connection's
+# options), with no read of pg_settings, which builds every setting's row (about 1 ms a request). Two
+# statements in one simple query: one round trip, no parameters.
+_RESET_SQL = "RESET lock_timeout; RESET statement_timeout"
 
 
 def reset_budget(connection: BaseDatabaseWrapper) -> None:
