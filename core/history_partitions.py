@@ -13,6 +13,12 @@ visit's primary key is ``(id, province)`` and the ids alone are kept unique by `
 item's foreign key to its visit is ``(visit, province)``. The migration that converts the tables is
 ``core/migrations/0012_partitioned_history.py``.
 
+That key is declared between the two partitions of each province (``field_api_helpitem_p38`` to
+``field_api_visit_p38``, default to default), not between the partitioned tables: a help item of a
+province can only be in that province's partition and so can its visit, so it holds exactly the same
+rows, while each of a push's 400 checks at its commit reads one plain table instead of routing
+through the partitioned one (``core/migrations/0022_help_item_keys_by_partition.py``).
+
 SQLite has one table each: the same rows, the same answers.
 """
 
@@ -23,7 +29,8 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-PARTITIONED_TABLES = ("field_api_visit", "field_api_helpitem")
+VISIT, HELP_ITEM = "field_api_visit", "field_api_helpitem"
+PARTITIONED_TABLES = (VISIT, HELP_ITEM)
 
 # A province code becomes part of a table name and of the partition bound: only letters and digits.
 _SAFE_CODE = re.compile(r"^[0-9A-Za-z]{1,8}$")
@@ -84,7 +91,43 @@ def history_partitions_ensure(
                     f"CREATE TABLE {quote(name)} PARTITION OF {quote(table)} FOR VALUES IN ('{code}')"  # noqa: S608
                 )
                 made.append(name)
+        for name in made:
+            if name.startswith(HELP_ITEM):
+                _help_item_key_add(cursor, help_item_partition=name)
     return made
+
+
+def help_item_key_name(help_item_partition: str) -> str:
+    return f"{help_item_partition}_visit_fk"
+
+
+def _help_item_key_add(cursor, *, help_item_partition: str) -> None:
+    """A help item's key to its visit, within its province's pair of partitions (see the module)."""
+    visit_partition = VISIT + help_item_partition.removeprefix(HELP_ITEM)
+    cursor.execute(
+        f'ALTER TABLE "{help_item_partition}" ADD CONSTRAINT "{help_item_key_name(help_item_partition)}" '
+        f'FOREIGN KEY (visit_id, province_id) REFERENCES "{visit_partition}" (id, province_id) '
+        "DEFERRABLE INITIALLY DEFERRED"
+    )
+
+
+def help_item_keys_by_partition(cursor) -> None:
+    """The help items' key to their visits declared per province's pair of partitions (migration 0022)."""
+    cursor.execute(f"ALTER TABLE {HELP_ITEM} DROP CONSTRAINT IF EXISTS {HELP_ITEM}_visit_fk")
+    for name in sorted(_partitions_present(cursor, HELP_ITEM)):
+        # A province made between the migrations already has its own (history_partitions_ensure).
+        cursor.execute(f'ALTER TABLE "{name}" DROP CONSTRAINT IF EXISTS "{help_item_key_name(name)}"')
+        _help_item_key_add(cursor, help_item_partition=name)
+
+
+def help_item_key_on_parents(cursor) -> None:
+    """Back to one key between the partitioned tables (migration 0022 reversed)."""
+    for name in sorted(_partitions_present(cursor, HELP_ITEM)):
+        cursor.execute(f'ALTER TABLE "{name}" DROP CONSTRAINT IF EXISTS "{help_item_key_name(name)}"')
+    cursor.execute(
+        f"ALTER TABLE {HELP_ITEM} ADD CONSTRAINT {HELP_ITEM}_visit_fk FOREIGN KEY (visit_id, province_id) "
+        f"REFERENCES {VISIT} (id, province_id) DEFERRABLE INITIALLY DEFERRED"
+    )
 
 
 def history_partitions_describe(*, using: BaseDatabaseWrapper = connection) -> list[tuple[str, str, int]]:

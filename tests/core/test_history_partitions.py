@@ -11,7 +11,7 @@ import re
 import uuid
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -215,3 +215,53 @@ def test_every_stored_visit_has_its_key_and_its_province(volunteer, world):
         assert province == village
     for item_province, visit_province in HelpItem.objects.values_list("province_id", "visit__province_id"):
         assert item_province == visit_province
+
+
+def _help_item_keys() -> dict[str, str]:
+    """Each help-item table's key to visits: {help-item table: the visit table it references}."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, confrelid::regclass::text FROM pg_constraint "
+            "WHERE contype = 'f' AND conparentid = 0 AND confrelid::regclass::text LIKE 'field_api_visit%%' "
+            "AND conrelid::regclass::text LIKE 'field_api_helpitem%%'"
+        )
+        return dict(cursor.fetchall())
+
+
+@pytest.mark.postgres
+def test_each_provinces_help_items_are_held_to_its_own_visits(db):
+    """The help item's key to its visit is declared per province's pair of partitions (new provinces too),
+    never on the partitioned tables, and it still refuses what one key on the parents refused: a help
+    item with no visit, a help item of a visit stored under another province, a visit deleted under its
+    help items."""
+    factories.ProvinceFactory(code="77", name="Tỉnh Mới", full_name="Tỉnh Mới")
+    keys = _help_item_keys()
+    help_item_tables = {name for name, _bound, _rows in history_partitions_describe() if "helpitem" in name}
+    assert keys == {table: table.replace("helpitem", "visit") for table in help_item_tables}
+    assert "field_api_helpitem_p77" in keys
+
+    home = factories.HouseholdFactory(village=factories.VillageFactory(commune__province__code="51"))
+    stored = factories.VisitFactory(household=home, village=home.village)
+    for visit_id, province in [
+        (uuid.uuid4(), "51"),  # no such visit
+        (stored.id, "77"),  # the visit is province 51's
+    ]:
+        with pytest.raises(IntegrityError):
+            _checked_at_once(
+                lambda visit_id=visit_id, province=province: HelpItem.objects.create(
+                    visit_id=visit_id, province_id=province, service_id="vneid_level2", result="done"
+                )
+            )
+    HelpItem.objects.create(visit=stored, province_id="51", service_id="vneid_level2", result="done")
+    with pytest.raises(IntegrityError):
+        _checked_at_once(lambda: Visit.objects.filter(id=stored.id)._raw_delete(connection.alias))
+    assert Visit.objects.filter(id=stored.id).exists()
+
+
+def _checked_at_once(write) -> None:
+    """``write`` in a savepoint with the deferred keys checked at its end, as a commit would."""
+    with transaction.atomic():
+        write()
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
