@@ -12,6 +12,10 @@ class PlatformConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
         from backend.lookups import lookups_register
+        from backend.pg_timestamps import utc_timestamps_compiled
 
         lookups_register()
+        connection_created.connect(utc_timestamps_compiled, dispatch_uid="platform.utc-timestamps")
