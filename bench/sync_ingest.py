@@ -14,6 +14,11 @@ It creates (or reuses) the database ``cnscd_bench_sync``, seeds one commune with
 households, starts gunicorn, and prints: fresh-id ingest (visits/s, p50/p95 per batch), re-sending the
 same batches (items/s), and pull of 500 households (p50/p95). With ``--embedded`` no broker is set, so
 what a push leaves for Celery runs eagerly in the web process, as on ``make run``: compare the two runs.
+
+Machines differ and this one's speed varies from day to day, so a figure is worth most beside the code
+it is compared with, measured by turns on the same machine. The script also runs from a checkout of the
+code the layout issue measured (``git worktree add /tmp/filing 5ca7c95``, copy this file into its
+``bench/``, ``uv sync`` there and run it with that checkout's Python): docs/SCALING.md has the figures.
 """
 
 import argparse
@@ -60,8 +65,12 @@ def _seed(clients: int, shape: str = "spread") -> dict:
     django.setup()
     from django.core.management import call_command
 
-    from core.models import Commune, Household, Province, Role, Team, User, Village
-    from core.services.changes import change_stamp
+    try:
+        from core.models import Commune, Household, Province, Role, Team, User, Village
+        from core.services.changes import change_stamp
+    except ImportError:  # a checkout before the apps were named for what they hold (see module docstring)
+        from field_api.models import Commune, Household, Province, Role, Team, User, Village
+        from field_api.services.changes import change_stamp
 
     call_command("migrate", verbosity=0)
     call_command("loaddata", str(ROOT / "fixtures/services.json"), verbosity=0)
@@ -169,8 +178,12 @@ def _vacuum() -> None:
 
 def _rollups_exact() -> bool:
     """Every bench village's stored coverage rollup equals its recount from all visits."""
-    from coverage.models import VillageCoverage
-    from coverage.numbers import CoverageFilter, compute_village_numbers
+    try:
+        from coverage.models import VillageCoverage
+        from coverage.numbers import CoverageFilter, compute_village_numbers
+    except ImportError:  # before the layout, as above
+        from maps.coverage import CoverageFilter, compute_village_numbers
+        from maps.models import VillageCoverage
 
     stored = {
         row["village_id"]: row
