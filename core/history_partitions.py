@@ -101,23 +101,34 @@ def help_item_key_name(help_item_partition: str) -> str:
     return f"{help_item_partition}_visit_fk"
 
 
-def _help_item_key_add(cursor, *, help_item_partition: str) -> None:
-    """A help item's key to its visit, within its province's pair of partitions (see the module)."""
+def _help_item_key_add(cursor, *, help_item_partition: str, not_valid: bool = False) -> None:
+    """A help item's key to its visit, within its province's pair of partitions (see the module).
+    ``not_valid``: the stored rows are checked later (``VALIDATE CONSTRAINT``), new ones at once."""
     visit_partition = VISIT + help_item_partition.removeprefix(HELP_ITEM)
     cursor.execute(
         f'ALTER TABLE "{help_item_partition}" ADD CONSTRAINT "{help_item_key_name(help_item_partition)}" '
         f'FOREIGN KEY (visit_id, province_id) REFERENCES "{visit_partition}" (id, province_id) '
-        "DEFERRABLE INITIALLY DEFERRED"
+        f"DEFERRABLE INITIALLY DEFERRED{' NOT VALID' if not_valid else ''}"
     )
 
 
 def help_item_keys_by_partition(cursor) -> None:
-    """The help items' key to their visits declared per province's pair of partitions (migration 0022)."""
-    cursor.execute(f"ALTER TABLE {HELP_ITEM} DROP CONSTRAINT IF EXISTS {HELP_ITEM}_visit_fk")
+    """The help items' key to their visits declared per province's pair of partitions (migration 0022).
+
+    Run outside a transaction, statement by statement, so that pushes go on meanwhile: each pair's key is
+    added ``NOT VALID`` (a moment's lock; rows written from then on are checked) and then validated, which
+    reads the stored help items while letting writes through. The key on the parents goes last, once
+    every pair holds, so there is never a moment with neither. Safe to run again after a failure.
+    """
     for name in sorted(_partitions_present(cursor, HELP_ITEM)):
-        # A province made between the migrations already has its own (history_partitions_ensure).
-        cursor.execute(f'ALTER TABLE "{name}" DROP CONSTRAINT IF EXISTS "{help_item_key_name(name)}"')
-        _help_item_key_add(cursor, help_item_partition=name)
+        key = help_item_key_name(name)
+        cursor.execute("SELECT convalidated FROM pg_constraint WHERE conname = %s", [key])
+        present = cursor.fetchone()
+        if present is None:
+            _help_item_key_add(cursor, help_item_partition=name, not_valid=True)
+        if present is None or not present[0]:
+            cursor.execute(f'ALTER TABLE "{name}" VALIDATE CONSTRAINT "{key}"')
+    cursor.execute(f"ALTER TABLE {HELP_ITEM} DROP CONSTRAINT IF EXISTS {HELP_ITEM}_visit_fk")
 
 
 def help_item_key_on_parents(cursor) -> None:

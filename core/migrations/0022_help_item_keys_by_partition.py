@@ -22,6 +22,9 @@ def _on_partitioned_history(step):
 
 
 class Migration(migrations.Migration):
+    # Statement by statement: validating the keys of a large history must not hold pushes (see
+    # ``help_item_keys_by_partition``).
+    atomic = False
     dependencies = [("field_api", "0021_helpitem_province_by_visit_key")]
 
     operations = [

@@ -11,6 +11,7 @@ import re
 import uuid
 
 import pytest
+from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -19,6 +20,9 @@ from campaigns.models import Campaign
 from campaigns.rollup import campaign_rollup_refresh
 from campaigns.selectors import campaign_window
 from core.history_partitions import (
+    _help_item_key_add,
+    help_item_key_on_parents,
+    help_item_keys_by_partition,
     history_is_partitioned,
     history_partitions_describe,
     history_partitions_ensure,
@@ -265,3 +269,32 @@ def _checked_at_once(write) -> None:
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_keys_migration_validates_what_a_stopped_run_left_and_can_run_again():
+    """Migration 0022 runs statement by statement (pushes go on while stored rows are checked): a run
+    stopped after adding a key ``NOT VALID``, with the parents' key still there, is finished by running
+    it again, and a finished run changes nothing when run once more."""
+    call_command("loaddata", "fixtures/services.json", verbosity=0)
+    home = factories.HouseholdFactory(village=factories.VillageFactory(commune__province__code="51"))
+    stored = factories.VisitFactory(household=home, village=home.village)
+    HelpItem.objects.create(visit=stored, province_id="51", service_id="vneid_level2", result="done")
+    p51 = "field_api_helpitem_p51"
+    with connection.cursor() as cursor:
+        help_item_key_on_parents(cursor)  # as before the migration
+        _help_item_key_add(cursor, help_item_partition=p51, not_valid=True)  # where a run stopped
+        for _run in range(2):
+            help_item_keys_by_partition(cursor)
+            cursor.execute(
+                "SELECT conrelid::regclass::text, convalidated FROM pg_constraint WHERE contype = 'f' "
+                "AND conparentid = 0 AND confrelid::regclass::text LIKE 'field_api_visit%%' "
+                "AND conrelid::regclass::text LIKE 'field_api_helpitem%%'"
+            )
+            keys = dict(cursor.fetchall())
+            assert keys[p51] is True and "field_api_helpitem" not in keys
+            assert all(keys.values())
+    assert set(_help_item_keys()) == {
+        name for name, _bound, _rows in history_partitions_describe() if "helpitem" in name
+    }
