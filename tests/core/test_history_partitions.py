@@ -221,15 +221,20 @@ def test_every_stored_visit_has_its_key_and_its_province(volunteer, world):
         assert item_province == visit_province
 
 
-def _help_item_keys() -> dict[str, str]:
-    """Each help-item table's key to visits: {help-item table: the visit table it references}."""
+def _help_item_key_rows() -> list[tuple[str, str, bool]]:
+    """Each help-item table's key to visits: (help-item table, the visit table it references, validated)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT conrelid::regclass::text, confrelid::regclass::text FROM pg_constraint "
+            "SELECT conrelid::regclass::text, confrelid::regclass::text, convalidated FROM pg_constraint "
             "WHERE contype = 'f' AND conparentid = 0 AND confrelid::regclass::text LIKE 'field_api_visit%%' "
             "AND conrelid::regclass::text LIKE 'field_api_helpitem%%'"
         )
-        return dict(cursor.fetchall())
+        return cursor.fetchall()
+
+
+def _help_item_keys() -> dict[str, str]:
+    """{help-item table: the visit table its key references}."""
+    return {table: visits for table, visits, _validated in _help_item_key_rows()}
 
 
 @pytest.mark.postgres
@@ -287,12 +292,7 @@ def test_the_keys_migration_validates_what_a_stopped_run_left_and_can_run_again(
         _help_item_key_add(cursor, help_item_partition=p51, not_valid=True)  # where a run stopped
         for _run in range(2):
             help_item_keys_by_partition(cursor)
-            cursor.execute(
-                "SELECT conrelid::regclass::text, convalidated FROM pg_constraint WHERE contype = 'f' "
-                "AND conparentid = 0 AND confrelid::regclass::text LIKE 'field_api_visit%%' "
-                "AND conrelid::regclass::text LIKE 'field_api_helpitem%%'"
-            )
-            keys = dict(cursor.fetchall())
+            keys = {table: validated for table, _visits, validated in _help_item_key_rows()}
             assert keys[p51] is True and "field_api_helpitem" not in keys
             assert all(keys.values())
     assert set(_help_item_keys()) == {
